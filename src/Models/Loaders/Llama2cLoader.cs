@@ -1,0 +1,121 @@
+using EdgePruning.Kernels;
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Models.Loaders;
+
+/// <summary>
+/// llama2.c checkpoints (run.c's version-0 export): 7 int32 header fields
+/// (dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len; a negative vocab_size means an
+/// unshared classifier follows), then f32 arrays with every matrix stored [out, in].
+/// </summary>
+public static class Llama2cLoader
+{
+    public const int HeaderBytes = 7 * sizeof(int);
+
+    public static bool LooksLike(string path) =>
+        path.EndsWith(".bin", StringComparison.OrdinalIgnoreCase) && File.Exists(path);
+
+    public static TransformerConfig ReadConfig(string path, out bool sharedClassifier)
+    {
+        var bytes = ReadHeader(path);
+        return ConfigFromHeader(path, bytes, new FileInfo(path).Length, out sharedClassifier);
+    }
+
+    public static (TransformerConfig Config, TransformerWeights Weights) Load(string path)
+    {
+        long length = new FileInfo(path).Length;
+        var header = ReadHeader(path);
+        var config = ConfigFromHeader(path, header, length, out bool shared);
+        var floats = new float[(length - HeaderBytes) / sizeof(float)];
+        using (var fs = File.OpenRead(path))
+        {
+            fs.Position = HeaderBytes;
+            fs.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(floats.AsSpan()));
+        }
+        return (config, Slice(config, floats, shared));
+    }
+
+    private static int[] ReadHeader(string path)
+    {
+        if (!File.Exists(path)) throw new ModelFormatException($"{path}: file not found");
+        using var fs = File.OpenRead(path);
+        if (fs.Length < HeaderBytes) throw new ModelFormatException($"{path}: {fs.Length} bytes is too short for a llama2.c header");
+        Span<byte> b = stackalloc byte[HeaderBytes];
+        fs.ReadExactly(b);
+        var h = new int[7];
+        for (int i = 0; i < 7; i++) h[i] = BitConverter.ToInt32(b.Slice(i * 4, 4));
+        return h;
+    }
+
+    private static TransformerConfig ConfigFromHeader(string path, int[] h, long fileLength, out bool shared)
+    {
+        int dim = h[0], hidden = h[1], layers = h[2], heads = h[3], kvHeads = h[4], vocab = h[5], seqLen = h[6];
+        shared = vocab > 0;
+        vocab = Math.Abs(vocab);
+        bool plausible = dim > 0 && hidden > 0 && layers > 0 && heads > 0 && kvHeads > 0 && vocab > 0 && seqLen > 0
+            && dim % heads == 0 && heads % kvHeads == 0 && dim <= 1 << 16 && layers <= 1024 && vocab <= 1 << 22 && seqLen <= 1 << 20;
+        if (!plausible)
+            throw new ModelFormatException($"{path}: not a llama2.c checkpoint (header dim={dim} hidden={hidden} layers={layers} heads={heads} kv_heads={kvHeads} vocab={h[5]} seq_len={seqLen})");
+        int headDim = dim / heads;
+        var config = new TransformerConfig
+        {
+            Family = ModelFamily.Llama,
+            Layers = layers, Heads = heads, KvHeads = kvHeads, ModelDim = dim, HeadDim = headDim,
+            MlpDim = hidden, VocabSize = vocab, MaxSeqLen = seqLen,
+            Norm = NormKind.RmsNorm, NormEps = 1e-5f, MlpActivation = Activation.Silu, GatedMlp = true,
+            Rope = true, RopeTheta = 10000f, Causal = true, TiedEmbeddings = shared,
+            BosTokenId = 1, EosTokenId = 2,
+        };
+        long expected = HeaderBytes + 4L * FloatCount(config, shared);
+        if (fileLength != expected)
+            throw new ModelFormatException($"{path}: {fileLength:N0} bytes, but a llama2.c checkpoint of this header has {expected:N0} (truncated or not this format)");
+        return config;
+    }
+
+    private static long FloatCount(TransformerConfig c, bool shared)
+    {
+        long d = c.ModelDim, L = c.Layers, kvDim = (long)c.EffectiveKvHeads * c.HeadDim, hd = c.HeadDim;
+        long n = c.VocabSize * d + L * d + L * d * d + 2 * L * kvDim * d + L * d * d + L * d + 3 * L * c.MlpDim * d + d
+            + 2 * (c.MaxSeqLen * hd / 2);
+        if (!shared) n += c.VocabSize * d;
+        return n;
+    }
+
+    private static TransformerWeights Slice(TransformerConfig c, float[] data, bool shared)
+    {
+        int offset = 0;
+        Tensor Take(params int[] dims)
+        {
+            var shape = new Shape(dims);
+            var t = Tensor.FromData(data.AsSpan(offset, checked((int)shape.Count)), dims);
+            offset += (int)shape.Count;
+            return t;
+        }
+        int d = c.ModelDim, L = c.Layers, kvDim = c.EffectiveKvHeads * c.HeadDim, f = c.MlpDim;
+        var emb = Take(c.VocabSize, d);
+        var rmsAtt = Take(L, d);
+        var wq = Take(L, d, d);
+        var wk = Take(L, kvDim, d);
+        var wv = Take(L, kvDim, d);
+        var wo = Take(L, d, d);
+        var rmsFfn = Take(L, d);
+        var w1 = Take(L, f, d);
+        var w2 = Take(L, d, f);
+        var w3 = Take(L, f, d);
+        var rmsFinal = Take(d);
+        offset += c.MaxSeqLen * c.HeadDim; // freq_cis_real and freq_cis_imag: unused, RoPE is computed
+        var cls = shared ? emb : Take(c.VocabSize, d);
+        var layers = new LayerWeights[L];
+        for (int l = 0; l < L; l++)
+        {
+            layers[l] = new LayerWeights
+            {
+                AttnNormWeight = rmsAtt.Row(l),
+                Wq = wq.Row(l), Wk = wk.Row(l), Wv = wv.Row(l), Wo = wo.Row(l),
+                MlpNormWeight = rmsFfn.Row(l),
+                WUp = w1.Row(l), WGateUp = w3.Row(l), WDown = w2.Row(l),
+            };
+        }
+        return new TransformerWeights { TokenEmbedding = emb, Layers = layers, FinalNormWeight = rmsFinal, Unembedding = cls };
+    }
+}

@@ -1,0 +1,194 @@
+using EdgePruning.Kernels;
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Models;
+
+/// <summary>
+/// The plain forward pass of every family (GPT-2, Llama, Tracr) over a batch of equal-length sequences,
+/// with an optional <see cref="KvCache"/> for incremental decoding. Scratch buffers are kept between
+/// calls, so repeated decoding steps allocate nothing.
+/// </summary>
+public sealed class Transformer
+{
+    private readonly IKernels _k;
+    private Workspace? _ws;
+
+    public Transformer(TransformerConfig config, TransformerWeights weights, IKernels kernels, string source = "model")
+    {
+        config.Validate(source);
+        weights.Validate(config, source);
+        Config = config;
+        Weights = weights;
+        _k = kernels;
+    }
+
+    public TransformerConfig Config { get; }
+    public TransformerWeights Weights { get; }
+    public IKernels Kernels => _k;
+
+    /// <summary>
+    /// Runs <paramref name="tokens"/> (batch × tokensPerSequence ids, row-major) and returns the readout
+    /// [batch, T, outputs] (T = 1 with <paramref name="lastOnly"/>). With a cache, the tokens continue the
+    /// cached positions and are appended to it.
+    /// </summary>
+    public Tensor Forward(ReadOnlySpan<int> tokens, int batch, KvCache? cache = null, bool lastOnly = false)
+    {
+        var c = Config;
+        if (batch <= 0 || tokens.Length % batch != 0)
+            throw new ShapeException($"{tokens.Length} tokens do not split into {batch} sequences");
+        int T = tokens.Length / batch, n = tokens.Length;
+        int start = cache?.Length ?? 0;
+        int keyCount = start + T;
+        if (cache is not null && (cache.Batch != batch || keyCount > cache.MaxTokens))
+            throw new ShapeException($"the cache holds {cache.Batch}×{cache.MaxTokens} positions; {batch}×{keyCount} needed");
+        if (c.LearnedPositions && keyCount > c.MaxSeqLen)
+            throw new ShapeException($"sequence of {keyCount} tokens exceeds the model's {c.MaxSeqLen} positions");
+
+        var ws = _ws = Workspace.Ensure(_ws, c, n, batch * keyCount);
+        int d = c.ModelDim, kv = c.EffectiveKvHeads;
+        var x = ws.Residual.Rows(0, n);
+        var h = ws.Normed.Rows(0, n);
+
+        _k.Embedding(Weights.TokenEmbedding, tokens, x);
+        if (Weights.PositionEmbedding is { } pos)
+        {
+            var p = ws.Positions.Rows(0, n);
+            for (int b = 0; b < batch; b++)
+                pos.Rows(start, T).Span.CopyTo(p.Rows(b * T, T).Span);
+            _k.Add(x, p, x);
+        }
+
+        // Keys at padding positions are hidden from attention (Tracr's compiler_pad).
+        bool[] mask = cache?.KeyMask ?? ws.KeyMask(batch * keyCount);
+        int maskStride = cache?.MaxTokens ?? keyCount;
+        bool anyPad = false;
+        for (int b = 0; b < batch; b++)
+        for (int t = 0; t < T; t++)
+        {
+            bool keep = tokens[b * T + t] != c.PadTokenId;
+            mask[b * maskStride + start + t] = keep;
+            anyPad |= !keep;
+        }
+        if (cache is not null) for (int i = 0; i < batch * maskStride && !anyPad; i++) anyPad |= i % maskStride < start && !mask[i];
+
+        for (int l = 0; l < c.Layers; l++)
+        {
+            var w = Weights.Layers[l];
+            Normalize(x, w.AttnNormWeight, w.AttnNormBias, h);
+
+            var q = ws.Query.Rows(0, n);
+            _k.Linear(h, w.Wq, w.Bq, q);
+            Tensor keys, values;
+            if (cache is null)
+            {
+                keys = ws.Key.Rows(0, n).Reshape(batch, T, kv, c.HeadDim);
+                values = ws.Value.Rows(0, n).Reshape(batch, T, kv, c.EffectiveValueDim);
+                _k.Linear(h, w.Wk, w.Bk, keys.Reshape(n, -1));
+                _k.Linear(h, w.Wv, w.Bv, values.Reshape(n, -1));
+                if (c.Rope) _k.Rope(keys, start, c.RopeTheta);
+            }
+            else
+            {
+                var kNew = ws.Key.Rows(0, n);
+                var vNew = ws.Value.Rows(0, n);
+                _k.Linear(h, w.Wk, w.Bk, kNew);
+                _k.Linear(h, w.Wv, w.Bv, vNew);
+                if (c.Rope) _k.Rope(kNew.Reshape(batch, T, kv, c.HeadDim), start, c.RopeTheta);
+                keys = cache.Keys[l];
+                values = cache.Values[l];
+                for (int b = 0; b < batch; b++)
+                {
+                    kNew.Rows(b * T, T).Span.CopyTo(keys.Row(b).Rows(start, T).Span);
+                    vNew.Rows(b * T, T).Span.CopyTo(values.Row(b).Rows(start, T).Span);
+                }
+            }
+            var q4 = q.Reshape(batch, T, c.Heads, c.HeadDim);
+            if (c.Rope) _k.Rope(q4, start, c.RopeTheta);
+
+            var att = ws.Attended.Rows(0, n);
+            _k.Attention(q4, keys, values, att.Reshape(batch, T, c.Heads, c.EffectiveValueDim), keyCount, start,
+                c.Causal, c.AttentionScale, anyPad ? mask.AsSpan(0, batch * maskStride) : default);
+            var o = ws.Projected.Rows(0, n);
+            _k.Linear(att, w.Wo, w.Bo, o);
+            _k.Add(x, o, x);
+
+            Normalize(x, w.MlpNormWeight, w.MlpNormBias, h);
+            var up = ws.Hidden.Rows(0, n);
+            _k.Linear(h, w.WUp, w.BUp, up);
+            if (w.WGateUp is { } w3)
+            {
+                var gateUp = ws.Hidden2.Rows(0, n);
+                _k.Linear(h, w3, null, gateUp);
+                _k.SwiGlu(up, gateUp, up);
+            }
+            else
+            {
+                _k.Activate(c.MlpActivation, up, up);
+            }
+            _k.Linear(up, w.WDown, w.BDown, o);
+            _k.Add(x, o, x);
+        }
+        if (cache is not null) cache.Length = keyCount;
+
+        Tensor finalIn = x;
+        int outRows = n;
+        if (lastOnly)
+        {
+            var last = ws.Last.Rows(0, batch);
+            for (int b = 0; b < batch; b++) x.Row(b * T + T - 1).Span.CopyTo(last.Row(b).Span);
+            finalIn = last;
+            outRows = batch;
+        }
+        var normed = ws.Normed.Rows(0, outRows);
+        Normalize(finalIn, Weights.FinalNormWeight, Weights.FinalNormBias, normed);
+        var logits = Tensor.Empty(DType.F32, outRows, c.EffectiveOutputSize);
+        _k.Linear(normed, Weights.Unembedding, null, logits);
+        return logits.Reshape(batch, lastOnly ? 1 : T, c.EffectiveOutputSize);
+    }
+
+    private void Normalize(Tensor x, Tensor? weight, Tensor? bias, Tensor y)
+    {
+        switch (Config.Norm)
+        {
+            case NormKind.LayerNorm: _k.LayerNorm(x, weight!, bias, y, Config.NormEps); break;
+            case NormKind.RmsNorm: _k.RmsNorm(x, weight!, y, Config.NormEps); break;
+            default: x.Span.CopyTo(y.Span); break;
+        }
+    }
+
+    /// <summary>Scratch tensors sized for a number of token rows; grown, never shrunk.</summary>
+    private sealed class Workspace
+    {
+        private bool[] _mask = [];
+        public required int Capacity { get; init; }
+        public required Tensor Residual, Normed, Positions, Query, Key, Value, Attended, Projected, Hidden, Hidden2, Last;
+
+        public bool[] KeyMask(int size)
+        {
+            if (_mask.Length < size) _mask = new bool[size];
+            return _mask;
+        }
+
+        public static Workspace Ensure(Workspace? ws, TransformerConfig c, int rows, int keyRows)
+        {
+            if (ws is not null && ws.Capacity >= rows) return ws;
+            int n = Math.Max(rows, ws?.Capacity * 2 ?? 0);
+            int kv = c.EffectiveKvHeads;
+            return new Workspace
+            {
+                Capacity = n,
+                Residual = Tensor.Zeros(n, c.ModelDim),
+                Normed = Tensor.Zeros(n, c.ModelDim),
+                Positions = Tensor.Zeros(n, c.ModelDim),
+                Query = Tensor.Zeros(n, c.Heads * c.HeadDim),
+                Key = Tensor.Zeros(n, kv * c.HeadDim),
+                Value = Tensor.Zeros(n, kv * c.EffectiveValueDim),
+                Attended = Tensor.Zeros(n, c.Heads * c.EffectiveValueDim),
+                Projected = Tensor.Zeros(n, c.ModelDim),
+                Hidden = Tensor.Zeros(n, c.MlpDim),
+                Hidden2 = Tensor.Zeros(n, c.MlpDim),
+                Last = Tensor.Zeros(n, c.ModelDim),
+            };
+        }
+    }
+}
