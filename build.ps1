@@ -1,0 +1,62 @@
+#!/usr/bin/env pwsh
+# Build entry point. Targets: restore, build, test, bench, publish-gpu, run-default.
+# Each target is also a plain dotnet command (see README); this script adds the test summary line
+# that CI reads and the self-contained publish for GPU machines.
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('restore', 'build', 'test', 'bench', 'publish-gpu', 'run-default')]
+    [string]$Target = 'build',
+    [string]$Configuration = 'Release',
+    [string]$Filter = '',
+    [Parameter(ValueFromRemainingArguments = $true)]
+    [string[]]$Rest = @()
+)
+$ErrorActionPreference = 'Stop'
+Set-Location $PSScriptRoot
+
+function Invoke-Dotnet([string[]]$Arguments) {
+    & dotnet @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "dotnet $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+function Ensure-Clang {
+    # The test suite compile-checks kernels-cu with clang-14; install it where we can (CI runs as root).
+    if (Get-Command clang-14 -ErrorAction SilentlyContinue) { return }
+    if ((Get-Command apt-get -ErrorAction SilentlyContinue) -and ((& id -u) -eq '0')) {
+        Write-Host 'installing clang-14 for the kernels-cu compile check'
+        & apt-get update -qq *> $null
+        & apt-get install -y -qq clang-14 *> $null
+    }
+    if (-not (Get-Command clang-14 -ErrorAction SilentlyContinue)) {
+        Write-Warning 'clang-14 not available: the kernels-cu compile check will be skipped'
+    }
+}
+
+switch ($Target) {
+    'restore' { Invoke-Dotnet @('restore', 'EdgePruning.sln') }
+    'build' { Invoke-Dotnet @('build', 'EdgePruning.sln', '-c', $Configuration) }
+    'test' {
+        Ensure-Clang
+        $results = Join-Path $PSScriptRoot 'TestResults'
+        if (Test-Path $results) { Remove-Item -Recurse -Force $results }
+        $testArgs = @('test', 'tests/EdgePruning.Tests', '-c', $Configuration, '--logger', 'trx;LogFileName=results.trx',
+            '--results-directory', $results)
+        if ($Filter) { $testArgs += @('--filter', $Filter) }
+        & dotnet @testArgs
+        $code = $LASTEXITCODE
+        $trx = Get-ChildItem -Path $results -Filter 'results.trx' -Recurse | Select-Object -First 1
+        if (-not $trx) { Write-Host '0 passed, 1 failed'; throw 'no test results were written (build failure?)' }
+        [xml]$xml = Get-Content $trx.FullName
+        $c = $xml.TestRun.ResultSummary.Counters
+        $skipped = [int]$c.notExecuted + [int]$c.inconclusive
+        Write-Host ''
+        Write-Host "$($c.passed) passed, $([int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted) failed, $skipped skipped"
+        if ($code -ne 0) { exit $code }
+    }
+    'bench' { Invoke-Dotnet (@('run', '-c', 'Release', '--project', 'bench/EdgePruning.Bench', '--') + $Rest) }
+    'publish-gpu' {
+        Invoke-Dotnet @('publish', 'src/Cli', '-c', 'Release', '-r', 'linux-x64', '--self-contained',
+            '-p:PublishSingleFile=true', '-p:EnableCompressionInSingleFile=true', '-o', '.gpu/bin')
+    }
+    'run-default' { Invoke-Dotnet (@('run', '-c', 'Release', '--project', 'src/Cli', '--') + @('prune') + $Rest) }
+}

@@ -1,0 +1,36 @@
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Models.Generation;
+
+/// <summary>Autoregressive decoding with a KV cache: the prompt in one pass, then one token per step.</summary>
+public sealed class TextGenerator
+{
+    private readonly Transformer _model;
+
+    public TextGenerator(Transformer model) => _model = model;
+
+    /// <summary>
+    /// Yields up to <paramref name="steps"/> new token ids after <paramref name="prompt"/>, stopping early at
+    /// <paramref name="stopToken"/> (not yielded) or at the model's context length.
+    /// </summary>
+    public IEnumerable<int> Generate(IReadOnlyList<int> prompt, int steps, Sampler sampler, int? stopToken = null)
+    {
+        if (prompt.Count == 0) throw new EdgePruningException("the prompt encodes to no tokens; give a prompt or use a model with a BOS token");
+        if (steps < 0) throw new EdgePruningException($"steps must be ≥ 0, got {steps}");
+        int capacity = Math.Min(_model.Config.MaxSeqLen, prompt.Count + steps);
+        if (prompt.Count > capacity)
+            throw new EdgePruningException($"the prompt has {prompt.Count} tokens; the model's context is {_model.Config.MaxSeqLen}");
+        var cache = new KvCache(_model.Config, 1, capacity);
+        var logits = _model.Forward(prompt.ToArray(), 1, cache, lastOnly: true);
+        var next = new int[1];
+        for (int i = 0; i < steps; i++)
+        {
+            int token = sampler.Next(logits.Span);
+            if (token == stopToken) yield break;
+            yield return token;
+            if (cache.Length >= capacity) yield break;
+            next[0] = token;
+            logits = _model.Forward(next, 1, cache, lastOnly: true);
+        }
+    }
+}
