@@ -1,0 +1,19 @@
+namespace EdgePruning.Pruning.Tasks;
+
+/// <summary>A task's examples and how to score them.</summary>
+public sealed class TaskDataset
+{
+    public required string Name { get; init; }
+    public required IReadOnlyList<TaskExample> Train { get; init; }
+    public required IReadOnlyList<TaskExample> Validation { get; init; }
+    public required IReadOnlyList<TaskExample> Test { get; init; }
+    public TaskLoss Loss { get; init; } = TaskLoss.KlFullVocabulary;
+    public TaskMetric Metric { get; init; } = TaskMetric.LogitDifference;
+    /// <summary>Output columns for <see cref="TaskLoss.KlRestricted"/> and the probability difference
+    /// (Greater-Than: the token ids of "00".."99", in numeric order).</summary>
+    public int[]? OutputColumns { get; init; }
+    /// <summary>The ablation the paper uses for this task ("interchange" or "zero").</summary>
+    public string DefaultAblation { get; init; } = "interchange";
+    /// <summary>Token used to pad sequences of a batch to equal length (after the last real token).</summary>
+    public int PadToken { get; init; }
+}

@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using EdgePruning.Autodiff;
+using EdgePruning.Autodiff.Ops;
+using EdgePruning.Pruning.Evaluation;
+using EdgePruning.Pruning.Masking;
+using EdgePruning.Pruning.Objective;
+using EdgePruning.Pruning.Tasks;
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Pruning.Training;
+
+/// <summary>
+/// The Edge Pruning trainer: hard-concrete edge (and node) masks trained with KL(full ‖ circuit) plus a
+/// Lagrangian sparsity term whose multipliers ascend, AdamW with linear warm-up and decay, grad-norm
+/// clipping. Every step draws its batch and mask sample from (seed, step), so a run is deterministic
+/// and a resumed run continues exactly where the checkpoint left it.
+/// </summary>
+public sealed class EdgePruner
+{
+    private readonly EdgeMaskedModel _model;
+    private readonly TaskDataset _task;
+    private readonly PruningOptions _o;
+    private Tensor? _meanOutputs;
+
+    public EdgePruner(EdgeMaskedModel model, TaskDataset task, PruningOptions options)
+    {
+        options.Validate();
+        if (task.Train.Count == 0) throw new EdgePruningException($"task {task.Name} has no training examples");
+        if (options.Ablation == Ablation.OptimalConstant)
+            throw new EdgePruningException("optimal-constant ablation is not available in this version; use interchange, zero or mean");
+        _model = model;
+        _task = task;
+        _o = options;
+        State = new MaskState(model.EdgeCount, model.Writers, options.WeightDecay);
+        State.Initialize(options.InitMean, options.InitStd, options.Seed);
+    }
+
+    public MaskState State { get; }
+    public EdgeMaskedModel Model => _model;
+    public PruningOptions Options => _o;
+    public TaskDataset Task => _task;
+    private bool NodeLoss => _o.NodeMasks && _o.TargetNodeSparsity is not null;
+
+    /// <summary>One optimization step; returns what it measured.</summary>
+    public StepReport Step()
+    {
+        var clock = Stopwatch.StartNew();
+        int step = State.Step;
+        var batch = SampleBatch(step);
+        var (clean, corrupted, T) = BatchBuilder.Build(batch, _task.PadToken);
+        int B = batch.Count;
+        var rng = new Random(HashCode.Combine(_o.Seed, step, 0x5eed));
+
+        long E = _model.EdgeCount;
+        var uEdge = new float[E];
+        HardConcreteOp.DrawUniform(rng, uEdge);
+        var z = Tensor.Zeros(checked((int)E));
+        HardConcreteOp.Forward(State.EdgeLogAlpha, uEdge, z.Span);
+        float[]? uNode = null;
+        Tensor? m = null;
+        if (_o.NodeMasks)
+        {
+            uNode = new float[_model.Writers];
+            HardConcreteOp.DrawUniform(rng, uNode);
+            m = Tensor.Zeros(_model.Writers);
+            HardConcreteOp.Forward(State.NodeLogAlpha, uNode, m.Span);
+        }
+
+        var baseline = Baseline(corrupted, B, T);
+        var full = _model.Model.Forward(clean, B);
+        var tape = new Tape();
+        var pass = _model.Forward(clean, B, baseline, z, m, tape);
+        double kl = TaskObjective.Kl(_task, batch, full, pass.Logits, pass.LogitsGrad);
+
+        double target = LearningRateSchedule.Target(step, _o.SparsityWarmupSteps, _o.TargetEdgeSparsity);
+        double s = SparsityOp.Forward(z.Span, E);
+        double l1 = State.EdgeLambda[0], l2 = State.EdgeLambda[1];
+        double loss = kl + LagrangianOp.Forward(s, target, l1, l2);
+        double sn = m is null ? 0 : SparsityOp.Forward(m.Span, _model.Writers);
+        double nodeTarget = 0;
+        if (NodeLoss)
+        {
+            nodeTarget = LearningRateSchedule.Target(step, _o.SparsityWarmupSteps, _o.TargetNodeSparsity!.Value);
+            loss += LagrangianOp.Forward(sn, nodeTarget, State.NodeLambda[0], State.NodeLambda[1]);
+        }
+        if (!double.IsFinite(loss))
+            throw new TrainingDivergedException($"the loss is {loss} at step {step} (KL {kl}); training stopped, the last checkpoint is kept");
+
+        tape.Backward();
+        double ds = 0, dl1 = 0, dl2 = 0;
+        LagrangianOp.Backward(1, s, target, l1, l2, ref ds, ref dl1, ref dl2);
+        SparsityOp.Backward(ds, E, pass.EdgeGrad.Span);
+        var gEdge = new float[E];
+        HardConcreteOp.Backward(State.EdgeLogAlpha, uEdge, pass.EdgeGrad.Span, gEdge);
+        var gEdgeLambda = new[] { (float)dl1, (float)dl2 };
+        var gNode = new float[_model.Writers];
+        var gNodeLambda = new float[2];
+        if (m is not null)
+        {
+            if (NodeLoss)
+            {
+                double dsn = 0, dn1 = 0, dn2 = 0;
+                LagrangianOp.Backward(1, sn, nodeTarget, State.NodeLambda[0], State.NodeLambda[1], ref dsn, ref dn1, ref dn2);
+                SparsityOp.Backward(dsn, _model.Writers, pass.NodeGrad.Span);
+                gNodeLambda[0] = (float)dn1;
+                gNodeLambda[1] = (float)dn2;
+            }
+            HardConcreteOp.Backward(State.NodeLogAlpha, uNode!, pass.NodeGrad.Span, gNode);
+        }
+
+        ClipGradients(_o.GradClip, gEdge, gNode, gEdgeLambda, gNodeLambda);
+        double factor = LearningRateSchedule.Factor(step, _o.LrWarmupSteps, _o.Steps);
+        State.EdgeOptimizer.Step(State.EdgeLogAlpha, gEdge, _o.EdgeLr * factor);
+        State.EdgeLambdaOptimizer.Step(State.EdgeLambda, gEdgeLambda, _o.EdgeLambdaLr * factor);
+        if (m is not null) State.NodeOptimizer.Step(State.NodeLogAlpha, gNode, _o.NodeLr * factor);
+        if (NodeLoss) State.NodeLambdaOptimizer.Step(State.NodeLambda, gNodeLambda, _o.NodeLambdaLr * factor);
+        State.Step++;
+        return new StepReport(step, kl, s, target, l1, l2, sn, loss, clock.Elapsed.TotalSeconds, (long)B * T);
+    }
+
+    /// <summary>ỹ for a batch: the corrupted run's writer outputs, nothing, or the training-set mean.</summary>
+    internal Tensor? Baseline(int[] corrupted, int batch, int T) => _o.Ablation switch
+    {
+        Ablation.Interchange => _model.Forward(corrupted, batch).Outputs,
+        Ablation.Mean => MeanBaseline(batch * T),
+        _ => null,
+    };
+
+    private Tensor MeanBaseline(int rows)
+    {
+        _meanOutputs ??= WriterMeans();
+        int W = _model.Writers, d = _model.Config.ModelDim;
+        var t = Tensor.Empty(DType.F32, W, rows * d);
+        for (int w = 0; w < W; w++)
+        {
+            var src = _meanOutputs.Row(w).Span;
+            var dst = t.Row(w).Span;
+            for (int r = 0; r < rows; r++) src.CopyTo(dst.Slice(r * d, d));
+        }
+        return t;
+    }
+
+    /// <summary>Each writer's output averaged over every token of the training set.</summary>
+    private Tensor WriterMeans()
+    {
+        int W = _model.Writers, d = _model.Config.ModelDim;
+        var sums = new double[W * d];
+        long count = 0;
+        for (int i = 0; i < _task.Train.Count; i += _o.Batch)
+        {
+            var chunk = _task.Train.Skip(i).Take(_o.Batch).ToArray();
+            var (clean, _, T) = BatchBuilder.Build(chunk, _task.PadToken);
+            var y = _model.Forward(clean, chunk.Length).Outputs;
+            int rows = chunk.Length * T;
+            for (int w = 0; w < W; w++)
+            {
+                var row = y.Row(w).Span;
+                for (int r = 0; r < rows; r++)
+                    for (int k = 0; k < d; k++) sums[w * d + k] += row[r * d + k];
+            }
+            count += rows;
+        }
+        var mean = Tensor.Zeros(W, d);
+        var ms = mean.Span;
+        for (int i = 0; i < ms.Length; i++) ms[i] = (float)(sums[i] / count);
+        return mean;
+    }
+
+    /// <summary>The batch of a step: a fresh permutation of the training set per epoch, seeded by (seed, epoch).</summary>
+    private IReadOnlyList<TaskExample> SampleBatch(int step)
+    {
+        int n = _task.Train.Count, B = Math.Min(_o.Batch, n);
+        long start = (long)step * B;
+        var batch = new TaskExample[B];
+        int[]? order = null;
+        long orderEpoch = -1;
+        for (int i = 0; i < B; i++)
+        {
+            long k = start + i;
+            long epoch = k / n;
+            if (epoch != orderEpoch)
+            {
+                order = Enumerable.Range(0, n).ToArray();
+                new Random(HashCode.Combine(_o.Seed, (int)epoch, 0xba7c)).Shuffle(order);
+                orderEpoch = epoch;
+            }
+            batch[i] = _task.Train[order![(int)(k % n)]];
+        }
+        return batch;
+    }
+
+    private static void ClipGradients(double maxNorm, params float[][] grads)
+    {
+        double sq = 0;
+        foreach (var g in grads) sq += System.Numerics.Tensors.TensorPrimitives.SumOfSquares(g);
+        double norm = Math.Sqrt(sq);
+        if (!(norm > maxNorm)) return;
+        float scale = (float)(maxNorm / (norm + 1e-6));
+        foreach (var g in grads) System.Numerics.Tensors.TensorPrimitives.Multiply(g, scale, g);
+    }
+}

@@ -1,0 +1,59 @@
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Pruning.Training;
+
+/// <summary>Hyperparameters of one Edge Pruning run (defaults: the paper's GPT-2 sweeps).</summary>
+public sealed record PruningOptions
+{
+    public double TargetEdgeSparsity { get; init; } = 0.98;
+    /// <summary>Target of the node Lagrangian; null disables the node loss (as the released sweeps do).</summary>
+    public double? TargetNodeSparsity { get; init; }
+    /// <summary>Train one mask per writer besides the edge masks (effective edge = edge · node).</summary>
+    public bool NodeMasks { get; init; } = true;
+    public int Steps { get; init; } = 3000;
+    public int SparsityWarmupSteps { get; init; } = 2500;
+    public int LrWarmupSteps { get; init; } = 200;
+    public int Batch { get; init; } = 32;
+    public double EdgeLr { get; init; } = 0.8;
+    public double EdgeLambdaLr { get; init; } = 0.8;
+    public double NodeLr { get; init; } = 0.8;
+    public double NodeLambdaLr { get; init; } = 0.8;
+    public double WeightDecay { get; init; } = 0.01;
+    public double GradClip { get; init; } = 1.0;
+    public double InitMean { get; init; } = 10.0;
+    public double InitStd { get; init; } = 0.01;
+    public Ablation Ablation { get; init; } = Ablation.Interchange;
+    /// <summary>Embedding nodes in the graph (null: the family's default).</summary>
+    public int? EmbeddingNodes { get; init; }
+    public int Seed { get; init; } = 0;
+    /// <summary>Save a checkpoint every this many steps (0: only at the end and on cancel).</summary>
+    public int CheckpointEvery { get; init; } = 100;
+
+    public void Validate()
+    {
+        void Need(bool ok, string what)
+        {
+            if (!ok) throw new EdgePruningException(what);
+        }
+        Need(TargetEdgeSparsity is >= 0 and <= 2, $"target sparsity must be in [0, 2], got {TargetEdgeSparsity}");
+        Need(TargetNodeSparsity is null or (>= 0 and <= 2), $"node target sparsity must be in [0, 2], got {TargetNodeSparsity}");
+        Need(Steps > 0, $"steps must be positive, got {Steps}");
+        Need(Batch > 0, $"batch must be positive, got {Batch}");
+        Need(SparsityWarmupSteps >= 0 && LrWarmupSteps >= 0, "warm-up steps must be ≥ 0");
+        Need(EdgeLr > 0 && EdgeLambdaLr >= 0 && NodeLr > 0 && NodeLambdaLr >= 0, "learning rates must be positive");
+    }
+
+    /// <summary>The spec's Tracr reverse recipe.</summary>
+    public static PruningOptions TracrReverse() => new()
+    {
+        TargetEdgeSparsity = 1.02, Steps = 6000, SparsityWarmupSteps = 5900, LrWarmupSteps = 1500, Batch = 16,
+        EdgeLr = 0.03, EdgeLambdaLr = 0.001, NodeLr = 0.03, NodeLambdaLr = 0.001, Ablation = Ablation.Zero, NodeMasks = false,
+    };
+
+    /// <summary>The spec's Tracr xproportion recipe.</summary>
+    public static PruningOptions TracrXProportion() => new()
+    {
+        TargetEdgeSparsity = 0.92, TargetNodeSparsity = 0.4, Steps = 720, SparsityWarmupSteps = 640, LrWarmupSteps = 96, Batch = 16,
+        EdgeLr = 1, EdgeLambdaLr = 1e-4, NodeLr = 1, NodeLambdaLr = 1e-4, Ablation = Ablation.Zero,
+    };
+}
