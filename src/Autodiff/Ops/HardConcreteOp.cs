@@ -1,0 +1,48 @@
+namespace EdgePruning.Autodiff.Ops;
+
+/// <summary>
+/// The hard concrete relaxation of a 0/1 mask (Louizos et al.), with the constants of Edge Pruning's
+/// l0.py. Training draws z = clamp(l + (r−l)·s, 0, 1), s = σ((log u − log(1−u) + log α)/β), with one
+/// uniform u per mask entry per step shared by the whole batch; u is the caller's, so a recomputed
+/// forward sees the same sample. The deterministic evaluation rule is in <see cref="HardConcreteEval"/>.
+/// </summary>
+public static class HardConcreteOp
+{
+    public const double Left = -0.1;
+    public const double Right = 1.1;
+    public const double Beta = 2.0 / 3.0;
+    public const double Epsilon = 1e-6;
+
+    /// <summary>u ~ U(eps, 1−eps) for every entry.</summary>
+    public static void DrawUniform(Random rng, Span<float> u)
+    {
+        for (int i = 0; i < u.Length; i++) u[i] = (float)(Epsilon + (1 - 2 * Epsilon) * rng.NextDouble());
+    }
+
+    public static void Forward(ReadOnlySpan<float> logAlpha, ReadOnlySpan<float> u, Span<float> z)
+    {
+        OpChecks.Require(u.Length == logAlpha.Length && z.Length == logAlpha.Length,
+            $"hard concrete: {logAlpha.Length} log alphas, {u.Length} samples, {z.Length} outputs");
+        for (int i = 0; i < z.Length; i++) z[i] = (float)Math.Clamp(Stretched(logAlpha[i], u[i], out _), 0.0, 1.0);
+    }
+
+    /// <summary>dLogAlpha += dz·(r−l)·s(1−s)/β where the stretched value lies inside (0,1), else nothing (the clamp is flat).</summary>
+    public static void Backward(ReadOnlySpan<float> logAlpha, ReadOnlySpan<float> u, ReadOnlySpan<float> dz, Span<float> dLogAlpha)
+    {
+        OpChecks.Require(u.Length == logAlpha.Length && dz.Length == logAlpha.Length && dLogAlpha.Length == logAlpha.Length,
+            $"hard concrete backward: {logAlpha.Length} log alphas, {u.Length} samples, {dz.Length} gradients");
+        for (int i = 0; i < logAlpha.Length; i++)
+        {
+            double stretched = Stretched(logAlpha[i], u[i], out double s);
+            if (stretched > 0 && stretched < 1) dLogAlpha[i] += (float)(dz[i] * (Right - Left) * s * (1 - s) / Beta);
+        }
+    }
+
+    private static double Stretched(float logAlpha, float u, out double s)
+    {
+        s = Sigmoid((Math.Log(u) - Math.Log(1.0 - u) + logAlpha) / Beta);
+        return Left + (Right - Left) * s;
+    }
+
+    internal static double Sigmoid(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
+}
