@@ -23,7 +23,15 @@ public sealed class Shape : IEquatable<Shape>
     public ReadOnlySpan<int> Dims => _dims;
 
     /// <summary>Product of all dimensions but the last: the number of rows when the tensor is read as a matrix.</summary>
-    public int Rows => _dims.Length == 0 ? 1 : checked((int)(Count / Math.Max(1, _dims[^1])));
+    public int Rows
+    {
+        get
+        {
+            long rows = 1;
+            for (int i = 0; i < _dims.Length - 1; i++) rows *= _dims[i];
+            return checked((int)rows);
+        }
+    }
 
     /// <summary>The last dimension (1 for a scalar).</summary>
     public int Cols => _dims.Length == 0 ? 1 : _dims[^1];

@@ -21,8 +21,15 @@ public static class SequenceKl
         for (int b = 0; b < batch; b++)
         {
             var pos = positions[b];
-            var pf = Softmax(pos.Select(p => (double)f[(b * T + p) * outputs]).ToArray());
-            var pc = Softmax(pos.Select(p => (double)c[(b * T + p) * outputs]).ToArray());
+            var vf = new double[pos.Length];
+            var vc = new double[pos.Length];
+            for (int i = 0; i < pos.Length; i++)
+            {
+                vf[i] = f[(b * T + pos[i]) * outputs];
+                vc[i] = c[(b * T + pos[i]) * outputs];
+            }
+            var pf = Softmax(vf);
+            var pc = Softmax(vc);
             for (int i = 0; i < pos.Length; i++)
             {
                 if (pf[i] > 0) total += pf[i] * (Math.Log(pf[i]) - Math.Log(Math.Max(pc[i], 1e-300)));
