@@ -1,0 +1,99 @@
+using System.Runtime.Intrinsics;
+
+namespace EdgePruning.Kernels.Cpu;
+
+/// <summary>
+/// Grouped-query attention, one query row (batch, head, token) at a time: scores against the visible
+/// keys, stable softmax, weighted sum of values. Rows are ordered (batch, KV head, token, head in
+/// group) so that neighbouring rows in a chunk read the same keys and values. A row that sees no key
+/// (all masked, or none in range) is zeros, as in the reference.
+/// </summary>
+internal static unsafe class CpuAttention
+{
+    [ThreadStatic] private static Job? t_job;
+
+    public static void Run(float* q, float* k, float* v, float* output, AttentionGeometry g, int keyCount, int queryStart,
+        bool causal, float scale, bool* keyMask, int maxThreads)
+    {
+        int rows = g.Batch * g.Heads * g.Queries;
+        if (rows == 0) return;
+        var job = t_job ??= new Job();
+        job.Q = q; job.K = k; job.V = v; job.O = output; job.G = g;
+        job.KeyCount = keyCount; job.QueryStart = queryStart; job.Causal = causal; job.Scale = scale; job.KeyMask = keyMask;
+        // Each row costs about keyCount·(dk + dv) multiply-adds.
+        long perRow = Math.Max(1L, (long)keyCount * (g.KeyDim + g.ValueDim));
+        job.RowsPerChunk = (int)Math.Clamp(32 * 1024 / perRow, 1, Math.Max(1, rows / (4 * maxThreads)));
+        job.Rows = rows;
+        CpuParallel.Run(job, (rows + job.RowsPerChunk - 1) / job.RowsPerChunk, maxThreads);
+    }
+
+    private sealed class Job : ParallelJob
+    {
+        public float* Q, K, V, O;
+        public bool* KeyMask;
+        public AttentionGeometry G;
+        public int KeyCount, QueryStart, Rows, RowsPerChunk;
+        public bool Causal;
+        public float Scale;
+
+        public override void Run(int chunk)
+        {
+            float* scores = ThreadScratch.Work.Get(Math.Max(1, KeyCount));
+            int end = Math.Min(Rows, (chunk + 1) * RowsPerChunk);
+            int group = G.Group;
+            for (int row = chunk * RowsPerChunk; row < end; row++)
+            {
+                // row = ((b·KV + kvh)·T + t)·group + hg
+                int hg = row % group, rest = row / group;
+                int t = rest % G.Queries; rest /= G.Queries;
+                int kvh = rest % G.KvHeads, b = rest / G.KvHeads;
+                QueryRow(b, t, kvh * group + hg, kvh, scores);
+            }
+        }
+
+        private void QueryRow(int b, int t, int h, int kvh, float* scores)
+        {
+            var g = G;
+            float* q = Q + g.QueryIndex(b, t, h);
+            float* o = O + g.OutputIndex(b, t, h);
+            int last = Causal ? Math.Min(KeyCount - 1, QueryStart + t) : KeyCount - 1;
+            bool* mask = KeyMask == null ? null : KeyMask + (long)b * g.MaxKeys;
+            float max = float.NegativeInfinity;
+            for (int s = 0; s <= last; s++)
+            {
+                if (mask != null && !mask[s]) { scores[s] = float.NegativeInfinity; continue; }
+                float score = Dot(q, K + g.KeyIndex(b, s, kvh), g.KeyDim) * Scale;
+                scores[s] = score;
+                if (score > max) max = score;
+            }
+            new Span<float>(o, g.ValueDim).Clear();
+            if (float.IsNegativeInfinity(max)) return;
+            float sum = CpuSoftmax.ExpInPlace(scores, last + 1, max);
+            for (int s = 0; s <= last; s++)
+            {
+                float p = scores[s];
+                if (p != 0f) Axpy(p, V + g.ValueIndex(b, s, kvh), o, g.ValueDim);
+            }
+            CpuSoftmax.Scale(o, g.ValueDim, 1f / sum);
+        }
+    }
+
+    private static float Dot(float* a, float* b, int n)
+    {
+        Vector512<float> acc = default;
+        int i = 0;
+        for (; i + 16 <= n; i += 16) acc = Vector512.FusedMultiplyAdd(Vector512.Load(a + i), Vector512.Load(b + i), acc);
+        float s = Vector512.Sum(acc);
+        for (; i < n; i++) s += a[i] * b[i];
+        return s;
+    }
+
+    /// <summary>y += alpha·x.</summary>
+    private static void Axpy(float alpha, float* x, float* y, int n)
+    {
+        var va = Vector512.Create(alpha);
+        int i = 0;
+        for (; i + 16 <= n; i += 16) Vector512.Store(Vector512.FusedMultiplyAdd(va, Vector512.Load(x + i), Vector512.Load(y + i)), y + i);
+        for (; i < n; i++) y[i] += alpha * x[i];
+    }
+}

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+
+namespace EdgePruning.Kernels.Cpu;
+
+/// <summary>
+/// Work split into numbered chunks. Kernels keep one instance per calling thread and refill its fields
+/// on every call, so dispatching work allocates nothing.
+/// </summary>
+internal abstract class ParallelJob
+{
+    public abstract void Run(int chunk);
+}
+
+/// <summary>
+/// A fixed pool of worker threads (one per core beside the caller) that run the chunks of one job at a
+/// time together with the calling thread. Workers spin briefly after a job before they block, so the
+/// back-to-back small kernels of token-by-token decoding do not pay a thread wake-up each. A call that
+/// finds the pool busy (another thread's job) runs its chunks inline instead of waiting.
+/// </summary>
+internal static class CpuParallel
+{
+    private static readonly object Gate = new();
+    private static readonly long SpinTicks = Stopwatch.Frequency / 5000; // 200 µs
+    private static Worker[]? _workers;
+    private static ParallelJob? _job;
+    private static int _chunkCount;
+    private static int _nextChunk;
+    private static int _pending;
+    private static long _ticket;
+    private static Exception? _failure;
+
+    /// <summary>Runs <paramref name="job"/> for chunks 0..chunks−1 on at most <paramref name="maxThreads"/> threads.</summary>
+    public static void Run(ParallelJob job, int chunks, int maxThreads)
+    {
+        if (chunks <= 0) return;
+        int threads = Math.Min(Math.Min(maxThreads, Environment.ProcessorCount), chunks);
+        if (threads <= 1 || !Monitor.TryEnter(Gate))
+        {
+            for (int c = 0; c < chunks; c++) job.Run(c);
+            return;
+        }
+        try
+        {
+            var workers = _workers ??= StartWorkers();
+            int helpers = Math.Min(threads - 1, workers.Length);
+            _job = job;
+            _chunkCount = chunks;
+            _nextChunk = 0;
+            _failure = null;
+            Volatile.Write(ref _pending, helpers);
+            long ticket = ++_ticket;
+            for (int i = 0; i < helpers; i++) workers[i].Wake(ticket);
+            Drain(job);
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+            _job = null;
+            if (_failure is { } failure) ExceptionDispatchInfo.Capture(failure).Throw();
+        }
+        finally
+        {
+            Monitor.Exit(Gate);
+        }
+    }
+
+    private static void Drain(ParallelJob job)
+    {
+        int count = _chunkCount;
+        int c;
+        while ((c = Interlocked.Increment(ref _nextChunk) - 1) < count) job.Run(c);
+    }
+
+    private static Worker[] StartWorkers()
+    {
+        var workers = new Worker[Math.Max(0, Environment.ProcessorCount - 1)];
+        for (int i = 0; i < workers.Length; i++)
+        {
+            var w = workers[i] = new Worker();
+            new Thread(w.Loop) { IsBackground = true, Name = $"EdgePruning CPU kernel worker {i + 1}" }.Start();
+        }
+        return workers;
+    }
+
+    private sealed class Worker
+    {
+        private long _ticket;
+        private int _sleeping;
+        private readonly SemaphoreSlim _signal = new(0);
+
+        public void Wake(long ticket)
+        {
+            Volatile.Write(ref _ticket, ticket);
+            if (Interlocked.Exchange(ref _sleeping, 0) == 1) _signal.Release();
+        }
+
+        public void Loop()
+        {
+            long seen = 0;
+            while (true)
+            {
+                long deadline = Stopwatch.GetTimestamp() + SpinTicks;
+                long ticket;
+                while ((ticket = Volatile.Read(ref _ticket)) == seen)
+                {
+                    if (Stopwatch.GetTimestamp() < deadline) { Thread.SpinWait(8); continue; }
+                    // Announce the sleep, then look again: Wake either sees the flag or we see its ticket.
+                    Interlocked.Exchange(ref _sleeping, 1);
+                    if (Volatile.Read(ref _ticket) == seen || Interlocked.Exchange(ref _sleeping, 0) == 0)
+                        _signal.Wait();
+                    deadline = Stopwatch.GetTimestamp() + SpinTicks;
+                }
+                seen = ticket;
+                try
+                {
+                    Drain(_job!);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref _failure, e, null);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _pending);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,208 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace EdgePruning.Kernels.Cpu;
+
+/// <summary>
+/// C = alpha·A·Bᵀ + beta·C (+ bias) with A [m,k] and B [n,k] both read contiguously along k: the
+/// Linear layer with weights stored [out,in]. No packing: a 4×4 block of dot products keeps 16 vector
+/// accumulators and loads 8 vectors per 16 FMAs. Work is split over blocks of rows of A and of B.
+/// With m ≤ 4 (token-by-token decoding) this is a matrix-vector product, split over the rows of B and
+/// bound by the bandwidth at which B streams from memory.
+/// </summary>
+internal static unsafe class DotProductGemm
+{
+    /// <summary>Rows of A per task when m is large.</summary>
+    private const int RowBlock = 64;
+    /// <summary>Rows of B per task when m is large: with RowBlock, both blocks of one k-slice fit in L2.</summary>
+    private const int ColBlock = 64;
+    /// <summary>Longest k-slice: four rows of A (32 KiB) then stay in L1 while rows of B stream by.</summary>
+    private const int DepthBlock = 2048;
+
+    [ThreadStatic] private static Job? t_job;
+
+    public static void Run(in GemmOperands g, int maxThreads)
+    {
+        var job = t_job ??= new Job();
+        job.G = g;
+        if (g.M <= 4)
+        {
+            // Matrix-vector: one block of A rows, enough B blocks to keep every core busy.
+            job.RowsPerTask = g.M;
+            int perTask = (g.N + maxThreads * 8 - 1) / (maxThreads * 8);
+            job.ColsPerTask = Math.Clamp((perTask + 3) & ~3, 16, 512);
+        }
+        else
+        {
+            job.RowsPerTask = Math.Min(RowBlock, (g.M + 3) & ~3);
+            job.ColsPerTask = ColBlock;
+        }
+        job.ColTasks = (g.N + job.ColsPerTask - 1) / job.ColsPerTask;
+        int rowTasks = (g.M + job.RowsPerTask - 1) / job.RowsPerTask;
+        CpuParallel.Run(job, rowTasks * job.ColTasks, maxThreads);
+    }
+
+    private sealed class Job : ParallelJob
+    {
+        public GemmOperands G;
+        public int RowsPerTask, ColsPerTask, ColTasks;
+
+        public override void Run(int chunk)
+        {
+            int i0 = chunk / ColTasks * RowsPerTask, j0 = chunk % ColTasks * ColsPerTask;
+            Block(G, i0, Math.Min(G.M, i0 + RowsPerTask), j0, Math.Min(G.N, j0 + ColsPerTask));
+        }
+    }
+
+    private static void Block(in GemmOperands g, int i0, int i1, int j0, int j1)
+    {
+        float* sums = stackalloc float[16];
+        int k = g.K;
+        int p0 = 0;
+        do
+        {
+            int kc = Math.Min(DepthBlock, k - p0);
+            bool first = p0 == 0;
+            int i = i0;
+            for (; i + 4 <= i1; i += 4)
+            {
+                float* a = g.A + (long)i * g.Lda + p0;
+                int j = j0;
+                for (; j + 4 <= j1; j += 4)
+                {
+                    Dot4x4(a, g.Lda, g.B + (long)j * g.Ldb + p0, g.Ldb, kc, sums);
+                    for (int r = 0; r < 4; r++)
+                    for (int c = 0; c < 4; c++)
+                        g.Store(i + r, j + c, sums[r * 4 + c], first);
+                }
+                for (; j < j1; j++)
+                for (int r = 0; r < 4; r++)
+                    g.Store(i + r, j, Dot1x1(a + (long)r * g.Lda, g.B + (long)j * g.Ldb + p0, kc), first);
+            }
+            for (; i < i1; i++)
+            {
+                float* a = g.A + (long)i * g.Lda + p0;
+                int j = j0;
+                for (; j + 4 <= j1; j += 4)
+                {
+                    Dot1x4(a, g.B + (long)j * g.Ldb + p0, g.Ldb, kc, sums);
+                    for (int c = 0; c < 4; c++) g.Store(i, j + c, sums[c], first);
+                }
+                for (; j < j1; j++) g.Store(i, j, Dot1x1(a, g.B + (long)j * g.Ldb + p0, kc), first);
+            }
+            p0 += kc;
+        } while (p0 < k);
+    }
+
+    /// <summary>sums[r·4+c] = Σ_p a[r·lda+p]·b[c·ldb+p] for a 4×4 block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot4x4(float* a, int lda, float* b, int ldb, int k, float* sums)
+    {
+        float* a0 = a, a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda;
+        float* b0 = b, b1 = b + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default;
+        Vector512<float> c30 = default, c31 = default, c32 = default, c33 = default;
+        int p = 0;
+        for (; p + 16 <= k; p += 16)
+        {
+            var x0 = Vector512.Load(a0 + p);
+            var x1 = Vector512.Load(a1 + p);
+            var x2 = Vector512.Load(a2 + p);
+            var x3 = Vector512.Load(a3 + p);
+            var w = Vector512.Load(b0 + p);
+            c00 = Vector512.FusedMultiplyAdd(x0, w, c00);
+            c10 = Vector512.FusedMultiplyAdd(x1, w, c10);
+            c20 = Vector512.FusedMultiplyAdd(x2, w, c20);
+            c30 = Vector512.FusedMultiplyAdd(x3, w, c30);
+            w = Vector512.Load(b1 + p);
+            c01 = Vector512.FusedMultiplyAdd(x0, w, c01);
+            c11 = Vector512.FusedMultiplyAdd(x1, w, c11);
+            c21 = Vector512.FusedMultiplyAdd(x2, w, c21);
+            c31 = Vector512.FusedMultiplyAdd(x3, w, c31);
+            w = Vector512.Load(b2 + p);
+            c02 = Vector512.FusedMultiplyAdd(x0, w, c02);
+            c12 = Vector512.FusedMultiplyAdd(x1, w, c12);
+            c22 = Vector512.FusedMultiplyAdd(x2, w, c22);
+            c32 = Vector512.FusedMultiplyAdd(x3, w, c32);
+            w = Vector512.Load(b3 + p);
+            c03 = Vector512.FusedMultiplyAdd(x0, w, c03);
+            c13 = Vector512.FusedMultiplyAdd(x1, w, c13);
+            c23 = Vector512.FusedMultiplyAdd(x2, w, c23);
+            c33 = Vector512.FusedMultiplyAdd(x3, w, c33);
+        }
+        sums[0] = Vector512.Sum(c00); sums[1] = Vector512.Sum(c01); sums[2] = Vector512.Sum(c02); sums[3] = Vector512.Sum(c03);
+        sums[4] = Vector512.Sum(c10); sums[5] = Vector512.Sum(c11); sums[6] = Vector512.Sum(c12); sums[7] = Vector512.Sum(c13);
+        sums[8] = Vector512.Sum(c20); sums[9] = Vector512.Sum(c21); sums[10] = Vector512.Sum(c22); sums[11] = Vector512.Sum(c23);
+        sums[12] = Vector512.Sum(c30); sums[13] = Vector512.Sum(c31); sums[14] = Vector512.Sum(c32); sums[15] = Vector512.Sum(c33);
+        for (; p < k; p++)
+        {
+            float x0 = a0[p], x1 = a1[p], x2 = a2[p], x3 = a3[p];
+            float w0 = b0[p], w1 = b1[p], w2 = b2[p], w3 = b3[p];
+            sums[0] += x0 * w0; sums[1] += x0 * w1; sums[2] += x0 * w2; sums[3] += x0 * w3;
+            sums[4] += x1 * w0; sums[5] += x1 * w1; sums[6] += x1 * w2; sums[7] += x1 * w3;
+            sums[8] += x2 * w0; sums[9] += x2 * w1; sums[10] += x2 * w2; sums[11] += x2 * w3;
+            sums[12] += x3 * w0; sums[13] += x3 * w1; sums[14] += x3 * w2; sums[15] += x3 * w3;
+        }
+    }
+
+    /// <summary>sums[c] = Σ_p a[p]·b[c·ldb+p] for four rows of B (the matrix-vector inner loop).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot1x4(float* a, float* b, int ldb, int k, float* sums)
+    {
+        float* b0 = b, b1 = b + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector512<float> d0 = default, d1 = default, d2 = default, d3 = default;
+        int p = 0;
+        for (; p + 32 <= k; p += 32)
+        {
+            var x = Vector512.Load(a + p);
+            var y = Vector512.Load(a + p + 16);
+            c0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b0 + p), c0);
+            d0 = Vector512.FusedMultiplyAdd(y, Vector512.Load(b0 + p + 16), d0);
+            c1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b1 + p), c1);
+            d1 = Vector512.FusedMultiplyAdd(y, Vector512.Load(b1 + p + 16), d1);
+            c2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b2 + p), c2);
+            d2 = Vector512.FusedMultiplyAdd(y, Vector512.Load(b2 + p + 16), d2);
+            c3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b3 + p), c3);
+            d3 = Vector512.FusedMultiplyAdd(y, Vector512.Load(b3 + p + 16), d3);
+        }
+        if (p + 16 <= k)
+        {
+            var x = Vector512.Load(a + p);
+            c0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b0 + p), c0);
+            c1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b1 + p), c1);
+            c2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b2 + p), c2);
+            c3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b3 + p), c3);
+            p += 16;
+        }
+        float s0 = Vector512.Sum(c0 + d0), s1 = Vector512.Sum(c1 + d1), s2 = Vector512.Sum(c2 + d2), s3 = Vector512.Sum(c3 + d3);
+        for (; p < k; p++)
+        {
+            float x = a[p];
+            s0 += x * b0[p]; s1 += x * b1[p]; s2 += x * b2[p]; s3 += x * b3[p];
+        }
+        sums[0] = s0; sums[1] = s1; sums[2] = s2; sums[3] = s3;
+    }
+
+    /// <summary>Σ_p a[p]·b[p].</summary>
+    private static float Dot1x1(float* a, float* b, int k)
+    {
+        Vector512<float> c0 = default, c1 = default;
+        int p = 0;
+        for (; p + 32 <= k; p += 32)
+        {
+            c0 = Vector512.FusedMultiplyAdd(Vector512.Load(a + p), Vector512.Load(b + p), c0);
+            c1 = Vector512.FusedMultiplyAdd(Vector512.Load(a + p + 16), Vector512.Load(b + p + 16), c1);
+        }
+        if (p + 16 <= k)
+        {
+            c0 = Vector512.FusedMultiplyAdd(Vector512.Load(a + p), Vector512.Load(b + p), c0);
+            p += 16;
+        }
+        float s = Vector512.Sum(c0 + c1);
+        for (; p < k; p++) s += a[p] * b[p];
+        return s;
+    }
+}
