@@ -1,0 +1,42 @@
+using EdgePruning.Pruning.Objective;
+using EdgePruning.Pruning.Tasks;
+using EdgePruning.Pruning.Training;
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Pruning.Evaluation;
+
+/// <summary>Runs a circuit (fixed masks) against the full model on a set of examples: KL and the task metrics.</summary>
+public static class CircuitEvaluator
+{
+    public static IReadOnlyDictionary<string, double> Evaluate(EdgePruner pruner, CircuitMasks masks,
+        IReadOnlyList<TaskExample> examples, int batchSize)
+    {
+        var model = pruner.Model;
+        var task = pruner.Task;
+        var z = masks.EdgeTensor();
+        Tensor? m = null;
+        if (pruner.Options.NodeMasks)
+        {
+            m = Tensor.Zeros(masks.NodeKept.Length);
+            for (int w = 0; w < masks.NodeKept.Length; w++) m.Span[w] = masks.NodeKept[w] ? 1f : 0f;
+        }
+        var metrics = new TaskMetrics();
+        double klSum = 0;
+        int count = 0;
+        for (int i = 0; i < examples.Count; i += batchSize)
+        {
+            var batch = examples.Skip(i).Take(batchSize).ToArray();
+            var (clean, corrupted, T) = BatchBuilder.Build(batch, task.PadToken);
+            var full = model.Model.Forward(clean, batch.Length);
+            var baseline = pruner.Baseline(corrupted, batch.Length, T);
+            var circuit = model.Forward(clean, batch.Length, baseline, z, m).Logits;
+            klSum += TaskObjective.Kl(task, batch, full, circuit, null) * batch.Length;
+            count += batch.Length;
+            metrics.AddBatch(task, batch, full, circuit);
+        }
+        var result = new Dictionary<string, double>(metrics.Means()) { ["kl"] = klSum / Math.Max(1, count) };
+        result["edge_sparsity"] = masks.EdgeSparsity;
+        result["edges"] = masks.KeptEdges;
+        return result;
+    }
+}

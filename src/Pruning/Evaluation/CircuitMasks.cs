@@ -1,0 +1,80 @@
+using EdgePruning.Autodiff.Ops;
+using EdgePruning.Pruning.Masking;
+using EdgePruning.Pruning.Training;
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Pruning.Evaluation;
+
+/// <summary>
+/// The final, deterministic masks of a run: the evaluation rule of the hard concrete per parameter
+/// tensor (each layer's Q, K, V and MLP blocks, and the readout), then one global threshold τ for
+/// edges (and one for nodes) found by bisection to the target sparsity (default: the soft masks' own
+/// sparsity). An edge is kept when its mask passes τ and its writer's node mask does.
+/// </summary>
+public sealed class CircuitMasks
+{
+    public required float[] EdgeSoft { get; init; }
+    public required float[] NodeSoft { get; init; }
+    public required bool[] EdgeKept { get; init; }
+    public required bool[] NodeKept { get; init; }
+    public required double EdgeThreshold { get; init; }
+    public long KeptEdges => EdgeKept.LongCount(k => k);
+    public double EdgeSparsity => 1.0 - (double)KeptEdges / EdgeKept.Length;
+
+    public static CircuitMasks From(MaskLayout layout, MaskState state, bool nodeMasks, double? targetSparsity = null)
+    {
+        var soft = new float[state.EdgeLogAlpha.Length];
+        foreach (var (start, length) in ParameterTensors(layout))
+            HardConcreteEval.Mask(state.EdgeLogAlpha.AsSpan(start, length), soft.AsSpan(start, length));
+        double target = targetSparsity ?? 1.0 - soft.Average(v => (double)v);
+        double tau = HardConcreteEval.Threshold(soft, Math.Clamp(target, 0, 1));
+
+        int W = state.NodeLogAlpha.Length;
+        var nodeSoft = new float[W];
+        var nodeKept = new bool[W];
+        if (nodeMasks)
+        {
+            HardConcreteEval.Mask(state.NodeLogAlpha, nodeSoft);
+            double nodeTau = HardConcreteEval.Threshold(nodeSoft, Math.Clamp(1.0 - nodeSoft.Average(v => (double)v), 0, 1));
+            for (int w = 0; w < W; w++) nodeKept[w] = nodeSoft[w] > nodeTau;
+        }
+        else
+        {
+            Array.Fill(nodeSoft, 1f);
+            Array.Fill(nodeKept, true);
+        }
+        var kept = new bool[soft.Length];
+        for (long e = 0; e < soft.Length; e++)
+        {
+            var (_, writer) = layout.Locate(e);
+            kept[e] = soft[e] > tau && nodeKept[writer];
+        }
+        return new CircuitMasks { EdgeSoft = soft, NodeSoft = nodeSoft, EdgeKept = kept, NodeKept = nodeKept, EdgeThreshold = tau };
+    }
+
+    /// <summary>Binary edge masks (1 kept, 0 removed) for the masked forward.</summary>
+    public Tensor EdgeTensor()
+    {
+        var t = Tensor.Zeros(EdgeKept.Length);
+        var s = t.Span;
+        for (int i = 0; i < s.Length; i++) s[i] = EdgeKept[i] ? 1f : 0f;
+        return t;
+    }
+
+    /// <summary>The flat ranges of the reference's parameter tensors: per layer Q, K, V and MLP, then the readout.</summary>
+    public static IEnumerable<(int Start, int Length)> ParameterTensors(MaskLayout layout)
+    {
+        var c = layout.Graph.Config;
+        int H = c.Heads, KV = c.EffectiveKvHeads;
+        for (int l = 0; l < c.Layers; l++)
+        {
+            int first = layout.FirstAttentionReader(l);
+            foreach (var (a, b) in new[] { (first, first + H), (first + H, first + H + KV), (first + H + KV, first + H + 2 * KV) })
+                yield return ((int)layout.Offset(a), (int)(layout.Offset(b) - layout.Offset(a)));
+            int m = layout.MlpReader(l);
+            yield return ((int)layout.Offset(m), (int)(layout.Offset(m + 1) - layout.Offset(m)));
+        }
+        int f = layout.LogitsReader;
+        yield return ((int)layout.Offset(f), (int)(layout.EdgeCount - layout.Offset(f)));
+    }
+}
