@@ -82,4 +82,39 @@ public class MaskedEdgeSumOpTests
             Assert.Equal(expected, x.Span[r * N + j], ForwardTolerance);
         }
     }
+
+    [Fact]
+    public void OutboxWithTokenAxes_GivesTheSameResultAsFlatRows()
+    {
+        const int batch = 2, tokens = 3, d = 5;
+        var rng = new Random(84);
+        var z = GradientCheck.Random(rng, 1f, R, W);
+        var outbox = GradientCheck.Random(rng, 1f, W, batch, tokens, d);
+        var c = GradientCheck.Random(rng, 1f, batch, tokens, d);
+        var shaped = Tensor.Zeros(R, batch, tokens, d);
+        var flat = Tensor.Zeros(R, batch * tokens * d);
+        MaskedEdgeSumOp.Forward(K, z, Visible, outbox, c, shaped);
+        MaskedEdgeSumOp.Forward(K, z, Visible, outbox.Reshape(W, -1), c.Reshape(-1), flat);
+        Assert.Equal(flat.ToArray(), shaped.ToArray());
+
+        var dx = GradientCheck.Random(rng, 1f, R, batch, tokens, d);
+        var ddShaped = Tensor.Zeros(W, batch, tokens, d);
+        var ddFlat = Tensor.Zeros(W, batch * tokens * d);
+        MaskedEdgeSumOp.Backward(K, z, Visible, outbox, dx, null, ddShaped);
+        MaskedEdgeSumOp.Backward(K, z, Visible, outbox.Reshape(W, -1), dx.Reshape(R, -1), null, ddFlat);
+        Assert.Equal(ddFlat.ToArray(), ddShaped.ToArray());
+    }
+
+    [Fact]
+    public void NoWriters_GivesTheBaseAndNoGradient()
+    {
+        var rng = new Random(85);
+        var c = GradientCheck.Random(rng, 1f, N);
+        var x = Tensor.Zeros(3, N);
+        var z = Tensor.Zeros(3, 0);
+        var d = Tensor.Zeros(0, N);
+        MaskedEdgeSumOp.Forward(K, z, [0, 0, 0], d, c, x);
+        for (int r = 0; r < 3; r++) Assert.Equal(c.ToArray(), x.Row(r).ToArray());
+        MaskedEdgeSumOp.Backward(K, z, [0, 0, 0], d, GradientCheck.Random(rng, 1f, 3, N), Tensor.Zeros(3, 0), Tensor.Zeros(0, N));
+    }
 }
