@@ -14,12 +14,13 @@ public static class LinearOp
     public static void Forward(IKernels kernels, Tensor x, Tensor w, Tensor? bias, Tensor y)
         => kernels.Linear(x, w, bias, y);
 
-    /// <summary>dx[m,k] += dy[m,n]·w[n,k].</summary>
+    /// <summary>dx[m,k] += dy[m,n]·w[n,k]. dy and dx may carry extra axes (a [B,T,H,hd] view of [m,n]).</summary>
     public static void Backward(IKernels kernels, Tensor dy, Tensor w, Tensor dx)
     {
-        OpChecks.Require(dy.Shape.Rows == dx.Shape.Rows && dy.Shape.Cols == w.Shape.Rows && dx.Shape.Cols == w.Shape.Cols,
+        int n = w.Shape.Rows, k = w.Shape.Cols;
+        OpChecks.Require(n > 0 && k > 0 && dy.Count % n == 0 && dy.Count / n * k == dx.Count,
             $"linear backward: dy {dy.Shape}, w {w.Shape}, dx {dx.Shape}");
-        kernels.Gemm(dy, false, w, false, dx, 1f, 1f);
+        kernels.Gemm(dy.Reshape(-1, n), false, w, false, dx.Reshape(-1, k), 1f, 1f);
     }
 
     /// <summary>A contiguous copy of columns [start, start+count) of w [n,k]: the weight [n,count] of one input slice.</summary>

@@ -42,4 +42,23 @@ public class LayerNormOpTests
         ReferenceKernels.Instance.LayerNorm(x, gamma, beta, expected, Eps);
         for (int i = 0; i < y.Count; i++) Assert.Equal(expected.Span[i], y.Span[i], ForwardTolerance);
     }
+
+    [Fact]
+    public void ManyRows_ParallelPathMatchesFiniteDifferences()
+    {
+        var rng = new Random(23);
+        const int rows = 97, d = 401;
+        var x = GradientCheck.Random(rng, 1f, rows, d);
+        var gamma = GradientCheck.Random(rng, 1f, d);
+        var beta = GradientCheck.Random(rng, 1f, d);
+        var g = new LossWeights(rng, rows, d);
+        var y = Tensor.Zeros(rows, d);
+        var op = new LayerNormOp(gamma, beta, Eps);
+        op.Forward(x, y);
+        var dx = Tensor.Zeros(rows, d);
+        op.Backward(g.Gradient, dx);
+
+        GradientCheck.Check("dx", x, dx, () => { new LayerNormOp(gamma, beta, Eps).Forward(x, y); return GradientCheck.Values(y); },
+            g.Values, Tolerance.Smooth, rng);
+    }
 }
