@@ -21,7 +21,7 @@ public sealed partial record Circuit
                 masks[r][w] = maskValue(r, w);
                 effective[r][w] = kept(r, w) && (keptWriters is null || keptWriters[w]);
             }
-        return FromMatrices(graph, masks, effective, modelId);
+        return FromMatrices(graph, masks, effective, modelId, keptWriters);
     }
 
     /// <summary>
@@ -40,9 +40,14 @@ public sealed partial record Circuit
         return FromMasks(graph, (r, w) => masks[r][w], (r, w) => masks[r][w] > threshold, keptWriters, modelId);
     }
 
-    /// <summary>The circuit of <paramref name="graph"/> with these mask values and (effective) kept flags.</summary>
-    public static Circuit FromMatrices(EdgeGraph graph, double[][] masks, bool[][] kept, string modelId = "")
+    /// <summary>
+    /// The circuit of <paramref name="graph"/> with these mask values and (effective) kept flags; writers that
+    /// <paramref name="keptWriters"/> marks as removed are left out of the node list.
+    /// </summary>
+    public static Circuit FromMatrices(EdgeGraph graph, double[][] masks, bool[][] kept, string modelId = "",
+        IReadOnlyList<bool>? keptWriters = null)
     {
+        CheckWriterMask(graph, keptWriters);
         var index = new GraphEdgeIndex(graph);
         var edges = new CircuitEdge[graph.EdgeCount];
         long i = 0;
@@ -59,17 +64,22 @@ public sealed partial record Circuit
             Model = CircuitModel.Of(graph, modelId),
             Edges = edges,
             TotalEdges = graph.EdgeCount,
-            Nodes = NodesOf(index, kept),
+            Nodes = NodesOf(index, kept, keptWriters),
         };
     }
 
     /// <summary>
     /// Writers and reader nodes touched by a kept edge, in writer order, then <c>logits</c>. A grouped key/value
-    /// reader touches every query head of its group (the heads that share those keys and values).
+    /// reader touches every query head of its group (the heads that share those keys and values). Writers that
+    /// <paramref name="keptWriters"/> marks as removed are not nodes of the circuit even when an edge enters them.
     /// </summary>
-    public static IReadOnlyList<string> NodesOf(EdgeGraph graph, bool[][] kept) => NodesOf(new GraphEdgeIndex(graph), kept);
+    public static IReadOnlyList<string> NodesOf(EdgeGraph graph, bool[][] kept, IReadOnlyList<bool>? keptWriters = null)
+    {
+        CheckWriterMask(graph, keptWriters);
+        return NodesOf(new GraphEdgeIndex(graph), kept, keptWriters);
+    }
 
-    private static string[] NodesOf(GraphEdgeIndex index, bool[][] kept)
+    private static string[] NodesOf(GraphEdgeIndex index, bool[][] kept, IReadOnlyList<bool>? keptWriters)
     {
         var graph = index.Graph;
         var touched = new bool[graph.Writers.Count];
@@ -81,7 +91,8 @@ public sealed partial record Circuit
             if (any) foreach (int n in index.FedNodes(r)) touched[n] = true;
         }
         var nodes = new List<string>();
-        for (int w = 0; w < touched.Length; w++) if (touched[w]) nodes.Add(graph.Writers[w]);
+        for (int w = 0; w < touched.Length; w++)
+            if (touched[w] && (keptWriters is null || keptWriters[w])) nodes.Add(graph.Writers[w]);
         nodes.Add("logits");
         return nodes.ToArray();
     }
