@@ -51,6 +51,10 @@ internal static class R50kAsHuggingFaceFiles
 
         string dir = Path.Combine(Path.GetTempPath(), $"gpt2-hf-{Environment.ProcessId}");
         System.IO.Directory.CreateDirectory(dir);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { System.IO.Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        };
         File.WriteAllText(Path.Combine(dir, "vocab.json"), JsonSerializer.Serialize(vocab));
         File.WriteAllText(Path.Combine(dir, "merges.txt"), merges.ToString());
         return dir;
