@@ -49,12 +49,9 @@ internal static class R50kAsHuggingFaceFiles
         for (int r = 0; r < tokens.Count; r++) vocab[ByteLevel(tokens[r])] = r;
         vocab["<|endoftext|>"] = tokens.Count;
 
-        string dir = Path.Combine(Path.GetTempPath(), $"gpt2-hf-{Environment.ProcessId}");
+        // Beside the test binaries rather than in /tmp: rewritten each run, removed with the build output.
+        string dir = Path.Combine(AppContext.BaseDirectory, "gpt2-hf-from-r50k");
         System.IO.Directory.CreateDirectory(dir);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try { System.IO.Directory.Delete(dir, recursive: true); } catch (IOException) { }
-        };
         File.WriteAllText(Path.Combine(dir, "vocab.json"), JsonSerializer.Serialize(vocab));
         File.WriteAllText(Path.Combine(dir, "merges.txt"), merges.ToString());
         return dir;
