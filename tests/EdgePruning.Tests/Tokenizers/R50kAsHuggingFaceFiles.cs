@@ -24,28 +24,33 @@ internal static class R50kAsHuggingFaceFiles
         var rank = new Dictionary<string, int>(tokens.Count);
         for (int r = 0; r < tokens.Count; r++) rank[tokens[r]] = r;
 
+        var lookup = rank.GetAlternateLookup<ReadOnlySpan<char>>();
         var merges = new StringBuilder("#version: 0.2\n");
+        var starts = new List<int>();
         for (int r = 256; r < tokens.Count; r++)
         {
-            var parts = tokens[r].Select(c => c.ToString()).ToList();
+            string token = tokens[r];
+            starts.Clear();
+            for (int i = 0; i <= token.Length; i++) starts.Add(i);
+            // starts[i]..starts[i+1] is part i; merge the adjacent pair of lowest rank below r.
             while (true)
             {
                 int best = -1, bestRank = r;
-                for (int i = 0; i + 1 < parts.Count; i++)
-                    if (rank.TryGetValue(parts[i] + parts[i + 1], out int pr) && pr < bestRank) (best, bestRank) = (i, pr);
+                for (int i = 0; i + 2 < starts.Count; i++)
+                    if (lookup.TryGetValue(token.AsSpan(starts[i], starts[i + 2] - starts[i]), out int pr) && pr < bestRank) (best, bestRank) = (i, pr);
                 if (best < 0) break;
-                parts[best] += parts[best + 1];
-                parts.RemoveAt(best + 1);
+                starts.RemoveAt(best + 1);
             }
-            if (parts.Count != 2) throw new InvalidOperationException($"rank {r} does not split into one merge");
-            merges.Append(ByteLevel(parts[0])).Append(' ').Append(ByteLevel(parts[1])).Append('\n');
+            if (starts.Count != 3) throw new InvalidOperationException($"rank {r} does not split into one merge");
+            merges.Append(ByteLevel(token[..starts[1]])).Append(' ').Append(ByteLevel(token[starts[1]..])).Append('\n');
         }
 
         var vocab = new Dictionary<string, int>(tokens.Count + 1);
         for (int r = 0; r < tokens.Count; r++) vocab[ByteLevel(tokens[r])] = r;
         vocab["<|endoftext|>"] = tokens.Count;
 
-        string dir = Path.Combine(Path.GetTempPath(), $"gpt2-hf-{Environment.ProcessId}");
+        // Beside the test binaries rather than in /tmp: rewritten each run, removed with the build output.
+        string dir = Path.Combine(AppContext.BaseDirectory, "gpt2-hf-from-r50k");
         System.IO.Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "vocab.json"), JsonSerializer.Serialize(vocab));
         File.WriteAllText(Path.Combine(dir, "merges.txt"), merges.ToString());

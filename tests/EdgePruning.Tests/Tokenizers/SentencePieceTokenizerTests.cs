@@ -15,6 +15,7 @@ public class SentencePieceTokenizerTests
         try
         {
             var tokenizer = SentencePieceTokenizer.Load(path);
+            Assert.IsType<SentencePieceTokenizer>(TokenizerLoader.Load(path));
             Assert.Equal(512, tokenizer.VocabSize);
             Assert.Equal(1, tokenizer.BosId);
             Assert.Equal(2, tokenizer.EosId);
@@ -23,7 +24,11 @@ public class SentencePieceTokenizerTests
                 var ids = tokenizer.Encode(text, addBos: true);
                 Assert.Equal(llama2c.Encode(text, addBos: true), ids);
                 Assert.Equal(text, tokenizer.Decode(ids));
+                var streamed = new StreamingDecoder(tokenizer, ids[0]);
+                Assert.Equal(text, string.Concat(ids.Skip(1).Select(streamed.Push)) + streamed.Flush());
             }
+            int once = llama2c.Encode("Once")[0];
+            Assert.Equal(llama2c.TokenText(once).Replace(' ', '\u2581'), tokenizer.TokenText(once));
         }
         finally { File.Delete(path); }
     }
