@@ -15,7 +15,7 @@ public static class CliApp
     public static RootCommand Build()
     {
         var root = new RootCommand("edgeprune: find circuits in transformer language models with Edge Pruning");
-        //GEN root.Add(GenerateCommand.Create());
+        root.Add(GenerateCommand.Create());
         root.Add(InspectCommand.Create());
         return root;
     }

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Diagnostics;
+using EdgePruning.Kernels.Cpu;
+using EdgePruning.Models;
+using EdgePruning.Models.Generation;
+using EdgePruning.Models.Loaders;
+using EdgePruning.Models.Tokenizers;
+
+namespace EdgePruning.Cli.Commands;
+
+/// <summary>
+/// <c>edgeprune generate</c>: the prompt and its continuation on stdout (nothing else); timing on stderr.
+/// </summary>
+public static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "model file or directory", Required = true };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer file or directory (default: found beside the model)" };
+        var prompt = new Option<string>("--prompt") { Description = "text to continue", DefaultValueFactory = _ => "" };
+        var steps = new Option<int>("--steps") { Description = "number of tokens to generate", DefaultValueFactory = _ => 64 };
+        var temperature = new Option<float>("--temperature") { Description = "0 is greedy argmax", DefaultValueFactory = _ => 0f };
+        var seed = new Option<int>("--seed") { Description = "seed of the sampler", DefaultValueFactory = _ => 0 };
+        var command = new Command("generate", "continue a prompt with a model (greedy or sampled), to check that it loads and runs")
+        {
+            model, tokenizer, prompt, steps, temperature, seed,
+        };
+        command.SetAction(parse =>
+        {
+            var o = parse.InvocationConfiguration.Output;
+            var err = parse.InvocationConfiguration.Error;
+            string modelPath = parse.GetRequiredValue(model);
+            var loaded = ModelLoader.Load(modelPath);
+            var tok = parse.GetValue(tokenizer) is { } tp ? TokenizerLoader.Load(tp) : TokenizerLoader.ForModel(modelPath);
+            TokenizerLoader.EnsureMatches(tok, loaded.Config.VocabSize, modelPath);
+            var transformer = new Transformer(loaded.Config, loaded.Weights, CpuKernels.Instance, modelPath);
+
+            string text = parse.GetValue(prompt) ?? "";
+            var ids = tok.Encode(text, addBos: tok.BosId is not null).ToList();
+            if (ids.Count == 0 && tok.BosId is { } bos) ids.Add(bos);
+
+            o.Write(text);
+            o.Flush();
+            var sampler = new Sampler(parse.GetValue(temperature), parse.GetValue(seed));
+            var clock = Stopwatch.StartNew();
+            int produced = 0, previous = ids[^1];
+            foreach (int id in new TextGenerator(transformer).Generate(ids, parse.GetValue(steps), sampler, tok.EosId))
+            {
+                o.Write(tok.DecodeToken(previous, id));
+                o.Flush();
+                previous = id;
+                produced++;
+            }
+            o.WriteLine();
+            double seconds = clock.Elapsed.TotalSeconds;
+            err.WriteLine($"{produced} tokens in {seconds:F2} s ({(seconds > 0 ? produced / seconds : 0):F1} tokens/s, prompt {ids.Count} tokens)");
+            return 0;
+        });
+        return command;
+    }
+}
