@@ -17,6 +17,7 @@ public static class CliApp
         var root = new RootCommand("edgeprune: find circuits in transformer language models with Edge Pruning");
         root.Add(GenerateCommand.Create());
         root.Add(InspectCommand.Create());
+        root.Add(PruneCommand.Create());
         return root;
     }
 

@@ -49,7 +49,7 @@ public sealed class EdgePruner
         var batch = SampleBatch(step);
         var (clean, corrupted, T) = BatchBuilder.Build(batch, _task.PadToken);
         int B = batch.Count;
-        var rng = new Random(HashCode.Combine(_o.Seed, step, 0x5eed));
+        var rng = new Random(StepSeed.Of(_o.Seed, step, 1));
 
         long E = _model.EdgeCount;
         var uEdge = new float[E];
@@ -181,7 +181,7 @@ public sealed class EdgePruner
             if (epoch != orderEpoch)
             {
                 order = Enumerable.Range(0, n).ToArray();
-                new Random(HashCode.Combine(_o.Seed, (int)epoch, 0xba7c)).Shuffle(order);
+                new Random(StepSeed.Of(_o.Seed, (int)epoch, 2)).Shuffle(order);
                 orderEpoch = epoch;
             }
             batch[i] = _task.Train[order![(int)(k % n)]];

@@ -1,0 +1,112 @@
+using System.CommandLine;
+using EdgePruning.Kernels.Cpu;
+using EdgePruning.Pruning;
+using EdgePruning.Pruning.Circuits;
+using EdgePruning.Pruning.Training;
+using EdgePruning.Runtime;
+using Spectre.Console;
+
+namespace EdgePruning.Cli.Commands;
+
+/// <summary>
+/// <c>edgeprune prune</c>: trains edge masks on a task and writes the circuit. Options left out take the
+/// task's recipe (the paper's hyperparameters). Progress goes to stderr, the result table to stdout.
+/// </summary>
+public static class PruneCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model") { Description = "model file or directory" };
+        var task = new Option<string?>("--task") { Description = "ioi, gt, gp, gp-stories, tracr, tracr-reverse, tracr-xproportion, or FILE.jsonl (default for Tracr models: tracr)" };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer file or directory (default: found beside the model)" };
+        var target = new Option<double?>("--target-sparsity") { Description = "edge sparsity target in [0, 2] (above 1 pushes for the sparsest circuit)" };
+        var nodeTarget = new Option<double?>("--node-target") { Description = "node sparsity target (enables the node Lagrangian)" };
+        var nodeMasks = new Option<bool?>("--node-masks") { Description = "train a mask per writer too (default: the task's recipe)" };
+        var steps = new Option<int?>("--steps") { Description = "training steps" };
+        var batch = new Option<int?>("--batch") { Description = "sequences per step" };
+        var lr = new Option<double?>("--lr") { Description = "learning rate of the mask logits" };
+        var lambdaLr = new Option<double?>("--lambda-lr") { Description = "learning rate of the Lagrange multipliers" };
+        var sparsityWarmup = new Option<int?>("--sparsity-warmup") { Description = "steps over which the target ramps up from 0" };
+        var lrWarmup = new Option<int?>("--lr-warmup") { Description = "steps of linear learning-rate warm-up" };
+        var ablation = new Option<string?>("--ablation") { Description = "interchange (corrupted inputs), zero or mean" };
+        var seed = new Option<int?>("--seed") { Description = "seed of the mask samples and batch order" };
+        var embeddingNodes = new Option<int?>("--embedding-nodes") { Description = "0, 1 (merged) or 2 (token and position) embedding writers" };
+        var outDir = new Option<string?>("--out") { Description = "output folder for checkpoint.bin and circuit.json (default: runs/<task>)" };
+        var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint in --out" };
+        var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "save a checkpoint every N steps" };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" };
+        var command = new Command("prune", "find a circuit with Edge Pruning")
+        {
+            model, task, tokenizer, target, nodeTarget, nodeMasks, steps, batch, lr, lambdaLr, sparsityWarmup, lrWarmup,
+            ablation, seed, embeddingNodes, outDir, resume, checkpointEvery, threads,
+        };
+        command.SetAction(parse =>
+        {
+            var o = parse.InvocationConfiguration.Output;
+            var err = parse.InvocationConfiguration.Error;
+            string modelPath = parse.GetValue(model)
+                ?? throw new EdgePruningException("no --model given (a model file or directory to prune)");
+            var kernels = parse.GetValue(threads) is { } t ? new CpuKernels(t) : CpuKernels.Instance;
+            string taskName = parse.GetValue(task) ?? "tracr";
+            var job = PruningJob.Create(modelPath, taskName, kernels, d => d with
+            {
+                TargetEdgeSparsity = parse.GetValue(target) ?? d.TargetEdgeSparsity,
+                TargetNodeSparsity = parse.GetValue(nodeTarget) ?? d.TargetNodeSparsity,
+                NodeMasks = parse.GetValue(nodeMasks) ?? d.NodeMasks,
+                Steps = parse.GetValue(steps) ?? d.Steps,
+                Batch = parse.GetValue(batch) ?? d.Batch,
+                EdgeLr = parse.GetValue(lr) ?? d.EdgeLr,
+                NodeLr = parse.GetValue(lr) ?? d.NodeLr,
+                EdgeLambdaLr = parse.GetValue(lambdaLr) ?? d.EdgeLambdaLr,
+                NodeLambdaLr = parse.GetValue(lambdaLr) ?? d.NodeLambdaLr,
+                SparsityWarmupSteps = Math.Min(parse.GetValue(sparsityWarmup) ?? d.SparsityWarmupSteps, parse.GetValue(steps) ?? d.Steps),
+                LrWarmupSteps = Math.Min(parse.GetValue(lrWarmup) ?? d.LrWarmupSteps, parse.GetValue(steps) ?? d.Steps),
+                Ablation = parse.GetValue(ablation) is { } a ? AblationNames.Parse(a) : d.Ablation,
+                Seed = parse.GetValue(seed) ?? d.Seed,
+                EmbeddingNodes = parse.GetValue(embeddingNodes) ?? d.EmbeddingNodes,
+                CheckpointEvery = parse.GetValue(checkpointEvery) ?? d.CheckpointEvery,
+            }, parse.GetValue(tokenizer));
+
+            string dir = parse.GetValue(outDir) ?? Path.Combine("runs", job.Task.Name);
+            bool hasCheckpoint = File.Exists(Path.Combine(dir, PruningJob.CheckpointFile));
+            if (parse.GetValue(resume))
+            {
+                int at = job.Resume(dir);
+                err.WriteLine($"resuming {dir} at step {at} of {job.Options.Steps}");
+            }
+            else if (hasCheckpoint)
+            {
+                throw new EdgePruningException($"{dir} already holds a checkpoint; pass --resume to continue it or choose another --out");
+            }
+
+            err.WriteLine($"{job.Task.Name} on {modelPath}: {job.Masked.EdgeCount:N0} edges, {job.Masked.Writers} writers, " +
+                $"{job.Task.Train.Count} training examples, {job.Options.Ablation.Name()} ablation, target sparsity {job.Options.TargetEdgeSparsity}");
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            var clock = PruningJob.StartClock();
+            bool finished;
+            try
+            {
+                finished = TrainingProgress.Run(job, dir, err, cancel.Token);
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+            if (!finished)
+            {
+                err.WriteLine($"interrupted at step {job.Pruner.State.Step}; the checkpoint is in {dir}; continue with --resume --out {dir}");
+                return CliApp.ExitError;
+            }
+
+            var (circuit, _) = job.Finish(clock.Elapsed.TotalSeconds);
+            string circuitPath = Path.Combine(dir, PruningJob.CircuitFile);
+            CircuitJson.Write(circuit, circuitPath);
+            CircuitReport.Print(o, circuit);
+            o.WriteLine($"circuit written to {circuitPath}");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using EdgePruning.Kernels;
+using EdgePruning.Models;
+using EdgePruning.Models.Loaders;
+using EdgePruning.Models.Tokenizers;
+using EdgePruning.Pruning.Circuits;
+using EdgePruning.Pruning.Evaluation;
+using EdgePruning.Pruning.Masking;
+using EdgePruning.Pruning.Tasks;
+using EdgePruning.Pruning.Training;
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Pruning;
+
+/// <summary>
+/// One pruning run from paths to a circuit: loads the model and the task, trains the masks with
+/// checkpoints, reads out the circuit and evaluates it. The CLI and other frontends drive this.
+/// </summary>
+public sealed class PruningJob
+{
+    public const string CheckpointFile = "checkpoint.bin";
+    public const string CircuitFile = "circuit.json";
+
+    private PruningJob(LoadedModel loaded, EdgeMaskedModel masked, TaskDataset task, EdgePruner pruner, string modelId)
+    {
+        Loaded = loaded;
+        Masked = masked;
+        Task = task;
+        Pruner = pruner;
+        ModelId = modelId;
+    }
+
+    public LoadedModel Loaded { get; }
+    public EdgeMaskedModel Masked { get; }
+    public TaskDataset Task { get; }
+    public EdgePruner Pruner { get; }
+    public string ModelId { get; }
+    public PruningOptions Options => Pruner.Options;
+
+    /// <param name="configure">Adjusts the task's default options (the caller's overrides).</param>
+    public static PruningJob Create(string modelPath, string taskName, IKernels kernels, Func<PruningOptions, PruningOptions> configure,
+        string? tokenizerPath = null)
+    {
+        var loaded = ModelLoader.Load(modelPath);
+        var task = ResolveTask(loaded, taskName, tokenizerPath);
+        var defaults = DefaultOptions(task, loaded);
+        var options = configure(defaults);
+        var model = new Transformer(loaded.Config, loaded.Weights, kernels, modelPath);
+        var masked = new EdgeMaskedModel(model, options.EmbeddingNodes ?? Models.Graph.EdgeGraph.DefaultEmbeddingNodes(loaded.Config));
+        return new PruningJob(loaded, masked, task, new EdgePruner(masked, task, options), modelPath);
+    }
+
+    /// <summary>The paper's recipe for the task (Tracr programs have their own), before user overrides.</summary>
+    public static PruningOptions DefaultOptions(TaskDataset task, LoadedModel loaded) => task.Name switch
+    {
+        "tracr-reverse" => PruningOptions.TracrReverse(),
+        "tracr-xproportion" => PruningOptions.TracrXProportion(),
+        _ => new PruningOptions { Ablation = AblationNames.Parse(task.DefaultAblation) },
+    };
+
+    public static TaskDataset ResolveTask(LoadedModel loaded, string taskName, string? tokenizerPath)
+    {
+        if (taskName is "tracr" or "tracr-reverse" or "tracr-xproportion")
+        {
+            var info = loaded.Tracr ?? throw new EdgePruningException($"task '{taskName}' needs a Tracr model; {loaded.Source} is {loaded.FormatName}");
+            var task = TracrTasks.Create(info);
+            if (taskName != "tracr" && taskName != task.Name)
+                throw new EdgePruningException($"task '{taskName}' does not match the Tracr program '{info.Name}' of {loaded.Source}");
+            return task;
+        }
+        var tokenizer = tokenizerPath is not null ? TokenizerLoader.Load(tokenizerPath) : TokenizerLoader.ForModel(loaded.Source);
+        TokenizerLoader.EnsureMatches(tokenizer, loaded.Config.VocabSize, loaded.Source);
+        throw new EdgePruningException($"unknown task '{taskName}' for {loaded.Source} (tokenizer {tokenizer.Name}); known: tracr, tracr-reverse, tracr-xproportion");
+    }
+
+    /// <summary>
+    /// Trains from the current state (step 0, or where <see cref="Resume"/> left it) to the last step,
+    /// saving a checkpoint every <see cref="PruningOptions.CheckpointEvery"/> steps and when cancelled.
+    /// Returns false when cancelled (the checkpoint holds the progress).
+    /// </summary>
+    public bool Train(string outDir, Action<StepReport>? progress, CancellationToken cancel)
+    {
+        Directory.CreateDirectory(outDir);
+        string checkpoint = Path.Combine(outDir, CheckpointFile);
+        while (Pruner.State.Step < Options.Steps)
+        {
+            if (cancel.IsCancellationRequested)
+            {
+                Pruner.State.Save(checkpoint);
+                return false;
+            }
+            var report = Pruner.Step();
+            progress?.Invoke(report);
+            if (Options.CheckpointEvery > 0 && Pruner.State.Step % Options.CheckpointEvery == 0) Pruner.State.Save(checkpoint);
+        }
+        Pruner.State.Save(checkpoint);
+        return true;
+    }
+
+    /// <summary>Continues from the checkpoint in <paramref name="outDir"/>; returns the step it resumes at.</summary>
+    public int Resume(string outDir)
+    {
+        Pruner.State.Load(Path.Combine(outDir, CheckpointFile));
+        return Pruner.State.Step;
+    }
+
+    /// <summary>The circuit of the current masks, evaluated on the task's test split.</summary>
+    public (Circuit Circuit, CircuitMasks Masks) Finish(double wallSeconds, double? binarizeAt = null)
+    {
+        var masks = CircuitMasks.From(Masked.Layout, Pruner.State, Options.NodeMasks, binarizeAt);
+        var metrics = CircuitEvaluator.Evaluate(Pruner, masks, Task.Test, Options.Batch);
+        var layout = Masked.Layout;
+        var circuit = Circuit.FromMasks(Masked.Graph,
+            (r, w) => masks.EdgeSoft[layout.Offset(r) + w],
+            (r, w) => masks.EdgeKept[layout.Offset(r) + w],
+            Options.NodeMasks ? masks.NodeKept : null, ModelId) with
+        {
+            Task = Task.Name,
+            Ablation = Options.Ablation.Name(),
+            Seed = Options.Seed,
+            Hyperparameters = Hyperparameters(Options),
+            Metrics = metrics,
+            WallTimeSeconds = wallSeconds,
+            Device = "cpu",
+        };
+        return (circuit, masks);
+    }
+
+    private static Dictionary<string, System.Text.Json.Nodes.JsonNode?> Hyperparameters(PruningOptions o) => new()
+    {
+        ["target_edge_sparsity"] = o.TargetEdgeSparsity,
+        ["target_node_sparsity"] = o.TargetNodeSparsity,
+        ["node_masks"] = o.NodeMasks,
+        ["steps"] = o.Steps,
+        ["sparsity_warmup_steps"] = o.SparsityWarmupSteps,
+        ["lr_warmup_steps"] = o.LrWarmupSteps,
+        ["batch"] = o.Batch,
+        ["edge_lr"] = o.EdgeLr,
+        ["edge_lambda_lr"] = o.EdgeLambdaLr,
+        ["node_lr"] = o.NodeLr,
+        ["node_lambda_lr"] = o.NodeLambdaLr,
+        ["weight_decay"] = o.WeightDecay,
+        ["grad_clip"] = o.GradClip,
+        ["init_mean"] = o.InitMean,
+        ["init_std"] = o.InitStd,
+    };
+
+    public static Stopwatch StartClock() => Stopwatch.StartNew();
+}
