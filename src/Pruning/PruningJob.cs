@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EdgePruning.Pruning.Training;
 using EdgePruning.Kernels;
 using EdgePruning.Models;
 using EdgePruning.Models.Loaders;
@@ -89,7 +90,16 @@ public sealed class PruningJob
                 Pruner.State.Save(checkpoint);
                 return false;
             }
-            var report = Pruner.Step();
+            StepReport report;
+            try
+            {
+                report = Pruner.Step();
+            }
+            catch (TrainingDivergedException ex)
+            {
+                string kept = File.Exists(checkpoint) ? $"the last good checkpoint is {checkpoint}" : "no checkpoint was written yet";
+                throw new TrainingDivergedException($"{ex.Message.TrimEnd('.')}; {kept}");
+            }
             progress?.Invoke(report);
             if (Options.CheckpointEvery > 0 && Pruner.State.Step % Options.CheckpointEvery == 0) Pruner.State.Save(checkpoint);
         }

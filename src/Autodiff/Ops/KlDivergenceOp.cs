@@ -40,7 +40,7 @@ public sealed class KlDivergenceOp
             for (int j = 0; j < width; j++)
             {
                 double lf = f[j] - lzf, lc = c[j] - lzc, pf = Math.Exp(lf);
-                if (pf > 0) sum += pf * (lf - lc);
+                if (pf != 0) sum += pf * (lf - lc); // NaN must reach the sum: a diverged model has to show in the loss
                 d[j] = (float)(Math.Exp(lc) - pf);
             }
             kl[i] = sum;

@@ -32,7 +32,7 @@ public static class SequenceKl
             var pc = Softmax(vc);
             for (int i = 0; i < pos.Length; i++)
             {
-                if (pf[i] > 0) total += pf[i] * (Math.Log(pf[i]) - Math.Log(Math.Max(pc[i], 1e-300)));
+                if (pf[i] != 0) total += pf[i] * (Math.Log(pf[i]) - Math.Log(Math.Max(pc[i], 1e-300)));
                 if (dCircuit is not null) dc[(b * T + pos[i]) * outputs] += (float)((pc[i] - pf[i]) / batch);
             }
         }

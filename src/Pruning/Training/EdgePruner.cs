@@ -84,7 +84,7 @@ public sealed class EdgePruner
             loss += LagrangianOp.Forward(sn, nodeTarget, State.NodeLambda[0], State.NodeLambda[1]);
         }
         if (!double.IsFinite(loss))
-            throw new TrainingDivergedException($"the loss is {loss} at step {step} (KL {kl}); training stopped, the last checkpoint is kept");
+            throw new TrainingDivergedException($"the loss is {loss} at step {step} (KL {kl}): training stopped");
 
         tape.Backward();
         double ds = 0, dl1 = 0, dl2 = 0;

@@ -1,0 +1,117 @@
+using EdgePruning.Kernels.Cpu;
+using EdgePruning.Models;
+using EdgePruning.Pruning.Masking;
+using EdgePruning.Pruning.Tasks;
+using EdgePruning.Pruning.Training;
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Tests.Pruning;
+
+public class TrainerTests
+{
+    private static EdgePruner Pruner(int seed, Func<PruningOptions, PruningOptions>? tweak = null, bool poison = false)
+    {
+        var config = RandomModels.Gpt2Like();
+        var weights = RandomModels.Weights(config, seed: 21);
+        if (poison) weights.Layers[0].WUp.Span[3] = float.NaN;
+        var model = new Transformer(config, weights, CpuKernels.Instance);
+        var masked = new EdgeMaskedModel(model, 2);
+        var examples = Enumerable.Range(0, 12).Select(i => new TaskExample
+        {
+            Clean = RandomModels.Tokens(6, config.VocabSize, seed: 100 + i),
+            Corrupted = RandomModels.Tokens(6, config.VocabSize, seed: 200 + i),
+            LossPositions = [4, 5],
+            MetricPosition = 5,
+            Targets = [1],
+            Distractors = [2],
+        }).ToArray();
+        var task = new TaskDataset { Name = "random", Train = examples, Validation = examples, Test = examples };
+        var options = new PruningOptions { Steps = 40, SparsityWarmupSteps = 30, LrWarmupSteps = 5, Batch = 4, Seed = seed, TargetEdgeSparsity = 0.9 };
+        return new EdgePruner(masked, task, tweak is null ? options : tweak(options));
+    }
+
+    private static void Run(EdgePruner p, int steps)
+    {
+        for (int i = 0; i < steps; i++) p.Step();
+    }
+
+    [Fact]
+    public void SameSeed_GivesIdenticalMasks_DifferentSeedDoesNot()
+    {
+        var a = Pruner(seed: 1); Run(a, 20);
+        var b = Pruner(seed: 1); Run(b, 20);
+        var c = Pruner(seed: 2); Run(c, 20);
+        Assert.Equal(a.State.EdgeLogAlpha, b.State.EdgeLogAlpha);
+        Assert.Equal(a.State.EdgeLambda, b.State.EdgeLambda);
+        Assert.NotEqual(a.State.EdgeLogAlpha, c.State.EdgeLogAlpha);
+    }
+
+    [Fact]
+    public void ResumedRun_ContinuesExactlyLikeAnUninterruptedOne()
+    {
+        var straight = Pruner(seed: 3); Run(straight, 30);
+        var first = Pruner(seed: 3); Run(first, 15);
+        var path = Path.GetTempFileName();
+        try
+        {
+            first.State.Save(path);
+            var second = Pruner(seed: 3);
+            second.State.Load(path);
+            Assert.Equal(15, second.State.Step);
+            Run(second, 15);
+            Assert.Equal(straight.State.EdgeLogAlpha, second.State.EdgeLogAlpha);
+            Assert.Equal(straight.State.NodeLogAlpha, second.State.NodeLogAlpha);
+            Assert.Equal(straight.State.EdgeLambda, second.State.EdgeLambda);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Training_RaisesSparsityTowardsTarget()
+    {
+        // log α starts at 10, where the clamp of the hard concrete passes almost no gradient, so sparsity
+        // only appears once the Lagrangian has pulled the masks down for a while.
+        var p = Pruner(seed: 4, o => o with { Steps = 300, SparsityWarmupSteps = 200, LrWarmupSteps = 20 });
+        StepReport last = default;
+        for (int i = 0; i < 300; i++) last = p.Step();
+        Assert.True(last.EdgeSparsity > 0.5, $"sparsity {last.EdgeSparsity} after 300 steps");
+    }
+
+    [Fact]
+    public void NaNInTheLoss_StopsWithAClearErrorNamingTheStep()
+    {
+        var p = Pruner(seed: 5, poison: true);
+        var ex = Assert.Throws<TrainingDivergedException>(() => p.Step());
+        Assert.Contains("step 0", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(2.5)]
+    public void TargetSparsityOutsideZeroToTwo_IsRejected(double target)
+    {
+        var ex = Assert.Throws<EdgePruningException>(() => Pruner(seed: 6, o => o with { TargetEdgeSparsity = target }));
+        Assert.Contains("target sparsity", ex.Message);
+    }
+
+    [Fact]
+    public void CheckpointOfAnotherGraph_IsRejected()
+    {
+        var p = Pruner(seed: 7);
+        var path = Path.GetTempFileName();
+        try
+        {
+            var other = new MaskState(10, 3, 0.01);
+            other.Save(path);
+            var ex = Assert.Throws<EdgePruningException>(() => p.State.Load(path));
+            Assert.Contains("10 edges", ex.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
