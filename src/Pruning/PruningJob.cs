@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using EdgePruning.Pruning.Training;
 using EdgePruning.Kernels;
 using EdgePruning.Models;
 using EdgePruning.Models.Loaders;
