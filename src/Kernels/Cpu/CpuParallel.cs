@@ -26,8 +26,9 @@ internal static class CpuParallel
     private static ParallelJob? _job;
     private static int _chunkCount;
     private static int _nextChunk;
-    private static int _pending;
     private static long _ticket;
+    private static long _openTicket;
+    private static int _active;
     private static Exception? _failure;
 
     /// <summary>Runs <paramref name="job"/> for chunks 0..chunks−1 on at most <paramref name="maxThreads"/> threads.</summary>
@@ -48,12 +49,15 @@ internal static class CpuParallel
             _chunkCount = chunks;
             _nextChunk = 0;
             _failure = null;
-            Volatile.Write(ref _pending, helpers);
             long ticket = ++_ticket;
+            Volatile.Write(ref _openTicket, ticket);
             for (int i = 0; i < helpers; i++) workers[i].Wake(ticket);
             Drain(job);
+            // Every chunk is claimed. Close the job, then wait only for workers that joined it: a worker
+            // that wakes late (descheduled on a busy machine) finds it closed and costs the caller nothing.
+            Interlocked.Exchange(ref _openTicket, 0);
             var spin = new SpinWait();
-            while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+            while (Volatile.Read(ref _active) != 0) spin.SpinOnce(sleep1Threshold: -1);
             _job = null;
             if (_failure is { } failure) ExceptionDispatchInfo.Capture(failure).Throw();
         }
@@ -68,6 +72,26 @@ internal static class CpuParallel
         int count = _chunkCount;
         int c;
         while ((c = Interlocked.Increment(ref _nextChunk) - 1) < count) job.Run(c);
+    }
+
+    /// <summary>A worker's part of job <paramref name="ticket"/>, if that job is still open.</summary>
+    private static void Join(long ticket)
+    {
+        Interlocked.Increment(ref _active);
+        try
+        {
+            // Announced as active before looking: the caller closes and then counts, so either it
+            // waits for this worker or this worker sees the job closed.
+            if (Volatile.Read(ref _openTicket) == ticket) Drain(_job!);
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref _failure, e, null);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _active);
+        }
     }
 
     private static Worker[] StartWorkers()
@@ -110,18 +134,7 @@ internal static class CpuParallel
                     deadline = Stopwatch.GetTimestamp() + SpinTicks;
                 }
                 seen = ticket;
-                try
-                {
-                    Drain(_job!);
-                }
-                catch (Exception e)
-                {
-                    Interlocked.CompareExchange(ref _failure, e, null);
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref _pending);
-                }
+                Join(ticket);
             }
         }
     }

@@ -1,0 +1,196 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Diagnostics;
+using System.Globalization;
+using EdgePruning.Kernels;
+using EdgePruning.Kernels.Cpu;
+using EdgePruning.Kernels.Reference;
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Bench.Kernels;
+
+/// <summary>
+/// `bench gemm`: a quick GFLOP/s table of the CPU products (median of timed runs after warm-up), on one
+/// thread and on all cores, beside the machine's theoretical f32 FMA peak. Much shorter than a
+/// BenchmarkDotNet run; use <see cref="GemmBenchmarks"/> for allocation and variance figures.
+/// </summary>
+public static class GemmThroughput
+{
+    private sealed record Case(string Name, int M, int N, int K, bool TransA, bool TransB, bool Linear);
+
+    private static readonly Case[] Cases =
+    [
+        new("square NN", 768, 768, 768, false, false, false),
+        new("square Linear (A·Bᵀ)", 768, 768, 768, false, true, true),
+        new("square TN", 768, 768, 768, true, false, false),
+        new("square TT", 768, 768, 768, true, true, false),
+        new("GPT-2 MLP up, 64 tokens (Linear)", 64, 3072, 768, false, true, true),
+        new("GPT-2 MLP down, 64 tokens (Linear)", 64, 768, 3072, false, true, true),
+        new("GPT-2 MLP up, 64 tokens (NN)", 64, 3072, 768, false, false, false),
+        new("matvec 288→768 (Linear, m=1)", 1, 768, 288, false, true, true),
+        new("matvec 768→3072 (Linear, m=1)", 1, 3072, 768, false, true, true),
+        new("matvec 768→50257 logits (Linear, m=1)", 1, 50257, 768, false, true, true),
+        new("4 rows 768→3072 (Linear, m=4)", 4, 3072, 768, false, true, true),
+    ];
+
+    public static int Run(string[] args)
+    {
+        int runs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 21;
+        int cores = Environment.ProcessorCount;
+        double nominalGHz = ClockGHz();
+        double ghz = EffectiveClockGHz();
+        // Zen 4: two 256-bit FMA pipes per core (a 512-bit FMA takes both) = 8 lanes × 2 flops × 2 per cycle.
+        const int FlopsPerCycle = 32;
+        double peakCore = ghz * FlopsPerCycle;
+        Console.WriteLine($"# CPU GEMM throughput: {CpuModel()}, {cores} cores");
+        Console.WriteLine($"clock: {nominalGHz:F3} GHz nominal (/proc/cpuinfo), {ghz:F2} GHz measured (chain of dependent FMAs, 4 cycles each, over thread CPU time)");
+        Console.WriteLine($"f32 peak at the measured clock ({FlopsPerCycle} flop/cycle): {peakCore:F1} GFLOP/s per core, {peakCore * cores:F1} GFLOP/s all cores (at nominal: {nominalGHz * FlopsPerCycle:F1} / {nominalGHz * FlopsPerCycle * cores:F1})");
+        Console.WriteLine($"read bandwidth {ReadBandwidthGBs():F1} GB/s (one thread, best sum over 256 MiB); load average before {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine($"timings: median of {runs} samples (each ≥ 1 ms of calls) after ≥ 0.2 s warm-up");
+        Console.WriteLine();
+        Console.WriteLine("| shape | m×n×k | 1 thread, on-CPU GFLOP/s | % core peak | 1 thread, wall GFLOP/s | all threads, wall GFLOP/s | % machine peak | speed-up (wall) | all threads ms | weights GB/s | reference ms |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var single = new CpuKernels(1);
+        foreach (var c in Cases)
+        {
+            var rng = new Random(1);
+            var a = Fill(rng, c.TransA ? [c.K, c.M] : [c.M, c.K]);
+            var b = Fill(rng, c.TransB ? [c.N, c.K] : [c.K, c.N]);
+            var y = Tensor.Empty(DType.F32, c.M, c.N);
+            double flops = 2.0 * c.M * c.N * c.K;
+            var t1 = Measure(() => Call(single, c, a, b, y), runs);
+            var tn = Measure(() => Call(CpuKernels.Instance, c, a, b, y), runs);
+            // The scalar reference only where it finishes in reasonable time.
+            string refMs = flops <= 2e8 ? $"{Measure(() => Call(ReferenceKernels.Instance, c, a, b, y), 3).Wall * 1e3:F2}" : "—";
+            double gCpu = flops / t1.OnCpu / 1e9, g1 = flops / t1.Wall / 1e9, gn = flops / tn.Wall / 1e9;
+            double bytesB = 4.0 * c.N * c.K;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {c.Name} | {c.M}×{c.N}×{c.K} | {gCpu:F1} | {100 * gCpu / peakCore:F0}% | {g1:F1} | {gn:F1} | {100 * gn / (peakCore * cores):F0}% | {t1.Wall / tn.Wall:F2}× | {tn.Wall * 1e3:F3} | {bytesB / tn.Wall / 1e9:F1} | {refMs} |"));
+        }
+        Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
+        return 0;
+    }
+
+    private static void Call(IKernels k, Case c, Tensor a, Tensor b, Tensor y)
+    {
+        if (c.Linear) k.Linear(a, b, null, y);
+        else k.Gemm(a, c.TransA, b, c.TransB, y);
+    }
+
+    private static Tensor Fill(Random rng, int[] dims)
+    {
+        var t = Tensor.Empty(DType.F32, dims);
+        var s = t.Span;
+        for (int i = 0; i < s.Length; i++) s[i] = (float)(rng.NextDouble() * 2 - 1);
+        return t;
+    }
+
+    /// <summary>Seconds per call, median over samples: wall clock, and time this thread spent on a CPU.</summary>
+    private readonly record struct Timing(double Wall, double OnCpu);
+
+    /// <summary>Warm-up for ~0.2 s (at least 3 calls), then <paramref name="runs"/> timed samples of ≥ ~1 ms each.</summary>
+    private static Timing Measure(Action call, int runs)
+    {
+        var warm = Stopwatch.StartNew();
+        for (int i = 0; i < 3 || warm.Elapsed.TotalSeconds < 0.2; i++) call();
+        var probe = Stopwatch.StartNew();
+        call();
+        int batch = Math.Max(1, (int)(1e-3 / Math.Max(probe.Elapsed.TotalSeconds, 1e-7)));
+        var wall = new double[runs];
+        var cpu = new double[runs];
+        for (int r = 0; r < runs; r++)
+        {
+            long c0 = ThreadCpuNanoseconds();
+            long t0 = Stopwatch.GetTimestamp();
+            for (int i = 0; i < batch; i++) call();
+            wall[r] = Stopwatch.GetElapsedTime(t0).TotalSeconds / batch;
+            cpu[r] = (ThreadCpuNanoseconds() - c0) * 1e-9 / batch;
+        }
+        Array.Sort(wall);
+        Array.Sort(cpu);
+        return new Timing(wall[runs / 2], cpu[runs / 2]);
+    }
+
+    /// <summary>Time the calling thread has run on a CPU (clock_gettime of the thread's CPU clock).</summary>
+    private static long ThreadCpuNanoseconds()
+    {
+        const int ClockThreadCpuTimeId = 3;
+        return clock_gettime(ClockThreadCpuTimeId, out var ts) == 0 ? ts.Seconds * 1_000_000_000 + ts.Nanoseconds : -1;
+    }
+
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = false)]
+    private static extern int clock_gettime(int clockId, out TimeSpec time);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double EffectiveClockGHz()
+    {
+        const int n = 50_000_000;
+        double best = double.MaxValue;
+        float sink = 0;
+        for (int rep = 0; rep < 5; rep++)
+        {
+            long t0 = ThreadCpuNanoseconds();
+            sink += FmaChain(n);
+            best = Math.Min(best, (ThreadCpuNanoseconds() - t0) * 1e-9);
+        }
+        GC.KeepAlive(sink.ToString(CultureInfo.InvariantCulture));
+        return 4.0 * n / best / 1e9;
+    }
+
+    /// <summary>n dependent FMAs, kept in a register (no call inside the loop).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static float FmaChain(int n)
+    {
+        var acc = Vector256.Create(1f);
+        var mul = Vector256.Create(0.999999f);
+        var add = Vector256.Create(1e-7f);
+        for (int i = 0; i < n; i++) acc = Vector256.FusedMultiplyAdd(acc, mul, add);
+        return acc.ToScalar();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double ReadBandwidthGBs()
+    {
+        var data = new float[64 * 1024 * 1024];
+        Array.Fill(data, 1f);
+        double best = double.MaxValue;
+        float sink = 0;
+        for (int rep = 0; rep < 5; rep++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            sink += System.Numerics.Tensors.TensorPrimitives.Sum<float>(data);
+            best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
+        }
+        GC.KeepAlive(sink.ToString(CultureInfo.InvariantCulture));
+        return 4.0 * data.Length / best / 1e9;
+    }
+
+    private static double ClockGHz()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+                if (line.StartsWith("cpu MHz", StringComparison.Ordinal))
+                    return double.Parse(line[(line.IndexOf(':') + 1)..].Trim(), CultureInfo.InvariantCulture) / 1000;
+        }
+        catch (IOException) { }
+        return double.NaN;
+    }
+
+    private static string CpuModel()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+                if (line.StartsWith("model name", StringComparison.Ordinal)) return line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException) { }
+        return "unknown CPU";
+    }
+}
