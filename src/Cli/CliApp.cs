@@ -18,6 +18,8 @@ public static class CliApp
         root.Add(GenerateCommand.Create());
         root.Add(InspectCommand.Create());
         root.Add(PruneCommand.Create());
+        root.Add(EvalCommand.Create());
+        root.Add(ExportCommand.Create());
         return root;
     }
 

@@ -52,6 +52,27 @@ public sealed class CircuitMasks
         return new CircuitMasks { EdgeSoft = soft, NodeSoft = nodeSoft, EdgeKept = kept, NodeKept = nodeKept, EdgeThreshold = tau };
     }
 
+    /// <summary>The masks of a circuit read from a file: its kept edges, every writer left on.</summary>
+    public static CircuitMasks FromCircuit(MaskLayout layout, Circuits.Circuit circuit)
+    {
+        var kept2d = circuit.KeptMatrix(layout.Graph);
+        var masks2d = circuit.MaskMatrix(layout.Graph);
+        var kept = new bool[layout.EdgeCount];
+        var soft = new float[layout.EdgeCount];
+        for (int r = 0; r < kept2d.Length; r++)
+            for (int w = 0; w < kept2d[r].Length; w++)
+            {
+                kept[layout.Offset(r) + w] = kept2d[r][w];
+                soft[layout.Offset(r) + w] = (float)masks2d[r][w];
+            }
+        int writers = layout.Graph.Writers.Count;
+        return new CircuitMasks
+        {
+            EdgeSoft = soft, EdgeKept = kept, EdgeThreshold = double.NaN,
+            NodeSoft = Enumerable.Repeat(1f, writers).ToArray(), NodeKept = Enumerable.Repeat(true, writers).ToArray(),
+        };
+    }
+
     /// <summary>Binary edge masks (1 kept, 0 removed) for the masked forward.</summary>
     public Tensor EdgeTensor()
     {
