@@ -40,6 +40,9 @@ public static class IoiTask
 
     private static List<TaskExample> Generate(ITokenizer tokenizer, IoiData data, string[] templates, int count, Random rng, HashSet<string> seen)
     {
+        long distinct = (long)templates.Length * data.IoNames.Length * data.SubjectNames.Length * data.Places.Length * data.Objects.Length;
+        if (count > distinct / 2)
+            throw new TaskDataException($"task {Name}: {count} examples asked for from {templates.Length} templates, which give {distinct} sentences; at most half of them can be drawn");
         var examples = new List<TaskExample>(count);
         while (examples.Count < count)
         {
