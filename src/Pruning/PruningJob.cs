@@ -62,7 +62,8 @@ public sealed class PruningJob
     {
         if (taskName is "tracr" or "tracr-reverse" or "tracr-xproportion")
         {
-            var info = loaded.Tracr ?? throw new EdgePruningException($"task '{taskName}' needs a Tracr model; {loaded.Source} is {loaded.FormatName}");
+            var info = loaded.Tracr ?? throw new EdgePruningException(
+                $"task '{taskName}' needs a Tracr model; {loaded.Source} is a {loaded.FormatName}: choose --task from {string.Join(", ", TaskRegistry.Names())} or a .jsonl file");
             var task = TracrTasks.Create(info);
             if (taskName != "tracr" && taskName != task.Name)
                 throw new EdgePruningException($"task '{taskName}' does not match the Tracr program '{info.Name}' of {loaded.Source}");
@@ -70,7 +71,7 @@ public sealed class PruningJob
         }
         var tokenizer = tokenizerPath is not null ? TokenizerLoader.Load(tokenizerPath) : TokenizerLoader.ForModel(loaded.Source);
         TokenizerLoader.EnsureMatches(tokenizer, loaded.Config.VocabSize, loaded.Source);
-        throw new EdgePruningException($"unknown task '{taskName}' for {loaded.Source} (tokenizer {tokenizer.Name}); known: tracr, tracr-reverse, tracr-xproportion");
+        return TaskRegistry.Create(taskName, tokenizer, seed: 0);
     }
 
     /// <summary>

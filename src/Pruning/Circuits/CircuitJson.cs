@@ -81,6 +81,7 @@ public static class CircuitJson
     /// <summary>Reads a circuit file; with <paramref name="graph"/>, also checks that the circuit belongs to it.</summary>
     public static Circuit Read(string path, EdgeGraph? graph = null)
     {
+        if (!File.Exists(path)) throw new CircuitFormatException($"{path}: file not found");
         byte[] bytes;
         try
         {
