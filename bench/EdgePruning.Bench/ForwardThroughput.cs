@@ -100,6 +100,14 @@ public static class ForwardThroughput
 
         var m = Measure("stories15M random (llama2.c file)", model, cache, o, out var ids);
         Console.WriteLine("stories15M greedy_ids: " + string.Join(' ', ids.Take(16)));
+
+        // The C reference prints the same two lines for its prompt, fed one token at a time.
+        var prompt = Enumerable.Range(0, o.Prefill).Select(i => PromptToken(i, config)).ToArray();
+        cache.Clear();
+        var last = model.Forward(prompt, 1, cache, lastOnly: true).ToArray();
+        Console.WriteLine("stories15M prompt_last_logits_first8: " + string.Join(' ',
+            last.Take(8).Select(v => v.ToString("F5", CultureInfo.InvariantCulture))));
+        Console.WriteLine($"stories15M prompt_last_argmax: {Argmax(last)}");
         return m;
     }
 

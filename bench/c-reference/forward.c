@@ -362,7 +362,9 @@ static int cmd_bench(const char *path, int steps) {
     printf("prefill_tokens_per_s: %.2f (median of %d runs of a %d-token prompt)\n", prefill_tps, RUNS, n);
     printf("greedy_ids:");
     for (int i = 0; i < steps && i < 16; i++) printf(" %d", ids[i]);
-    printf("\n");
+    printf("\nprompt_last_logits_first8:");
+    for (int i = 0; i < 8 && i < m.c.vocab_size; i++) printf(" %.5f", m.s.logits[i]);
+    printf("\nprompt_last_argmax: %d\n", argmax(m.s.logits, m.c.vocab_size));
     return 0;
 }
 
