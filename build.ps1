@@ -58,5 +58,9 @@ switch ($Target) {
         Invoke-Dotnet @('publish', 'src/Cli', '-c', 'Release', '-r', 'linux-x64', '--self-contained',
             '-p:PublishSingleFile=true', '-p:EnableCompressionInSingleFile=true', '-o', '.gpu/bin')
     }
-    'run-default' { Invoke-Dotnet (@('run', '-c', 'Release', '--project', 'src/Cli', '--') + @('prune') + $Rest) }
+    'run-default' {
+        $model = Join-Path $PSScriptRoot '../shared/models/tracr/xproportion.safetensors'
+        if (-not (Test-Path $model)) { throw "the default run prunes $model, which is not there (../shared beside the checkout)" }
+        Invoke-Dotnet (@('run', '-c', 'Release', '--project', 'src/Cli', '--', 'prune', '--model', $model, '--out', ('runs/default-' + (Get-Date -Format 'yyyyMMdd-HHmmss'))) + $Rest)
+    }
 }
