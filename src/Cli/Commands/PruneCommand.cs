@@ -35,10 +35,11 @@ public static class PruneCommand
         var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint in --out" };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "save a checkpoint every N steps" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" };
+        var binarize = new Option<double?>("--binarize-sparsity") { Description = "edge sparsity at which the final masks are thresholded (default: the soft masks' own sparsity)" };
         var command = new Command("prune", "find a circuit with Edge Pruning")
         {
             model, task, tokenizer, target, nodeTarget, nodeMasks, steps, batch, lr, lambdaLr, sparsityWarmup, lrWarmup,
-            ablation, seed, embeddingNodes, outDir, resume, checkpointEvery, threads,
+            ablation, seed, embeddingNodes, outDir, resume, checkpointEvery, threads, binarize,
         };
         command.SetAction(parse =>
         {
@@ -100,7 +101,7 @@ public static class PruneCommand
                 return CliApp.ExitError;
             }
 
-            var (circuit, _) = job.Finish(clock.Elapsed.TotalSeconds);
+            var (circuit, _) = job.Finish(clock.Elapsed.TotalSeconds, parse.GetValue(binarize));
             string circuitPath = Path.Combine(dir, PruningJob.CircuitFile);
             CircuitJson.Write(circuit, circuitPath);
             CircuitReport.Print(o, circuit);

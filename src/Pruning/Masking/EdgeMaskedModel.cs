@@ -42,12 +42,15 @@ public sealed class EdgeMaskedModel
     /// Runs the edge-masked model on <paramref name="tokens"/> (batch × T, row-major).
     /// <paramref name="baseline"/> [writers, batch·T·d] holds ỹ (null: zero ablation);
     /// <paramref name="edgeMasks"/> [edges] and <paramref name="nodeMasks"/> [writers] default to all ones.
-    /// With a <paramref name="tape"/>, the backward into the masks is recorded on it.
+    /// With a <paramref name="tape"/>, the backward into the masks is recorded on it. With an
+    /// <paramref name="arena"/>, every tensor of the pass (the returned ones included) lives there and is
+    /// valid until the arena is reset.
     /// </summary>
     public MaskedPass Forward(ReadOnlySpan<int> tokens, int batch, Tensor? baseline = null, Tensor? edgeMasks = null,
-        Tensor? nodeMasks = null, Tape? tape = null)
+        Tensor? nodeMasks = null, Tape? tape = null, TensorArena? arena = null)
     {
         var c = Config;
+        Tensor Z(params int[] dims) => arena?.Zeros(dims) ?? Tensor.Zeros(dims);
         if (batch <= 0 || tokens.Length % batch != 0) throw new ShapeException($"{tokens.Length} tokens do not split into {batch} sequences");
         int T = tokens.Length / batch, n = tokens.Length, d = c.ModelDim, nd = n * d, W = Writers;
         if (T > c.MaxSeqLen) throw new ShapeException($"sequence of {T} tokens exceeds the model's {c.MaxSeqLen} positions");
@@ -62,27 +65,27 @@ public sealed class EdgeMaskedModel
         {
             Batch = batch,
             Tokens = T,
-            Logits = Tensor.Zeros(batch, T, c.EffectiveOutputSize),
-            Outputs = Tensor.Zeros(W, nd),
-            LogitsGrad = Tensor.Zeros(batch, T, c.EffectiveOutputSize),
-            EdgeGrad = Tensor.Zeros(checked((int)EdgeCount)),
-            NodeGrad = Tensor.Zeros(W),
+            Logits = Z(batch, T, c.EffectiveOutputSize),
+            Outputs = Z(W, nd),
+            LogitsGrad = Z(batch, T, c.EffectiveOutputSize),
+            EdgeGrad = Z(checked((int)EdgeCount)),
+            NodeGrad = Z(W),
         };
         var D = pass.Outputs;
-        var dD = grad ? Tensor.Zeros(W, nd) : null;
+        var dD = grad ? Z(W, nd) : null;
         // y − ỹ before the node mask, needed for the node-mask gradient.
-        var diff = nodeMasks is not null && grad ? Tensor.Zeros(W, nd) : null;
-        var corruptedSum = Tensor.Zeros(nd); // Σ ỹ of the writers completed so far (+ clean embedding when e = 0)
+        var diff = nodeMasks is not null && grad ? Z(W, nd) : null;
+        var corruptedSum = Z(nd); // Σ ỹ of the writers completed so far (+ clean embedding when e = 0)
         var ids = tokens.ToArray();
         var keyMask = KeyMask(ids, batch, T);
 
         // Embeddings.
-        var tok = Tensor.Zeros(n, d);
+        var tok = Z(n, d);
         _k.Embedding(Model.Weights.TokenEmbedding, ids, tok);
         Tensor? pos = null;
         if (Model.Weights.PositionEmbedding is { } pe)
         {
-            pos = Tensor.Zeros(n, d);
+            pos = Z(n, d);
             for (int b = 0; b < batch; b++) pe.Rows(0, T).Span.CopyTo(pos.Rows(b * T, T).Span);
         }
         int e = Graph.EmbeddingNodes;
@@ -123,7 +126,7 @@ public sealed class EdgeMaskedModel
                 var g = dD!.Row(w);
                 if (diff is not null) pass.NodeGrad.Span[w] += System.Numerics.Tensors.TensorPrimitives.Dot(g.Span, diff.Row(w).Span);
                 if (backward is null) return;
-                var dy = Tensor.Zeros(checked((int)g.Count));
+                var dy = Z(checked((int)g.Count));
                 System.Numerics.Tensors.TensorPrimitives.Multiply(g.Span, m, dy.Span);
                 backward(dy);
             });
@@ -132,13 +135,13 @@ public sealed class EdgeMaskedModel
         // X[readers, nd] = C + Z[readers, visible]·D[0:visible]; the backward adds dZ = dX·Dᵀ and dD += Zᵀ·dX.
         Tensor Read(int firstReader, int readers, int visible, out Tensor? dX)
         {
-            var x = Tensor.Empty(DType.F32, readers, nd);
+            var x = Z(readers, nd);
             var zBlock = z.Rows((int)Layout.Offset(firstReader), readers * visible).Reshape(readers, visible);
             var dVisible = D.Rows(0, visible);
             MaskedEdgeSumOp.Forward(_k, zBlock, default, dVisible, corruptedSum, x);
             dX = null;
             if (!grad) return x;
-            var gx = dX = Tensor.Zeros(readers, nd);
+            var gx = dX = Z(readers, nd);
             var gz = pass.EdgeGrad.Rows((int)Layout.Offset(firstReader), readers * visible).Reshape(readers, visible);
             tape!.Record(() => MaskedEdgeSumOp.Backward(_k, zBlock, default, dVisible, gx, gz, dD!.Rows(0, visible)));
             return x;
@@ -153,56 +156,53 @@ public sealed class EdgeMaskedModel
             int visible = Layout.AttentionVisible(l);
 
             var x = Read(first, R, visible, out var dX);
-            var normed = Tensor.Zeros(R, nd);
-            var norms = new ReaderNorm[R];
+            // Every attention reader of a layer goes through the same norm weights: one call over R·n rows.
+            var normed = Z(R, nd);
+            var norm = new ReaderNorm(c, w.AttnNormWeight, w.AttnNormBias);
+            norm.Forward(x.Reshape(R * n, d), normed.Reshape(R * n, d));
             var q = new Tensor[H]; var k = new Tensor[KV]; var v = new Tensor[KV];
-            for (int r = 0; r < R; r++)
-            {
-                norms[r] = new ReaderNorm(c, w.AttnNormWeight, w.AttnNormBias);
-                norms[r].Forward(x.Row(r).Reshape(n, d), normed.Row(r).Reshape(n, d));
-            }
-            for (int h = 0; h < H; h++) { q[h] = Tensor.Zeros(n, hd); LinearOp.Forward(_k, normed.Row(h).Reshape(n, d), hs.Wq[h], hs.Bq[h], q[h]); }
+            for (int h = 0; h < H; h++) { q[h] = Z(n, hd); LinearOp.Forward(_k, normed.Row(h).Reshape(n, d), hs.Wq[h], hs.Bq[h], q[h]); }
             for (int g = 0; g < KV; g++)
             {
-                k[g] = Tensor.Zeros(n, hd); LinearOp.Forward(_k, normed.Row(H + g).Reshape(n, d), hs.Wk[g], hs.Bk[g], k[g]);
-                v[g] = Tensor.Zeros(n, vd); LinearOp.Forward(_k, normed.Row(H + KV + g).Reshape(n, d), hs.Wv[g], hs.Bv[g], v[g]);
+                k[g] = Z(n, hd); LinearOp.Forward(_k, normed.Row(H + g).Reshape(n, d), hs.Wk[g], hs.Bk[g], k[g]);
+                v[g] = Z(n, vd); LinearOp.Forward(_k, normed.Row(H + KV + g).Reshape(n, d), hs.Wv[g], hs.Bv[g], v[g]);
             }
             if (c.Rope)
             {
                 foreach (var t in q) RopeOp.Forward(_k, t.Reshape(batch, T, 1, hd), 0, c.RopeTheta);
                 foreach (var t in k) RopeOp.Forward(_k, t.Reshape(batch, T, 1, hd), 0, c.RopeTheta);
             }
-            var dq = grad ? q.Select(t => Tensor.Zeros(n, hd)).ToArray() : null;
-            var dk = grad ? k.Select(t => Tensor.Zeros(n, hd)).ToArray() : null;
-            var dv = grad ? v.Select(t => Tensor.Zeros(n, vd)).ToArray() : null;
+            var dq = grad ? q.Select(t => Z(n, hd)).ToArray() : null;
+            var dk = grad ? k.Select(t => Z(n, hd)).ToArray() : null;
+            var dv = grad ? v.Select(t => Z(n, vd)).ToArray() : null;
 
             // Backward of the Q/K/V side, recorded before the heads so that it runs after all of them.
             if (grad)
             {
                 tape!.Record(() =>
                 {
-                    var dNormed = Tensor.Zeros(n, d);
+                    var dNormed = Z(R, nd);
                     for (int r = 0; r < R; r++)
                     {
-                        dNormed.Span.Clear();
+                        var dRow = dNormed.Row(r).Reshape(n, d);
                         if (r < H)
                         {
                             if (c.Rope) RopeOp.BackwardInPlace(dq![r].Reshape(batch, T, 1, hd), 0, c.RopeTheta);
-                            LinearOp.Backward(_k, dq![r], hs.Wq[r], dNormed);
+                            LinearOp.Backward(_k, dq![r], hs.Wq[r], dRow);
                         }
                         else if (r < H + KV)
                         {
                             int g = r - H;
                             if (c.Rope) RopeOp.BackwardInPlace(dk![g].Reshape(batch, T, 1, hd), 0, c.RopeTheta);
-                            LinearOp.Backward(_k, dk![g], hs.Wk[g], dNormed);
+                            LinearOp.Backward(_k, dk![g], hs.Wk[g], dRow);
                         }
                         else
                         {
                             int g = r - H - KV;
-                            LinearOp.Backward(_k, dv![g], hs.Wv[g], dNormed);
+                            LinearOp.Backward(_k, dv![g], hs.Wv[g], dRow);
                         }
-                        norms[r].Backward(dNormed, dX!.Row(r).Reshape(n, d));
                     }
+                    norm.Backward(dNormed.Reshape(R * n, d), dX!.Reshape(R * n, d));
                 });
             }
 
@@ -210,15 +210,15 @@ public sealed class EdgeMaskedModel
             {
                 int g = h / group;
                 var att = new AttentionOp(c.AttentionScale, c.Causal);
-                var o = Tensor.Zeros(n, vd);
+                var o = Z(n, vd);
                 att.Forward(q[h].Reshape(batch, T, 1, hd), k[g].Reshape(batch, T, 1, hd), v[g].Reshape(batch, T, 1, vd),
                     o.Reshape(batch, T, 1, vd), keyMask);
-                var y = Tensor.Zeros(n, d);
+                var y = Z(n, d);
                 LinearOp.Forward(_k, o, hs.Wo[h], hs.BoShare, y);
                 int head = h;
                 Write(Graph.HeadWriter(l, h), y.Reshape(nd), grad ? dy =>
                 {
-                    var dO = Tensor.Zeros(n, vd);
+                    var dO = Z(n, vd);
                     LinearOp.Backward(_k, dy.Reshape(n, d), hs.Wo[head], dO);
                     att.Backward(dO.Reshape(batch, T, 1, vd), dq![head].Reshape(batch, T, 1, hd),
                         dk![g].Reshape(batch, T, 1, hd), dv![g].Reshape(batch, T, 1, vd));
@@ -229,15 +229,15 @@ public sealed class EdgeMaskedModel
             int mlpReader = Layout.MlpReader(l);
             var xm = Read(mlpReader, 1, Graph.Readers[mlpReader].VisibleWriters, out var dXm);
             var mlpNorm = new ReaderNorm(c, w.MlpNormWeight, w.MlpNormBias);
-            var hm = Tensor.Zeros(n, d);
+            var hm = Z(n, d);
             mlpNorm.Forward(xm.Reshape(n, d), hm);
-            var up = Tensor.Zeros(n, c.MlpDim);
+            var up = Z(n, c.MlpDim);
             LinearOp.Forward(_k, hm, w.WUp, w.BUp, up);
-            var act = Tensor.Zeros(n, c.MlpDim);
+            var act = Z(n, c.MlpDim);
             Tensor? gateUp = null;
             if (w.WGateUp is { } w3)
             {
-                gateUp = Tensor.Zeros(n, c.MlpDim);
+                gateUp = Z(n, c.MlpDim);
                 LinearOp.Forward(_k, hm, w3, null, gateUp);
                 SwiGluOp.Forward(_k, up, gateUp, act);
             }
@@ -245,17 +245,17 @@ public sealed class EdgeMaskedModel
             {
                 ActivationOp.Forward(_k, c.MlpActivation, up, act);
             }
-            var ym = Tensor.Zeros(n, d);
+            var ym = Z(n, d);
             LinearOp.Forward(_k, act, w.WDown, w.BDown, ym);
             Write(Graph.MlpWriter(l), ym.Reshape(nd), grad ? dy =>
             {
-                var dAct = Tensor.Zeros(n, c.MlpDim);
+                var dAct = Z(n, c.MlpDim);
                 LinearOp.Backward(_k, dy.Reshape(n, d), w.WDown, dAct);
-                var dUp = Tensor.Zeros(n, c.MlpDim);
-                var dH = Tensor.Zeros(n, d);
+                var dUp = Z(n, c.MlpDim);
+                var dH = Z(n, d);
                 if (gateUp is not null)
                 {
-                    var dGateUp = Tensor.Zeros(n, c.MlpDim);
+                    var dGateUp = Z(n, c.MlpDim);
                     SwiGluOp.Backward(up, gateUp, dAct, dUp, dGateUp);
                     LinearOp.Backward(_k, dGateUp, w.WGateUp!, dH);
                 }
@@ -273,14 +273,14 @@ public sealed class EdgeMaskedModel
             int reader = Layout.LogitsReader;
             var xf = Read(reader, 1, Graph.Readers[reader].VisibleWriters, out var dXf);
             var norm = new ReaderNorm(c, Model.Weights.FinalNormWeight, Model.Weights.FinalNormBias);
-            var hf = Tensor.Zeros(n, d);
+            var hf = Z(n, d);
             norm.Forward(xf.Reshape(n, d), hf);
             var logits2 = pass.Logits.Reshape(n, c.EffectiveOutputSize);
             LinearOp.Forward(_k, hf, Model.Weights.Unembedding, null, logits2);
             if (!grad) return;
             tape!.Record(() =>
             {
-                var dH = Tensor.Zeros(n, d);
+                var dH = Z(n, d);
                 LinearOp.Backward(_k, pass.LogitsGrad.Reshape(n, c.EffectiveOutputSize), Model.Weights.Unembedding, dH);
                 norm.Backward(dH, dXf!.Reshape(n, d));
             });

@@ -21,6 +21,7 @@ public sealed class EdgePruner
     private readonly TaskDataset _task;
     private readonly PruningOptions _o;
     private Tensor? _meanOutputs;
+    private readonly TensorArena _arena = new();
 
     public EdgePruner(EdgeMaskedModel model, TaskDataset task, PruningOptions options)
     {
@@ -45,6 +46,7 @@ public sealed class EdgePruner
     public StepReport Step()
     {
         var clock = Stopwatch.StartNew();
+        _arena.Reset();
         int step = State.Step;
         var batch = SampleBatch(step);
         var (clean, corrupted, T) = BatchBuilder.Build(batch, _task.PadToken);
@@ -66,10 +68,10 @@ public sealed class EdgePruner
             HardConcreteOp.Forward(State.NodeLogAlpha, uNode, m.Span);
         }
 
-        var baseline = Baseline(corrupted, B, T);
+        var baseline = Baseline(corrupted, B, T, _arena);
         var full = _model.Model.Forward(clean, B);
         var tape = new Tape();
-        var pass = _model.Forward(clean, B, baseline, z, m, tape);
+        var pass = _model.Forward(clean, B, baseline, z, m, tape, _arena);
         double kl = TaskObjective.Kl(_task, batch, full, pass.Logits, pass.LogitsGrad);
 
         double target = LearningRateSchedule.Target(step, _o.SparsityWarmupSteps, _o.TargetEdgeSparsity);
@@ -119,9 +121,9 @@ public sealed class EdgePruner
     }
 
     /// <summary>ỹ for a batch: the corrupted run's writer outputs, nothing, or the training-set mean.</summary>
-    internal Tensor? Baseline(int[] corrupted, int batch, int T) => _o.Ablation switch
+    internal Tensor? Baseline(int[] corrupted, int batch, int T, TensorArena? arena = null) => _o.Ablation switch
     {
-        Ablation.Interchange => _model.Forward(corrupted, batch).Outputs,
+        Ablation.Interchange => _model.Forward(corrupted, batch, arena: arena).Outputs,
         Ablation.Mean => MeanBaseline(batch * T),
         _ => null,
     };

@@ -1,0 +1,54 @@
+namespace EdgePruning.Runtime;
+
+/// <summary>
+/// Step-scoped scratch memory: tensors are carved out of a few large pinned blocks and all given back at
+/// once by <see cref="Reset"/>. A training step allocates hundreds of intermediate tensors; taking them
+/// from an arena instead of the GC avoids the page faults and full collections that fresh large pinned
+/// arrays cause. A tensor from the arena is valid only until the next <see cref="Reset"/>.
+/// </summary>
+public sealed class TensorArena
+{
+    private const long Alignment = 64;
+    private readonly long _blockBytes;
+    private readonly List<ArrayStorage> _blocks = [];
+    private int _block;
+    private long _offset;
+
+    public TensorArena(long blockBytes = 64L << 20) => _blockBytes = blockBytes;
+
+    /// <summary>Bytes held in blocks (the high-water mark of one step, after the first).</summary>
+    public long CapacityBytes => _blocks.Sum(b => b.ByteLength);
+
+    public void Reset()
+    {
+        _block = 0;
+        _offset = 0;
+    }
+
+    /// <summary>An uninitialized f32 tensor: every element must be written before it is read.</summary>
+    public Tensor Empty(params int[] dims)
+    {
+        long bytes = new Shape(dims).Count * sizeof(float);
+        long need = (bytes + Alignment - 1) / Alignment * Alignment;
+        while (_block < _blocks.Count && _offset + need > _blocks[_block].ByteLength)
+        {
+            _block++;
+            _offset = 0;
+        }
+        if (_block == _blocks.Count)
+        {
+            _blocks.Add(new ArrayStorage(Math.Max(_blockBytes, need), zeroed: false));
+            _offset = 0;
+        }
+        var t = Tensor.Wrap(_blocks[_block], _offset, DType.F32, dims);
+        _offset += need;
+        return t;
+    }
+
+    public Tensor Zeros(params int[] dims)
+    {
+        var t = Empty(dims);
+        t.Span.Clear();
+        return t;
+    }
+}
