@@ -17,7 +17,7 @@ public static class EvalCommand
         var task = new Option<string?>("--task") { Description = "task (default: the circuit's task)" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer file or directory (default: found beside the model)" };
         var split = new Option<string>("--split") { Description = "train, validation or test", DefaultValueFactory = _ => "test" };
-        var ablation = new Option<string?>("--ablation") { Description = "interchange, zero or mean (default: the circuit's)" };
+        var ablation = new Option<string?>("--ablation") { Description = "interchange, zero, mean or optimal (default: the circuit's)" };
         var batch = new Option<int>("--batch") { Description = "sequences per forward", DefaultValueFactory = _ => 32 };
         var command = new Command("eval", "evaluate a circuit: KL to the full model and the task metrics") { model, circuitPath, task, tokenizer, split, ablation, batch };
         command.SetAction(parse =>

@@ -28,7 +28,7 @@ public static class PruneCommand
         var lambdaLr = new Option<double?>("--lambda-lr") { Description = "learning rate of the Lagrange multipliers" };
         var sparsityWarmup = new Option<int?>("--sparsity-warmup") { Description = "steps over which the target ramps up from 0" };
         var lrWarmup = new Option<int?>("--lr-warmup") { Description = "steps of linear learning-rate warm-up" };
-        var ablation = new Option<string?>("--ablation") { Description = "interchange (corrupted inputs), zero or mean" };
+        var ablation = new Option<string?>("--ablation") { Description = "interchange (corrupted inputs), zero, mean, or optimal (a learned constant per writer)" };
         var seed = new Option<int?>("--seed") { Description = "seed of the mask samples and batch order" };
         var embeddingNodes = new Option<int?>("--embedding-nodes") { Description = "0, 1 (merged) or 2 (token and position) embedding writers" };
         var outDir = new Option<string?>("--out") { Description = "output folder for checkpoint.bin and circuit.json (default: runs/<task>)" };

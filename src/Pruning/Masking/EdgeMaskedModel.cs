@@ -44,10 +44,11 @@ public sealed class EdgeMaskedModel
     /// <paramref name="edgeMasks"/> [edges] and <paramref name="nodeMasks"/> [writers] default to all ones.
     /// With a <paramref name="tape"/>, the backward into the masks is recorded on it. With an
     /// <paramref name="arena"/>, every tensor of the pass (the returned ones included) lives there and is
-    /// valid until the arena is reset.
+    /// valid until the arena is reset. With <paramref name="baselineGrad"/>, the backward also fills
+    /// <see cref="MaskedPass.BaselineGrad"/> (for a learned baseline: optimal-constant ablation).
     /// </summary>
     public MaskedPass Forward(ReadOnlySpan<int> tokens, int batch, Tensor? baseline = null, Tensor? edgeMasks = null,
-        Tensor? nodeMasks = null, Tape? tape = null, TensorArena? arena = null)
+        Tensor? nodeMasks = null, Tape? tape = null, TensorArena? arena = null, bool baselineGrad = false)
     {
         var c = Config;
         Tensor Z(params int[] dims) => arena?.Zeros(dims) ?? Tensor.Zeros(dims);
@@ -70,7 +71,11 @@ public sealed class EdgeMaskedModel
             LogitsGrad = Z(batch, T, c.EffectiveOutputSize),
             EdgeGrad = Z(checked((int)EdgeCount)),
             NodeGrad = Z(W),
+            BaselineGrad = baselineGrad && grad ? Z(W, nd) : null,
         };
+        // Σ of the reader gradients seen so far by the backward: every reader read after writer w has
+        // ỹ_w in its corrupted sum, and exactly those readers are behind it in the backward.
+        var readerGradSum = pass.BaselineGrad is not null ? Z(nd) : null;
         var D = pass.Outputs;
         var dD = grad ? Z(W, nd) : null;
         // y − ỹ before the node mask, needed for the node-mask gradient.
@@ -125,6 +130,13 @@ public sealed class EdgeMaskedModel
             {
                 var g = dD!.Row(w);
                 if (diff is not null) pass.NodeGrad.Span[w] += System.Numerics.Tensors.TensorPrimitives.Dot(g.Span, diff.Row(w).Span);
+                if (pass.BaselineGrad is { } db)
+                {
+                    // ỹ_w enters D[w] = m·(y − ỹ) and the corrupted sum of every later reader.
+                    var dbw = db.Row(w).Span;
+                    readerGradSum!.Span.CopyTo(dbw);
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(g.Span, -m, dbw, dbw);
+                }
                 if (backward is null) return;
                 var dy = Z(checked((int)g.Count));
                 System.Numerics.Tensors.TensorPrimitives.Multiply(g.Span, m, dy.Span);
@@ -143,7 +155,12 @@ public sealed class EdgeMaskedModel
             if (!grad) return x;
             var gx = dX = Z(readers, nd);
             var gz = pass.EdgeGrad.Rows((int)Layout.Offset(firstReader), readers * visible).Reshape(readers, visible);
-            tape!.Record(() => MaskedEdgeSumOp.Backward(_k, zBlock, default, dVisible, gx, gz, dD!.Rows(0, visible)));
+            tape!.Record(() =>
+            {
+                MaskedEdgeSumOp.Backward(_k, zBlock, default, dVisible, gx, gz, dD!.Rows(0, visible));
+                if (readerGradSum is not null)
+                    for (int r = 0; r < readers; r++) _k.Add(readerGradSum, gx.Row(r), readerGradSum);
+            });
             return x;
         }
 

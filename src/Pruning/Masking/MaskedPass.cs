@@ -22,4 +22,6 @@ public sealed class MaskedPass
     public required Tensor EdgeGrad { get; init; }
     /// <summary>dLoss/dm for every writer's node mask, accumulated by the backward.</summary>
     public required Tensor NodeGrad { get; init; }
+    /// <summary>dLoss/dỹ [writers, batch·tokens·d] when the pass was asked for it, else null.</summary>
+    public Tensor? BaselineGrad { get; init; }
 }

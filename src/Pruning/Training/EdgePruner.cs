@@ -27,13 +27,14 @@ public sealed class EdgePruner
     {
         options.Validate();
         if (task.Train.Count == 0) throw new EdgePruningException($"task {task.Name} has no training examples");
-        if (options.Ablation == Ablation.OptimalConstant)
-            throw new EdgePruningException("optimal-constant ablation is not available in this version; use interchange, zero or mean");
         _model = model;
         _task = task;
         _o = options;
-        State = new MaskState(model.EdgeCount, model.Writers, options.WeightDecay);
+        bool learned = options.Ablation == Ablation.OptimalConstant;
+        State = new MaskState(model.EdgeCount, model.Writers, options.WeightDecay, learned ? model.Writers * model.Config.ModelDim : 0);
         State.Initialize(options.InitMean, options.InitStd, options.Seed);
+        // The learned baselines start from the mean ablation, which they can only improve on.
+        if (learned) WriterMeans().Span.CopyTo(State.Constants);
     }
 
     public MaskState State { get; }
@@ -71,7 +72,8 @@ public sealed class EdgePruner
         var baseline = Baseline(corrupted, B, T, _arena);
         var full = _model.Model.Forward(clean, B);
         var tape = new Tape();
-        var pass = _model.Forward(clean, B, baseline, z, m, tape, _arena);
+        bool learned = _o.Ablation == Ablation.OptimalConstant;
+        var pass = _model.Forward(clean, B, baseline, z, m, tape, _arena, baselineGrad: learned);
         double kl = TaskObjective.Kl(_task, batch, full, pass.Logits, pass.LogitsGrad);
 
         double target = LearningRateSchedule.Target(step, _o.SparsityWarmupSteps, _o.TargetEdgeSparsity);
@@ -110,12 +112,16 @@ public sealed class EdgePruner
             HardConcreteOp.Backward(State.NodeLogAlpha, uNode!, pass.NodeGrad.Span, gNode);
         }
 
-        ClipGradients(_o.GradClip, gEdge, gNode, gEdgeLambda, gNodeLambda);
+        var gConstant = new float[State.Constants.Length];
+        if (learned) SumOverTokens(pass.BaselineGrad!, gConstant);
+
+        ClipGradients(_o.GradClip, gEdge, gNode, gEdgeLambda, gNodeLambda, gConstant);
         double factor = LearningRateSchedule.Factor(step, _o.LrWarmupSteps, _o.Steps);
         State.EdgeOptimizer.Step(State.EdgeLogAlpha, gEdge, _o.EdgeLr * factor);
         State.EdgeLambdaOptimizer.Step(State.EdgeLambda, gEdgeLambda, _o.EdgeLambdaLr * factor);
         if (m is not null) State.NodeOptimizer.Step(State.NodeLogAlpha, gNode, _o.NodeLr * factor);
         if (NodeLoss) State.NodeLambdaOptimizer.Step(State.NodeLambda, gNodeLambda, _o.NodeLambdaLr * factor);
+        if (learned) State.ConstantOptimizer.Step(State.Constants, gConstant, _o.ConstantLr * factor);
         State.Step++;
         return new StepReport(step, kl, s, target, l1, l2, sn, loss, clock.Elapsed.TotalSeconds, (long)B * T);
     }
@@ -124,22 +130,35 @@ public sealed class EdgePruner
     internal Tensor? Baseline(int[] corrupted, int batch, int T, TensorArena? arena = null) => _o.Ablation switch
     {
         Ablation.Interchange => _model.Forward(corrupted, batch, arena: arena).Outputs,
-        Ablation.Mean => MeanBaseline(batch * T),
+        Ablation.Mean => Broadcast(_meanOutputs ??= WriterMeans(), batch * T, arena),
+        Ablation.OptimalConstant => Broadcast(Tensor.FromData(State.Constants, _model.Writers, _model.Config.ModelDim), batch * T, arena),
         _ => null,
     };
 
-    private Tensor MeanBaseline(int rows)
+    /// <summary>Per-writer vectors [W, d] repeated over <paramref name="rows"/> token positions: [W, rows·d].</summary>
+    private Tensor Broadcast(Tensor perWriter, int rows, TensorArena? arena)
     {
-        _meanOutputs ??= WriterMeans();
         int W = _model.Writers, d = _model.Config.ModelDim;
-        var t = Tensor.Empty(DType.F32, W, rows * d);
+        var t = arena?.Empty(W, rows * d) ?? Tensor.Empty(DType.F32, W, rows * d);
         for (int w = 0; w < W; w++)
         {
-            var src = _meanOutputs.Row(w).Span;
+            var src = perWriter.Row(w).Span;
             var dst = t.Row(w).Span;
             for (int r = 0; r < rows; r++) src.CopyTo(dst.Slice(r * d, d));
         }
         return t;
+    }
+
+    /// <summary>g[w, k] = Σ over token positions of dỹ[w, position·d + k].</summary>
+    private void SumOverTokens(Tensor baselineGrad, float[] g)
+    {
+        int W = _model.Writers, d = _model.Config.ModelDim;
+        for (int w = 0; w < W; w++)
+        {
+            var row = baselineGrad.Row(w).Span;
+            var dst = g.AsSpan(w * d, d);
+            for (int p = 0; p < row.Length; p += d) System.Numerics.Tensors.TensorPrimitives.Add(dst, row.Slice(p, d), dst);
+        }
     }
 
     /// <summary>Each writer's output averaged over every token of the training set.</summary>

@@ -9,10 +9,12 @@ namespace EdgePruning.Pruning.Training;
 public sealed class MaskState
 {
     private const uint Magic = 0x4B435045; // "EPCK"
-    private const int Version = 1;
+    private const int Version = 2;
 
-    public MaskState(long edges, int writers, double weightDecay)
+    public MaskState(long edges, int writers, double weightDecay, int constantSize = 0)
     {
+        Constants = new float[constantSize];
+        ConstantOptimizer = new AdamW(constantSize, 0);
         EdgeLogAlpha = new float[checked((int)edges)];
         NodeLogAlpha = new float[writers];
         EdgeLambda = new float[2];
@@ -31,6 +33,9 @@ public sealed class MaskState
     public AdamW NodeOptimizer { get; }
     public AdamW EdgeLambdaOptimizer { get; }
     public AdamW NodeLambdaOptimizer { get; }
+    /// <summary>The learned per-writer baselines of optimal-constant ablation, [writers × d] (empty otherwise).</summary>
+    public float[] Constants { get; }
+    public AdamW ConstantOptimizer { get; }
     /// <summary>Steps completed.</summary>
     public int Step { get; set; }
 
@@ -84,13 +89,14 @@ public sealed class MaskState
 
     private IEnumerable<float[]> Arrays()
     {
-        yield return EdgeLogAlpha; yield return NodeLogAlpha; yield return EdgeLambda; yield return NodeLambda;
+        yield return EdgeLogAlpha; yield return NodeLogAlpha; yield return EdgeLambda; yield return NodeLambda; yield return Constants;
         foreach (var o in Optimizers()) { yield return o.First; yield return o.Second; }
     }
 
     private IEnumerable<AdamW> Optimizers()
     {
         yield return EdgeOptimizer; yield return NodeOptimizer; yield return EdgeLambdaOptimizer; yield return NodeLambdaOptimizer;
+        yield return ConstantOptimizer;
     }
 
     private static void WriteArray(BinaryWriter w, float[] a)

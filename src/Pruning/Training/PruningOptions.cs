@@ -19,6 +19,8 @@ public sealed record PruningOptions
     public double NodeLr { get; init; } = 0.8;
     public double NodeLambdaLr { get; init; } = 0.8;
     public double WeightDecay { get; init; } = 0.01;
+    /// <summary>Learning rate of the learned baselines under optimal-constant ablation.</summary>
+    public double ConstantLr { get; init; } = 0.01;
     public double GradClip { get; init; } = 1.0;
     public double InitMean { get; init; } = 10.0;
     public double InitStd { get; init; } = 0.01;

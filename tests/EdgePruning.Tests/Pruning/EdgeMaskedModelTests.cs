@@ -124,6 +124,49 @@ public class EdgeMaskedModelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void BaselineGradient_MatchesFiniteDifferences(string family, int embeddingNodes)
+    {
+        var (model, vocab, pad) = Build(family, seed: 14);
+        var masked = new EdgeMaskedModel(model, embeddingNodes);
+        int batch = 2, T = 3;
+        var clean = RandomModels.Tokens(batch * T, vocab, seed: 17, exclude: pad);
+        var rng = new Random(18);
+        var baseline = masked.Forward(RandomModels.Tokens(batch * T, vocab, seed: 19, exclude: pad), batch).Outputs;
+        var z = Tensor.Zeros(checked((int)masked.EdgeCount));
+        for (int i = 0; i < z.Span.Length; i++) z.Span[i] = (float)rng.NextDouble();
+        var m = Tensor.Zeros(masked.Writers);
+        for (int i = 0; i < masked.Writers; i++) m.Span[i] = 0.3f + 0.7f * (float)rng.NextDouble();
+        var g = Tensor.Zeros(batch, T, model.Config.EffectiveOutputSize);
+        for (int i = 0; i < g.Span.Length; i++) g.Span[i] = (float)(rng.NextDouble() * 2 - 1);
+        double Loss()
+        {
+            var logits = masked.Forward(clean, batch, baseline, z, m).Logits.Span;
+            double s = 0;
+            for (int i = 0; i < logits.Length; i++) s += (double)logits[i] * g.Span[i];
+            return s;
+        }
+
+        var tape = new Tape();
+        var pass = masked.Forward(clean, batch, baseline, z, m, tape, baselineGrad: true);
+        g.Span.CopyTo(pass.LogitsGrad.Span);
+        tape.Backward();
+
+        const double h = 1e-2, tolerance = 2e-2;
+        for (int trial = 0; trial < 24; trial++)
+        {
+            int i = rng.Next(baseline.Span.Length);
+            float saved = baseline.Span[i];
+            baseline.Span[i] = saved + (float)h; double up = Loss();
+            baseline.Span[i] = saved - (float)h; double down = Loss();
+            baseline.Span[i] = saved;
+            double numeric = (up - down) / (2 * h), analytic = pass.BaselineGrad!.Span[i];
+            Assert.True(Math.Abs(numeric - analytic) <= tolerance * (Math.Abs(numeric) + 0.05),
+                $"baseline entry {i}: analytic {analytic}, numeric {numeric}");
+        }
+    }
+
     [Fact]
     public void EdgeCount_EqualsGraphFormula_ForEveryFamily()
     {

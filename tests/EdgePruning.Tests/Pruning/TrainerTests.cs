@@ -81,6 +81,35 @@ public class TrainerTests
     }
 
     [Fact]
+    public void OptimalConstantAblation_LearnsBaselinesFromTheMeanAndResumesExactly()
+    {
+        PruningOptions Optimal(PruningOptions o) => o with { Ablation = Ablation.OptimalConstant, ConstantLr = 0.05 };
+        var straight = Pruner(seed: 8, Optimal);
+        var start = (float[])straight.State.Constants.Clone();
+        Assert.NotEmpty(start);
+        Assert.Contains(start, v => v != 0);
+        Run(straight, 20);
+        Assert.NotEqual(start, straight.State.Constants);
+
+        var first = Pruner(seed: 8, Optimal);
+        Run(first, 10);
+        var path = Path.GetTempFileName();
+        try
+        {
+            first.State.Save(path);
+            var second = Pruner(seed: 8, Optimal);
+            second.State.Load(path);
+            Run(second, 10);
+            Assert.Equal(straight.State.Constants, second.State.Constants);
+            Assert.Equal(straight.State.EdgeLogAlpha, second.State.EdgeLogAlpha);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void NaNInTheLoss_StopsWithAClearErrorNamingTheStep()
     {
         var p = Pruner(seed: 5, poison: true);
