@@ -8,16 +8,19 @@ namespace EdgePruning.Tests.Models;
 public class Llama2cReferenceTests
 {
     [SharedTheory]
-    [InlineData("stories260K")]
-    [InlineData("aidreams260K")]
-    public void GreedyFromBos_MatchesReferenceIdsAndLogits(string name)
+    [InlineData("stories260K", false)]
+    [InlineData("aidreams260K", false)]
+    [InlineData("stories260K", true)]
+    [InlineData("aidreams260K", true)]
+    public void GreedyFromBos_MatchesReferenceIdsAndLogits(string name, bool fastKernels)
     {
         var (config, weights) = Llama2cLoader.Load(SharedData.Model(name, name + ".bin"));
         using var doc = JsonDocument.Parse(File.ReadAllText(SharedData.Model(name, "reference_output.json")));
         var expectedIds = doc.RootElement.GetProperty("greedy_ids_from_BOS").EnumerateArray().Select(e => e.GetInt32()).ToArray();
         var logits0 = doc.RootElement.GetProperty("logits_pos0_first8").EnumerateArray().Select(e => e.GetSingle()).ToArray();
 
-        var model = new Transformer(config, weights, ReferenceKernels.Instance);
+        var model = new Transformer(config, weights,
+            fastKernels ? EdgePruning.Kernels.Cpu.CpuKernels.Instance : ReferenceKernels.Instance);
         var cache = new KvCache(config, 1, expectedIds.Length + 1);
         int token = config.BosTokenId;
         var ids = new List<int>();
