@@ -54,7 +54,7 @@ public static class HfGpt2Loader
         var config = ReadConfig(directory);
         using var index = SafetensorsIndex.OpenDirectory(directory);
         string prefix = index.Contains("transformer.wte.weight") ? "transformer." : "";
-        int d = config.ModelDim, f = config.MlpDim;
+        int d = config.ModelDim;
 
         Tensor Vector(string name, int n) => index.ReadF32(prefix + name, n);
         // Conv1D [in, out] → [out, in].
@@ -62,28 +62,8 @@ public static class HfGpt2Loader
 
         var wte = index.ReadF32(prefix + "wte.weight", config.VocabSize, d);
         var wpe = index.ReadF32(prefix + "wpe.weight", config.MaxSeqLen, d);
-        var layers = new LayerWeights[config.Layers];
-        for (int l = 0; l < config.Layers; l++)
-        {
-            string p = $"h.{l}.";
-            var qkv = WeightLayout.SplitRows(Conv1D(p + "attn.c_attn.weight", d, 3 * d), 3);
-            var qkvBias = WeightLayout.SplitRows(Vector(p + "attn.c_attn.bias", 3 * d), 3);
-            layers[l] = new LayerWeights
-            {
-                AttnNormWeight = Vector(p + "ln_1.weight", d),
-                AttnNormBias = Vector(p + "ln_1.bias", d),
-                Wq = qkv[0], Wk = qkv[1], Wv = qkv[2],
-                Bq = qkvBias[0], Bk = qkvBias[1], Bv = qkvBias[2],
-                Wo = Conv1D(p + "attn.c_proj.weight", d, d),
-                Bo = Vector(p + "attn.c_proj.bias", d),
-                MlpNormWeight = Vector(p + "ln_2.weight", d),
-                MlpNormBias = Vector(p + "ln_2.bias", d),
-                WUp = Conv1D(p + "mlp.c_fc.weight", d, f),
-                BUp = Vector(p + "mlp.c_fc.bias", f),
-                WDown = Conv1D(p + "mlp.c_proj.weight", f, d),
-                BDown = Vector(p + "mlp.c_proj.bias", d),
-            };
-        }
+        // Conv1D stores [in, out].
+        var layers = Gpt2Blocks.Read(config, l => $"h.{l}.", (name, outDim, inDim) => Conv1D(name, inDim, outDim), Vector);
         var head = TiedHead.Resolve(index, "lm_head.weight", wte);
         config = config with { TiedEmbeddings = ReferenceEquals(head, wte) };
         var weights = new TransformerWeights

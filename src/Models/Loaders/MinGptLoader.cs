@@ -60,34 +60,13 @@ public static class MinGptLoader
     {
         using var index = SafetensorsIndex.OpenFile(path);
         var config = ConfigFrom(index.Shards[0]);
-        int d = config.ModelDim, f = config.MlpDim;
+        int d = config.ModelDim;
 
         Tensor Read(string name, params int[] shape) => index.ReadF32(name, shape);
 
         var tok = Read("tok_emb.weight", config.VocabSize, d);
         var pos = Read("pos_emb.weight", config.MaxSeqLen, d);
-        var layers = new LayerWeights[config.Layers];
-        for (int l = 0; l < config.Layers; l++)
-        {
-            string p = $"blocks.{l}.";
-            var qkv = WeightLayout.SplitRows(Read(p + "attn.c_attn.weight", 3 * d, d), 3);
-            var qkvBias = WeightLayout.SplitRows(Read(p + "attn.c_attn.bias", 3 * d), 3);
-            layers[l] = new LayerWeights
-            {
-                AttnNormWeight = Read(p + "ln_1.weight", d),
-                AttnNormBias = Read(p + "ln_1.bias", d),
-                Wq = qkv[0], Wk = qkv[1], Wv = qkv[2],
-                Bq = qkvBias[0], Bk = qkvBias[1], Bv = qkvBias[2],
-                Wo = Read(p + "attn.c_proj.weight", d, d),
-                Bo = Read(p + "attn.c_proj.bias", d),
-                MlpNormWeight = Read(p + "ln_2.weight", d),
-                MlpNormBias = Read(p + "ln_2.bias", d),
-                WUp = Read(p + "mlp.c_fc.weight", f, d),
-                BUp = Read(p + "mlp.c_fc.bias", f),
-                WDown = Read(p + "mlp.c_proj.weight", d, f),
-                BDown = Read(p + "mlp.c_proj.bias", d),
-            };
-        }
+        var layers = Gpt2Blocks.Read(config, l => $"blocks.{l}.", (name, outDim, inDim) => Read(name, outDim, inDim), (name, n) => Read(name, n));
         var head = TiedHead.Resolve(index, "head.weight", tok);
         config = config with { TiedEmbeddings = ReferenceEquals(head, tok) };
         var weights = new TransformerWeights
