@@ -7,6 +7,15 @@ namespace EdgePruning.Pruning.Objective;
 /// <summary>KL(full ‖ circuit) of a batch, as the task defines it, and its gradient into the circuit logits.</summary>
 public static class TaskObjective
 {
+    /// <summary>
+    /// The share of a batch's KL that a micro-batch carries: its loss rows over the batch's (its sequences
+    /// over the batch's for the across-sequence loss, which averages per sequence).
+    /// </summary>
+    public static double Weight(TaskDataset task, IReadOnlyList<TaskExample> part, IReadOnlyList<TaskExample> batch) =>
+        task.Loss == TaskLoss.KlAcrossSequence
+            ? (double)part.Count / batch.Count
+            : (double)part.Sum(e => e.LossPositions.Length) / batch.Sum(e => e.LossPositions.Length);
+
     /// <param name="full">[batch, T, outputs] logits of the full model on the clean input.</param>
     /// <param name="circuit">[batch, T, outputs] logits of the masked model.</param>
     /// <param name="dCircuit">gradient of the KL, accumulated into (null: no gradient).</param>

@@ -22,12 +22,14 @@ public sealed class EdgePruner
     private readonly PruningOptions _o;
     private Tensor? _meanOutputs;
     private readonly TensorArena _arena = new();
+    private readonly Kernels.IKernels _k;
 
     public EdgePruner(EdgeMaskedModel model, TaskDataset task, PruningOptions options)
     {
         options.Validate();
         if (task.Train.Count == 0) throw new EdgePruningException($"task {task.Name} has no training examples");
         _model = model;
+        _k = model.Model.Kernels;
         _task = task;
         _o = options;
         bool learned = options.Ablation == Ablation.OptimalConstant;
@@ -47,10 +49,8 @@ public sealed class EdgePruner
     public StepReport Step()
     {
         var clock = Stopwatch.StartNew();
-        _arena.Reset();
         int step = State.Step;
         var batch = SampleBatch(step);
-        var (clean, corrupted, T) = BatchBuilder.Build(batch, _task.PadToken);
         int B = batch.Count;
         var rng = new Random(StepSeed.Of(_o.Seed, step, 1));
 
@@ -69,12 +69,32 @@ public sealed class EdgePruner
             HardConcreteOp.Forward(State.NodeLogAlpha, uNode, m.Span);
         }
 
-        var baseline = Baseline(corrupted, B, T, _arena);
-        var full = _model.Model.Forward(clean, B);
-        var tape = new Tape();
+        // Micro-batches share the step's mask sample, so their weighted gradients add up to the full batch's.
         bool learned = _o.Ablation == Ablation.OptimalConstant;
-        var pass = _model.Forward(clean, B, baseline, z, m, tape, _arena, baselineGrad: learned);
-        double kl = TaskObjective.Kl(_task, batch, full, pass.Logits, pass.LogitsGrad);
+        var edgeGrad = Tensor.Zeros(checked((int)E));
+        var nodeGrad = Tensor.Zeros(_model.Writers);
+        var gConstant = new float[State.Constants.Length];
+        double kl = 0;
+        long tokens = 0;
+        int micro = Math.Clamp(_o.MicroBatch ?? B, 1, B);
+        for (int first = 0; first < B; first += micro)
+        {
+            _arena.Reset();
+            var part = batch.Skip(first).Take(micro).ToArray();
+            var (clean, corrupted, T) = BatchBuilder.Build(part, _task.PadToken);
+            var baseline = Baseline(corrupted, part.Length, T, _arena);
+            var full = _model.Model.Forward(clean, part.Length);
+            var tape = new Tape();
+            var pass = _model.Forward(clean, part.Length, baseline, z, m, tape, _arena, baselineGrad: learned);
+            double weight = TaskObjective.Weight(_task, part, batch);
+            kl += weight * TaskObjective.Kl(_task, part, full, pass.Logits, pass.LogitsGrad);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(pass.LogitsGrad.Span, (float)weight, pass.LogitsGrad.Span);
+            tape.Backward();
+            _k.Add(edgeGrad, pass.EdgeGrad, edgeGrad);
+            _k.Add(nodeGrad, pass.NodeGrad, nodeGrad);
+            if (learned) SumOverTokens(pass.BaselineGrad!, gConstant);
+            tokens += (long)part.Length * T;
+        }
 
         double target = LearningRateSchedule.Target(step, _o.SparsityWarmupSteps, _o.TargetEdgeSparsity);
         double s = SparsityOp.Forward(z.Span, E);
@@ -90,12 +110,11 @@ public sealed class EdgePruner
         if (!double.IsFinite(loss))
             throw new TrainingDivergedException($"the loss is {loss} at step {step} (KL {kl}): training stopped");
 
-        tape.Backward();
         double ds = 0, dl1 = 0, dl2 = 0;
         LagrangianOp.Backward(1, s, target, l1, l2, ref ds, ref dl1, ref dl2);
-        SparsityOp.Backward(ds, E, pass.EdgeGrad.Span);
+        SparsityOp.Backward(ds, E, edgeGrad.Span);
         var gEdge = new float[E];
-        HardConcreteOp.Backward(State.EdgeLogAlpha, uEdge, pass.EdgeGrad.Span, gEdge);
+        HardConcreteOp.Backward(State.EdgeLogAlpha, uEdge, edgeGrad.Span, gEdge);
         var gEdgeLambda = new[] { (float)dl1, (float)dl2 };
         var gNode = new float[_model.Writers];
         var gNodeLambda = new float[2];
@@ -105,15 +124,12 @@ public sealed class EdgePruner
             {
                 double dsn = 0, dn1 = 0, dn2 = 0;
                 LagrangianOp.Backward(1, sn, nodeTarget, State.NodeLambda[0], State.NodeLambda[1], ref dsn, ref dn1, ref dn2);
-                SparsityOp.Backward(dsn, _model.Writers, pass.NodeGrad.Span);
+                SparsityOp.Backward(dsn, _model.Writers, nodeGrad.Span);
                 gNodeLambda[0] = (float)dn1;
                 gNodeLambda[1] = (float)dn2;
             }
-            HardConcreteOp.Backward(State.NodeLogAlpha, uNode!, pass.NodeGrad.Span, gNode);
+            HardConcreteOp.Backward(State.NodeLogAlpha, uNode!, nodeGrad.Span, gNode);
         }
-
-        var gConstant = new float[State.Constants.Length];
-        if (learned) SumOverTokens(pass.BaselineGrad!, gConstant);
 
         ClipGradients(_o.GradClip, gEdge, gNode, gEdgeLambda, gNodeLambda, gConstant);
         double factor = LearningRateSchedule.Factor(step, _o.LrWarmupSteps, _o.Steps);
@@ -123,7 +139,7 @@ public sealed class EdgePruner
         if (NodeLoss) State.NodeLambdaOptimizer.Step(State.NodeLambda, gNodeLambda, _o.NodeLambdaLr * factor);
         if (learned) State.ConstantOptimizer.Step(State.Constants, gConstant, _o.ConstantLr * factor);
         State.Step++;
-        return new StepReport(step, kl, s, target, l1, l2, sn, loss, clock.Elapsed.TotalSeconds, (long)B * T);
+        return new StepReport(step, kl, s, target, l1, l2, sn, loss, clock.Elapsed.TotalSeconds, tokens);
     }
 
     /// <summary>ỹ for a batch: the corrupted run's writer outputs, nothing, or the training-set mean.</summary>

@@ -14,6 +14,8 @@ public sealed record PruningOptions
     public int SparsityWarmupSteps { get; init; } = 2500;
     public int LrWarmupSteps { get; init; } = 200;
     public int Batch { get; init; } = 32;
+    /// <summary>Sequences per forward/backward; the step accumulates gradients over micro-batches (null: the whole batch).</summary>
+    public int? MicroBatch { get; init; }
     public double EdgeLr { get; init; } = 0.8;
     public double EdgeLambdaLr { get; init; } = 0.8;
     public double NodeLr { get; init; } = 0.8;

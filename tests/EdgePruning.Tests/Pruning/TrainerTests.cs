@@ -46,6 +46,31 @@ public class TrainerTests
         Assert.NotEqual(a.State.EdgeLogAlpha, c.State.EdgeLogAlpha);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void MicroBatches_AccumulateTheFullBatchGradient(int micro)
+    {
+        // Adam's first moment after one step is 0.1 × the (clipped) gradient: compare those. Masks start
+        // near log α = 0.5 so that the hard concrete passes gradient (at 10 it is clamped to 1); no node
+        // masks, whose sample could switch both embeddings off and with them every edge gradient.
+        var full = Pruner(seed: 9, o => o with { Batch = 6, InitMean = 0.5, SparsityWarmupSteps = 0, NodeMasks = false });
+        var split = Pruner(seed: 9, o => o with { Batch = 6, InitMean = 0.5, SparsityWarmupSteps = 0, NodeMasks = false, MicroBatch = micro });
+        var a = full.Step();
+        var b = split.Step();
+        Assert.Equal(a.Kl, b.Kl, 1e-6);
+        AssertClose(full.State.EdgeOptimizer.First, split.State.EdgeOptimizer.First);
+        AssertClose(full.State.EdgeLambdaOptimizer.First, split.State.EdgeLambdaOptimizer.First);
+    }
+
+    private static void AssertClose(float[] expected, float[] actual)
+    {
+        double diff = 0, norm = 0;
+        for (int i = 0; i < expected.Length; i++) { diff += Math.Pow(expected[i] - actual[i], 2); norm += Math.Pow(expected[i], 2); }
+        Assert.True(norm > 0, "the gradient should not be zero");
+        Assert.True(Math.Sqrt(diff / norm) < 1e-5, $"relative difference {Math.Sqrt(diff / norm):E2}");
+    }
+
     [Fact]
     public void ResumedRun_ContinuesExactlyLikeAnUninterruptedOne()
     {
