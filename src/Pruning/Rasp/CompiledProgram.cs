@@ -25,6 +25,9 @@ public sealed class CompiledProgram
     /// <summary>The head of every aggregate and selector width.</summary>
     public required IReadOnlyDictionary<SOp, (int Layer, int Head)> Heads { get; init; }
 
+    /// <summary>What a class's readout is when the output takes that class (1 for numerical programs).</summary>
+    public float ReadoutScale { get; init; } = 1f;
+
     public bool IsCategorical => !Output.IsNumerical;
 
     public LoadedModel ToLoadedModel(string source) => new(Config, Weights, ModelFileKind.Tracr, source, Info);

@@ -32,6 +32,7 @@ public static class Programs
         MaxLength = 5,
         TaskLength = 4,
         Recipe = PruningOptions.TracrXProportion,
+        Recovers = true,
     };
 
     /// <summary>Tracr's make_reverse(tokens), compiled as in the paper.</summary>
@@ -61,10 +62,12 @@ public static class Programs
         Description = "how many times each token occurs in the input (selector width)",
         Source = "histogram = SelectorWidth(Select(tokens, tokens, EQ))",
         Build = () => Rasp.SelectorWidth(Rasp.Select(Rasp.Tokens, Rasp.Tokens, Comparison.Eq)).Named("histogram"),
+        Recovers = true,
         Vocabulary = ["a", "b", "c"],
         MaxLength = 5,
         TaskLength = 4,
         Recipe = SmallCategorical,
+        ReadoutScale = SharpReadout,
     };
 
     /// <summary>Tracr's make_sort_unique(tokens, tokens): ascending order of distinct tokens.</summary>
@@ -83,6 +86,7 @@ public static class Programs
         TaskLength = 4,
         IsValidInput = seq => seq.Distinct().Count() == seq.Count,
         Recipe = SmallCategorical,
+        ReadoutScale = SharpReadout,
     };
 
     /// <summary>
@@ -100,7 +104,10 @@ public static class Programs
         MaxLength = 5,
         TaskLength = 4,
         Recipe = SmallCategorical,
+        ReadoutScale = SharpReadout,
     };
+
+    private const float SharpReadout = 10f;
 
     private static SOp FracPrevsOfX()
     {

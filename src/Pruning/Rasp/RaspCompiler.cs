@@ -29,7 +29,9 @@ public static class RaspCompiler
     /// <summary>Attention logit of a selected key before the 1/√d scale (Tracr's softmax coldness).</summary>
     public const float Coldness = 100f;
 
-    public static CompiledProgram Compile(string name, SOp output, IEnumerable<object> vocabulary, int maxLength)
+    /// <param name="readoutScale">Weight of the categorical readout: the class scores are this times a one-hot.
+    /// Tracr's is 1; a larger one sharpens the output distribution, so that a broken circuit costs more KL.</param>
+    public static CompiledProgram Compile(string name, SOp output, IEnumerable<object> vocabulary, int maxLength, float readoutScale = 1f)
     {
         if (maxLength < 1) throw new EdgePruningException($"max length must be at least 1, got {maxLength}");
         var vocab = RaspValues.SortedDistinct(vocabulary);
@@ -151,7 +153,7 @@ public static class RaspCompiler
         {
             classes = sets[output].Select(RaspValues.Name).ToList();
             readout = new float[classes.Count * d];
-            for (int i = 0; i < classes.Count; i++) readout[i * d + layout[ResidualLayout.Of(output, sets[output][i])]] = 1;
+            for (int i = 0; i < classes.Count; i++) readout[i * d + layout[ResidualLayout.Of(output, sets[output][i])]] = readoutScale;
         }
 
         var config = new TransformerConfig
@@ -200,6 +202,7 @@ public static class RaspCompiler
             ValueSets = sets,
             Sublayers = sublayer,
             Heads = placements,
+            ReadoutScale = output.IsNumerical ? 1f : readoutScale,
         };
     }
 
