@@ -59,8 +59,7 @@ switch ($Target) {
             '-p:PublishSingleFile=true', '-p:EnableCompressionInSingleFile=true', '-o', '.gpu/bin')
     }
     'run-default' {
-        $model = Join-Path $PSScriptRoot '../shared/models/tracr/xproportion.safetensors'
-        if (-not (Test-Path $model)) { throw "the default run prunes $model, which is not there (../shared beside the checkout)" }
-        Invoke-Dotnet (@('run', '-c', 'Release', '--project', 'src/Cli', '--', 'prune', '--model', $model, '--out', ('runs/default-' + (Get-Date -Format 'yyyyMMdd-HHmmss'))) + $Rest)
+        # No arguments: compiles the built-in xproportion RASP program, prunes it and checks the circuit against its ground truth.
+        Invoke-Dotnet (@('run', '-c', 'Release', '--project', 'src/Cli', '--', 'prune') + $Rest)
     }
 }

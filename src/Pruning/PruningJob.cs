@@ -50,6 +50,14 @@ public sealed class PruningJob
         return new PruningJob(loaded, masked, task, new EdgePruner(masked, task, options), modelPath);
     }
 
+    /// <summary>A job on a model and task already in memory (a compiled RASP program and its task).</summary>
+    public static PruningJob Create(LoadedModel loaded, TaskDataset task, IKernels kernels, PruningOptions options)
+    {
+        var model = new Transformer(loaded.Config, loaded.Weights, kernels, loaded.Source);
+        var masked = new EdgeMaskedModel(model, options.EmbeddingNodes ?? Models.Graph.EdgeGraph.DefaultEmbeddingNodes(loaded.Config));
+        return new PruningJob(loaded, masked, task, new EdgePruner(masked, task, options), loaded.Source);
+    }
+
     /// <summary>The paper's recipe for the task (Tracr programs have their own), before user overrides.</summary>
     public static PruningOptions DefaultOptions(TaskDataset task, LoadedModel loaded) => task.Name switch
     {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using EdgePruning.Kernels.Cpu;
 using EdgePruning.Pruning;
 using EdgePruning.Pruning.Circuits;
+using EdgePruning.Pruning.Rasp;
 using EdgePruning.Pruning.Training;
 using EdgePruning.Runtime;
 using Spectre.Console;
@@ -16,7 +17,8 @@ public static class PruneCommand
 {
     public static Command Create()
     {
-        var model = new Option<string?>("--model") { Description = "model file or directory" };
+        var model = new Option<string?>("--model") { Description = "model file or directory (default: compile and prune a built-in RASP program)" };
+        var program = new Option<string?>("--program") { Description = $"built-in RASP program to compile and prune when no --model is given (default {Programs.Default}; see edgeprune rasp list)" };
         var task = new Option<string?>("--task") { Description = "ioi, gt, gp, gp-stories, tracr, tracr-reverse, tracr-xproportion, or FILE.jsonl (default for Tracr models: tracr)" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer file or directory (default: found beside the model)" };
         var target = new Option<double?>("--target-sparsity") { Description = "edge sparsity target in [0, 2] (above 1 pushes for the sparsest circuit)" };
@@ -35,21 +37,19 @@ public static class PruneCommand
         var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint in --out" };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "save a checkpoint every N steps" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" };
+        var microBatch = new Option<int?>("--micro-batch") { Description = "sequences per forward/backward; the step accumulates over micro-batches (saves memory)" };
         var binarize = new Option<double?>("--binarize-sparsity") { Description = "edge sparsity at which the final masks are thresholded (default: the soft masks' own sparsity)" };
         var command = new Command("prune", "find a circuit with Edge Pruning")
         {
-            model, task, tokenizer, target, nodeTarget, nodeMasks, steps, batch, lr, lambdaLr, sparsityWarmup, lrWarmup,
-            ablation, seed, embeddingNodes, outDir, resume, checkpointEvery, threads, binarize,
+            model, program, task, tokenizer, target, nodeTarget, nodeMasks, steps, batch, lr, lambdaLr, sparsityWarmup, lrWarmup,
+            ablation, seed, embeddingNodes, outDir, resume, checkpointEvery, threads, binarize, microBatch,
         };
         command.SetAction(parse =>
         {
             var o = parse.InvocationConfiguration.Output;
             var err = parse.InvocationConfiguration.Error;
-            string modelPath = parse.GetValue(model)
-                ?? throw new EdgePruningException("no --model given (a model file or directory to prune)");
             var kernels = parse.GetValue(threads) is { } t ? new CpuKernels(t) : CpuKernels.Instance;
-            string taskName = parse.GetValue(task) ?? "tracr";
-            var job = PruningJob.Create(modelPath, taskName, kernels, d => d with
+            PruningOptions Configure(PruningOptions d) => d with
             {
                 TargetEdgeSparsity = parse.GetValue(target) ?? d.TargetEdgeSparsity,
                 TargetNodeSparsity = parse.GetValue(nodeTarget) ?? d.TargetNodeSparsity,
@@ -66,7 +66,30 @@ public static class PruneCommand
                 Seed = parse.GetValue(seed) ?? d.Seed,
                 EmbeddingNodes = parse.GetValue(embeddingNodes) ?? d.EmbeddingNodes,
                 CheckpointEvery = parse.GetValue(checkpointEvery) ?? d.CheckpointEvery,
-            }, parse.GetValue(tokenizer));
+                MicroBatch = parse.GetValue(microBatch) ?? d.MicroBatch,
+            };
+
+            string? modelPath = parse.GetValue(model);
+            PruningJob job;
+            IReadOnlyList<string>? truth = null;
+            if (modelPath is null)
+            {
+                // No model: the embedded default, a RASP program compiled here whose circuit is known.
+                if (parse.GetValue(task) is { } named)
+                    throw new EdgePruningException($"--task {named} needs a --model; a built-in program brings its own task");
+                var rasp = Programs.Get(parse.GetValue(program) ?? Programs.Default);
+                var compiled = rasp.Compile();
+                truth = rasp.GroundTruth(compiled);
+                modelPath = "rasp:" + rasp.Name;
+                job = PruningJob.Create(compiled.ToLoadedModel(modelPath), RaspTasks.Create(rasp, compiled), kernels, Configure(rasp.Recipe()));
+                err.WriteLine($"compiled the RASP program {rasp.Name}: {rasp.Source}");
+            }
+            else
+            {
+                if (parse.GetValue(program) is { } p)
+                    throw new EdgePruningException($"--program {p} compiles its own model; leave out --model {modelPath}");
+                job = PruningJob.Create(modelPath, parse.GetValue(task) ?? "tracr", kernels, Configure, parse.GetValue(tokenizer));
+            }
 
             string dir = parse.GetValue(outDir) ?? Path.Combine("runs", job.Task.Name);
             bool hasCheckpoint = File.Exists(Path.Combine(dir, PruningJob.CheckpointFile));
@@ -74,6 +97,11 @@ public static class PruneCommand
             {
                 int at = job.Resume(dir);
                 err.WriteLine($"resuming {dir} at step {at} of {job.Options.Steps}");
+            }
+            else if (hasCheckpoint && truth is not null && parse.GetValue(outDir) is null)
+            {
+                // The built-in demo is meant to be rerun as is: a fresh run replaces the last one's files.
+                File.Delete(Path.Combine(dir, PruningJob.CheckpointFile));
             }
             else if (hasCheckpoint)
             {
@@ -105,9 +133,40 @@ public static class PruneCommand
             string circuitPath = Path.Combine(dir, PruningJob.CircuitFile);
             CircuitJson.Write(circuit, circuitPath);
             CircuitReport.Print(o, circuit);
+            if (truth is not null) PrintAgainstTruth(o, circuit, truth);
             o.WriteLine($"circuit written to {circuitPath}");
+            if (truth is not null) WritePicture(o, circuit, dir);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The recovered circuit beside the ground truth, edge by edge, with precision and recall.</summary>
+    private static void PrintAgainstTruth(TextWriter o, Circuit circuit, IReadOnlyList<string> truth)
+    {
+        var found = circuit.KeptEdgeNames.ToList();
+        var cmp = CircuitComparison.Compare(found, truth);
+        o.WriteLine();
+        o.WriteLine($"{"edge",-28} {"recovered",-10} {"ground truth",-12}");
+        foreach (var edge in found.Union(truth).Order(StringComparer.Ordinal))
+            o.WriteLine($"{edge,-28} {(found.Contains(edge) ? "yes" : "-"),-10} {(truth.Contains(edge) ? "yes" : "-"),-12}");
+        o.WriteLine($"precision {cmp.Precision:P0}, recall {cmp.Recall:P0}: " +
+            (cmp.Identical ? $"the ground-truth circuit ({truth.Count} edges) recovered exactly" : $"{cmp.Missing.Count} missing, {cmp.Extra.Count} extra"));
+    }
+
+    private static void WritePicture(TextWriter o, Circuit circuit, string dir)
+    {
+        string dot = Path.Combine(dir, "circuit.dot");
+        CircuitDot.Write(circuit, dot, circuit.Task);
+        if (CircuitDot.GraphvizInstalled)
+        {
+            string svg = Path.Combine(dir, "circuit.svg");
+            CircuitDot.Render(File.ReadAllText(dot), GraphvizFormat.Svg, svg);
+            o.WriteLine($"picture written to {svg} (and {dot})");
+        }
+        else
+        {
+            o.WriteLine($"picture written to {dot} (Graphviz 'dot' is not installed; render it with: dot -Tsvg {dot} -o circuit.svg)");
+        }
     }
 }
