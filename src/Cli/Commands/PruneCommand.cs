@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using EdgePruning.Kernels.Cpu;
 using EdgePruning.Pruning;
 using EdgePruning.Pruning.Circuits;
@@ -45,6 +46,7 @@ public static class PruneCommand
         {
             var o = parse.InvocationConfiguration.Output;
             var err = parse.InvocationConfiguration.Error;
+            bool json = CommandOutput.IsJson(parse);
             string modelPath = parse.GetValue(model)
                 ?? throw new EdgePruningException("no --model given (a model file or directory to prune)");
             var kernels = parse.GetValue(threads) is { } t ? new CpuKernels(t) : CpuKernels.Instance;
@@ -73,14 +75,16 @@ public static class PruneCommand
             if (parse.GetValue(resume))
             {
                 int at = job.Resume(dir);
-                err.WriteLine($"resuming {dir} at step {at} of {job.Options.Steps}");
+                if (json) CommandOutput.WriteEvent(err, "resume", new JsonObject { ["out"] = dir, ["step"] = at, ["steps"] = job.Options.Steps });
+                else err.WriteLine($"resuming {dir} at step {at} of {job.Options.Steps}");
             }
             else if (hasCheckpoint)
             {
                 throw new EdgePruningException($"{dir} already holds a checkpoint; pass --resume to continue it or choose another --out");
             }
 
-            err.WriteLine($"{job.Task.Name} on {modelPath}: {job.Masked.EdgeCount:N0} edges, {job.Masked.Writers} writers, " +
+            if (json) CommandOutput.WriteEvent(err, "start", TrainingProgress.Describe(job, modelPath));
+            else err.WriteLine($"{job.Task.Name} on {modelPath}: {job.Masked.EdgeCount:N0} edges, {job.Masked.Writers} writers, " +
                 $"{job.Task.Train.Count} training examples, {job.Options.Ablation.Name()} ablation, target sparsity {job.Options.TargetEdgeSparsity}");
             using var cancel = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
@@ -89,7 +93,7 @@ public static class PruneCommand
             bool finished;
             try
             {
-                finished = TrainingProgress.Run(job, dir, err, cancel.Token);
+                finished = TrainingProgress.Run(job, dir, err, cancel.Token, json);
             }
             finally
             {
@@ -97,6 +101,11 @@ public static class PruneCommand
             }
             if (!finished)
             {
+                if (json)
+                {
+                    CommandOutput.WriteDocument(o, CommandOutput.Error("interrupted", $"interrupted at step {job.Pruner.State.Step}; continue with --resume --out {dir}", CliApp.ExitError));
+                    return CliApp.ExitError;
+                }
                 err.WriteLine($"interrupted at step {job.Pruner.State.Step}; the checkpoint is in {dir}; continue with --resume --out {dir}");
                 return CliApp.ExitError;
             }
@@ -104,9 +113,11 @@ public static class PruneCommand
             var (circuit, _) = job.Finish(clock.Elapsed.TotalSeconds, parse.GetValue(binarize));
             string circuitPath = Path.Combine(dir, PruningJob.CircuitFile);
             CircuitJson.Write(circuit, circuitPath);
-            CircuitReport.Print(o, circuit);
-            o.WriteLine($"circuit written to {circuitPath}");
-            return 0;
+            return CommandOutput.Emit(parse, CircuitReport.ToJson(circuit, circuitPath), text =>
+            {
+                CircuitReport.Print(text, circuit);
+                text.WriteLine($"circuit written to {circuitPath}");
+            });
         });
         return command;
     }
