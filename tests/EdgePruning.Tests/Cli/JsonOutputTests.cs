@@ -66,6 +66,7 @@ public class JsonOutputTests
             Assert.Equal(7, result.GetProperty("edges").GetArrayLength());
             string circuit = result.GetProperty("circuit").GetString()!;
             Assert.True(File.Exists(circuit));
+            Circuits.CircuitSchema.AssertValid(circuit);
 
             var events = stderr.TrimEnd().Split('\n').Select(line => SingleDocument(line)).ToArray();
             Assert.Equal("start", events[0].GetProperty("event").GetString());
