@@ -1,10 +1,10 @@
 #!/usr/bin/env pwsh
-# Build entry point. Targets: restore, build, test, bench, publish-gpu, run-default.
+# Build entry point. Targets: restore, build, test, bench, publish-gpu, native, run-default.
 # Each target is also a plain dotnet command (see README); this script adds the test summary line
 # that CI reads and the self-contained publish for GPU machines.
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('restore', 'build', 'test', 'bench', 'publish-gpu', 'run-default')]
+    [ValidateSet('restore', 'build', 'test', 'bench', 'publish-gpu', 'native', 'run-default')]
     [string]$Target = 'build',
     [string]$Configuration = 'Release',
     [string]$Filter = '',
@@ -32,11 +32,26 @@ function Ensure-Clang {
     }
 }
 
+function Ensure-Chromium {
+    # The circuit viewer is tested in headless Chromium; install Debian's package where we can.
+    if (Get-Command chromium -ErrorAction SilentlyContinue) { return }
+    if ((Get-Command apt-get -ErrorAction SilentlyContinue) -and ((& id -u) -eq '0')) {
+        Write-Host 'installing chromium for the circuit viewer test'
+        & apt-get update -qq *> $null
+        $env:DEBIAN_FRONTEND = 'noninteractive'
+        & apt-get install -y -qq chromium *> $null
+    }
+    if (-not (Get-Command chromium -ErrorAction SilentlyContinue)) {
+        Write-Warning 'chromium not available: the circuit viewer browser test will be skipped'
+    }
+}
+
 switch ($Target) {
     'restore' { Invoke-Dotnet @('restore', 'EdgePruning.sln') }
     'build' { Invoke-Dotnet @('build', 'EdgePruning.sln', '-c', $Configuration) }
     'test' {
         Ensure-Clang
+        Ensure-Chromium
         $results = Join-Path $PSScriptRoot 'TestResults'
         if (Test-Path $results) { Remove-Item -Recurse -Force $results }
         $testArgs = @('test', 'tests/EdgePruning.Tests', '-c', $Configuration, '--logger', 'trx;LogFileName=results.trx',
@@ -57,6 +72,10 @@ switch ($Target) {
     'publish-gpu' {
         Invoke-Dotnet @('publish', 'src/Cli', '-c', 'Release', '-r', 'linux-x64', '--self-contained',
             '-p:PublishSingleFile=true', '-p:EnableCompressionInSingleFile=true', '-o', '.gpu/bin')
+    }
+    'native' {
+        # libedgeprune.so and its header for C, Python (python/edgeprune) and other frontends.
+        Invoke-Dotnet @('publish', 'src/Native', '-c', 'Release', '-r', 'linux-x64', '-o', '.native')
     }
     'run-default' {
         # No arguments: compiles the built-in xproportion RASP program, prunes it and checks the circuit against its ground truth.

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using EdgePruning.Pruning.Circuits;
 
 namespace EdgePruning.Cli;
@@ -6,6 +7,26 @@ namespace EdgePruning.Cli;
 public static class CircuitReport
 {
     public const int ListEdgesUpTo = 60;
+
+    /// <summary>The summary as the <c>--json</c> result: counts, metrics, kept edges and where the circuit file is.</summary>
+    public static JsonObject ToJson(Circuit circuit, string? path)
+    {
+        var kept = new JsonArray();
+        foreach (var e in circuit.Edges.Where(e => e.Kept)) kept.Add(new JsonObject { ["name"] = e.Name, ["mask"] = CommandOutput.Number(e.Mask) });
+        return new JsonObject
+        {
+            ["circuit"] = path,
+            ["task"] = circuit.Task,
+            ["ablation"] = circuit.Ablation,
+            ["kept_edges"] = circuit.KeptEdgeCount,
+            ["total_edges"] = circuit.TotalEdges,
+            ["edge_sparsity"] = CommandOutput.Number(circuit.EdgeSparsity),
+            ["nodes"] = new JsonArray([.. circuit.Nodes.Select(n => (JsonNode?)n)]),
+            ["metrics"] = CommandOutput.Numbers(circuit.Metrics),
+            ["wall_time_seconds"] = circuit.WallTimeSeconds is { } s ? CommandOutput.Number(s) : null,
+            ["edges"] = kept,
+        };
+    }
 
     public static void Print(TextWriter o, Circuit circuit)
     {

@@ -15,6 +15,8 @@ public static class CliApp
     public static RootCommand Build()
     {
         var root = new RootCommand("edgeprune: find circuits in transformer language models with Edge Pruning");
+        root.Options.Add(CommandOutput.JsonOption);
+        root.Add(ViewCommand.Create());
         root.Add(GenerateCommand.Create());
         root.Add(InspectCommand.Create());
         root.Add(PruneCommand.Create());
@@ -28,51 +30,60 @@ public static class CliApp
     {
         var output = stdout ?? Console.Out;
         var error = stderr ?? Console.Error;
+        bool json = args.Contains(CommandOutput.JsonOption.Name);
         try
         {
             var parse = Build().Parse(args);
             if (parse.Errors.Count > 0)
             {
-                foreach (var e in parse.Errors) error.WriteLine($"edgeprune: {e.Message}");
+                string message = string.Join("; ", parse.Errors.Select(e => e.Message));
+                if (json) CommandOutput.WriteDocument(output, CommandOutput.Error("usage", message, ExitUsage));
+                else foreach (var e in parse.Errors) error.WriteLine($"edgeprune: {e.Message}");
                 return ExitUsage;
             }
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
         catch (Exception ex)
         {
-            return Report(ex, error);
+            return Report(ex, error, json ? output : null);
         }
     }
 
-    /// <summary>One line naming the problem; a stack trace only when EDGEPRUNE_DEBUG is set.</summary>
-    public static int Report(Exception ex, TextWriter error)
+    /// <summary>
+    /// One line naming the problem on stderr (a stack trace only when EDGEPRUNE_DEBUG is set), or, when
+    /// <paramref name="jsonOutput"/> is given, the error document on it instead.
+    /// </summary>
+    public static int Report(Exception ex, TextWriter error, TextWriter? jsonOutput = null)
     {
         if (ex is AggregateException { InnerExceptions.Count: 1 } agg) ex = agg.InnerException!;
         bool debug = Environment.GetEnvironmentVariable("EDGEPRUNE_DEBUG") is { Length: > 0 };
-        switch (ex)
+        var (exit, code, line) = Classify(ex);
+        if (jsonOutput is not null)
         {
-            case EdgePruningException:
-                error.WriteLine($"edgeprune: error: {OneLine(ex.Message)}");
-                if (debug) error.WriteLine(ex);
-                return ExitError;
-            case FileNotFoundException fnf:
-                error.WriteLine($"edgeprune: error: {fnf.FileName ?? OneLine(fnf.Message)}: file not found");
-                return ExitError;
-            case DirectoryNotFoundException or IOException or UnauthorizedAccessException:
-                error.WriteLine($"edgeprune: error: {OneLine(ex.Message)}");
-                return ExitError;
-            case OperationCanceledException:
-                error.WriteLine("edgeprune: cancelled");
-                return ExitError;
-            case OutOfMemoryException:
-                error.WriteLine("edgeprune: error: out of host memory; use a smaller batch or model");
-                return ExitError;
-            default:
-                error.WriteLine($"edgeprune: internal error: {ex.GetType().Name}: {OneLine(ex.Message)} (set EDGEPRUNE_DEBUG=1 for details)");
-                if (debug) error.WriteLine(ex);
-                return ExitInternal;
+            CommandOutput.WriteDocument(jsonOutput, CommandOutput.Error(code, line, exit));
+            return exit;
         }
+        error.WriteLine(code switch
+        {
+            "cancelled" => "edgeprune: cancelled",
+            "internal" => $"edgeprune: internal error: {line} (set EDGEPRUNE_DEBUG=1 for details)",
+            _ => $"edgeprune: error: {line}",
+        });
+        if (debug && code is "invalid_input" or "internal") error.WriteLine(ex);
+        return exit;
     }
+
+    /// <summary>The exit code, the stable error word of the JSON document, and the one-line message.</summary>
+    public static (int Exit, string Code, string Message) Classify(Exception ex) => ex switch
+    {
+        EdgePruningException => (ExitError, "invalid_input", OneLine(ex.Message)),
+        FileNotFoundException fnf => (ExitError, "not_found", $"{fnf.FileName ?? OneLine(fnf.Message)}: file not found"),
+        DirectoryNotFoundException => (ExitError, "not_found", OneLine(ex.Message)),
+        IOException or UnauthorizedAccessException => (ExitError, "io", OneLine(ex.Message)),
+        OperationCanceledException => (ExitError, "cancelled", "cancelled"),
+        OutOfMemoryException => (ExitError, "out_of_memory", "out of host memory; use a smaller batch or model"),
+        _ => (ExitInternal, "internal", $"{ex.GetType().Name}: {OneLine(ex.Message)}"),
+    };
 
     private static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using EdgePruning.Pruning;
 using EdgePruning.Pruning.Training;
 using Spectre.Console;
@@ -10,8 +11,42 @@ namespace EdgePruning.Cli;
 /// </summary>
 public static class TrainingProgress
 {
-    public static bool Run(PruningJob job, string dir, TextWriter err, CancellationToken cancel)
+    /// <summary>The <c>start</c> event of <c>--json</c> progress: what is about to be trained.</summary>
+    public static JsonObject Describe(PruningJob job, string modelPath) => new()
     {
+        ["task"] = job.Task.Name,
+        ["model"] = modelPath,
+        ["edges"] = job.Masked.EdgeCount,
+        ["writers"] = job.Masked.Writers,
+        ["train_examples"] = job.Task.Train.Count,
+        ["ablation"] = job.Options.Ablation.Name(),
+        ["target_sparsity"] = job.Options.TargetEdgeSparsity,
+        ["steps"] = job.Options.Steps,
+    };
+
+    /// <summary>One <c>step</c> event per step, as JSON lines, for programs that follow a run.</summary>
+    public static bool RunJson(PruningJob job, string dir, TextWriter err, CancellationToken cancel)
+    {
+        int total = job.Options.Steps;
+        return job.Train(dir, r => CommandOutput.WriteEvent(err, "step", new JsonObject
+        {
+            ["step"] = r.Step + 1,
+            ["steps"] = total,
+            ["kl"] = CommandOutput.Number(r.Kl),
+            ["loss"] = CommandOutput.Number(r.Loss),
+            ["edge_sparsity"] = CommandOutput.Number(r.EdgeSparsity),
+            ["target"] = CommandOutput.Number(r.Target),
+            ["node_sparsity"] = CommandOutput.Number(r.NodeSparsity),
+            ["lambda1"] = CommandOutput.Number(r.Lambda1),
+            ["lambda2"] = CommandOutput.Number(r.Lambda2),
+            ["seconds"] = r.Seconds,
+            ["tokens"] = r.Tokens,
+        }), cancel);
+    }
+
+    public static bool Run(PruningJob job, string dir, TextWriter err, CancellationToken cancel, bool json = false)
+    {
+        if (json) return RunJson(job, dir, err, cancel);
         int total = job.Options.Steps;
         int start = job.Pruner.State.Step;
         double tokens = 0, seconds = 0;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using EdgePruning.Kernels.Cpu;
 using EdgePruning.Pruning;
 using EdgePruning.Pruning.Circuits;
@@ -43,10 +44,21 @@ public static class EvalCommand
             };
             var masks = CircuitMasks.FromCircuit(job.Masked.Layout, circuit);
             var metrics = CircuitEvaluator.Evaluate(job.Pruner, masks, examples, parse.GetValue(batch));
-            var o = parse.InvocationConfiguration.Output;
-            o.WriteLine($"task           {job.Task.Name} ({parse.GetValue(split)}, {examples.Count} examples, {job.Options.Ablation.Name()} ablation)");
-            foreach (var (name, value) in metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal)) o.WriteLine($"{name,-15}{value:G6}");
-            return 0;
+            var result = new JsonObject
+            {
+                ["task"] = job.Task.Name,
+                ["split"] = parse.GetValue(split),
+                ["examples"] = examples.Count,
+                ["ablation"] = job.Options.Ablation.Name(),
+                ["kept_edges"] = circuit.KeptEdgeCount,
+                ["total_edges"] = circuit.TotalEdges,
+                ["metrics"] = CommandOutput.Numbers(metrics),
+            };
+            return CommandOutput.Emit(parse, result, o =>
+            {
+                o.WriteLine($"task           {job.Task.Name} ({parse.GetValue(split)}, {examples.Count} examples, {job.Options.Ablation.Name()} ablation)");
+                foreach (var (name, value) in metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal)) o.WriteLine($"{name,-15}{value:G6}");
+            });
         });
         return command;
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using EdgePruning.Pruning.Circuits;
 using EdgePruning.Runtime;
 
@@ -28,8 +29,7 @@ public static class ExportCommand
                 case "png": CircuitDot.Render(CircuitDot.ToDot(circuit, circuit.Task), GraphvizFormat.Png, target); break;
                 default: throw new EdgePruningException($"unknown export format '{fmt}' (expected mib, dot, svg or png)");
             }
-            parse.InvocationConfiguration.Output.WriteLine(target);
-            return 0;
+            return CommandOutput.Emit(parse, new JsonObject { ["path"] = target, ["format"] = fmt }, o => o.WriteLine(target));
         });
         return command;
     }

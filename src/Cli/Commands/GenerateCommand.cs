@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using EdgePruning.Kernels.Cpu;
 using EdgePruning.Models;
 using EdgePruning.Models.Generation;
@@ -27,7 +28,9 @@ public static class GenerateCommand
         };
         command.SetAction(parse =>
         {
-            var o = parse.InvocationConfiguration.Output;
+            bool json = CommandOutput.IsJson(parse);
+            // With --json the text is collected and printed inside the one document at the end.
+            var o = json ? new StringWriter() : parse.InvocationConfiguration.Output;
             var err = parse.InvocationConfiguration.Error;
             string modelPath = parse.GetRequiredValue(model);
             var loaded = ModelLoader.Load(modelPath);
@@ -51,8 +54,20 @@ public static class GenerateCommand
                 previous = id;
                 produced++;
             }
-            o.WriteLine();
             double seconds = clock.Elapsed.TotalSeconds;
+            if (json)
+            {
+                CommandOutput.WriteDocument(parse.InvocationConfiguration.Output, new JsonObject
+                {
+                    ["prompt"] = text,
+                    ["text"] = o.ToString(),
+                    ["prompt_tokens"] = ids.Count,
+                    ["generated_tokens"] = produced,
+                    ["seconds"] = seconds,
+                });
+                return 0;
+            }
+            o.WriteLine();
             err.WriteLine($"{produced} tokens in {seconds:F2} s ({(seconds > 0 ? produced / seconds : 0):F1} tokens/s, prompt {ids.Count} tokens)");
             return 0;
         });

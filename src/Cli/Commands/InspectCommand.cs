@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using EdgePruning.Models;
 using EdgePruning.Models.Graph;
 using EdgePruning.Models.Loaders;
@@ -18,10 +19,40 @@ public static class InspectCommand
             var (config, source) = KnownShapes.ByName(p) is { } known && !Path.Exists(p)
                 ? (known, $"built-in shape '{p}'")
                 : (ModelConfigReader.ReadConfig(p), p);
-            Print(parse.InvocationConfiguration.Output, config, source);
-            return 0;
+            return CommandOutput.Emit(parse, ToJson(config, source), o => Print(o, config, source));
         });
         return command;
+    }
+
+    public static JsonObject ToJson(TransformerConfig c, string source)
+    {
+        int defaultE = EdgeGraph.DefaultEmbeddingNodes(c);
+        var edges = new JsonObject();
+        for (int e = c.LearnedPositions ? 2 : 1; e >= 0; e--) edges[e.ToString(System.Globalization.CultureInfo.InvariantCulture)] = EdgeGraph.CountEdges(c, e);
+        return new JsonObject
+        {
+            ["model"] = source,
+            ["family"] = c.Family.ToString(),
+            ["layers"] = c.Layers,
+            ["heads"] = c.Heads,
+            ["kv_heads"] = c.EffectiveKvHeads,
+            ["head_dim"] = c.HeadDim,
+            ["model_dim"] = c.ModelDim,
+            ["mlp_dim"] = c.MlpDim,
+            ["gated_mlp"] = c.GatedMlp,
+            ["mlp_activation"] = c.MlpActivation.ToString(),
+            ["norm"] = c.Norm.ToString(),
+            ["positions"] = c.Rope ? "rope" : c.LearnedPositions ? "learned" : "none",
+            ["max_seq_len"] = c.MaxSeqLen,
+            ["causal"] = c.Causal,
+            ["vocab_size"] = c.VocabSize,
+            ["output_size"] = c.EffectiveOutputSize,
+            ["parameters"] = c.ParameterCount,
+            ["writers"] = EdgeGraph.WriterCount(c, defaultE),
+            ["readers"] = EdgeGraph.ReaderCount(c),
+            ["default_embedding_nodes"] = defaultE,
+            ["edges_by_embedding_nodes"] = edges,
+        };
     }
 
     public static void Print(TextWriter o, TransformerConfig c, string source)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using EdgePruning.Kernels.Cpu;
 using EdgePruning.Pruning;
 using EdgePruning.Pruning.Circuits;
@@ -48,6 +49,7 @@ public static class PruneCommand
         {
             var o = parse.InvocationConfiguration.Output;
             var err = parse.InvocationConfiguration.Error;
+            bool json = CommandOutput.IsJson(parse);
             var kernels = parse.GetValue(threads) is { } t ? new CpuKernels(t) : CpuKernels.Instance;
             PruningOptions Configure(PruningOptions d) => d with
             {
@@ -96,7 +98,8 @@ public static class PruneCommand
             if (parse.GetValue(resume))
             {
                 int at = job.Resume(dir);
-                err.WriteLine($"resuming {dir} at step {at} of {job.Options.Steps}");
+                if (json) CommandOutput.WriteEvent(err, "resume", new JsonObject { ["out"] = dir, ["step"] = at, ["steps"] = job.Options.Steps });
+                else err.WriteLine($"resuming {dir} at step {at} of {job.Options.Steps}");
             }
             else if (hasCheckpoint && truth is not null && parse.GetValue(outDir) is null)
             {
@@ -108,7 +111,8 @@ public static class PruneCommand
                 throw new EdgePruningException($"{dir} already holds a checkpoint; pass --resume to continue it or choose another --out");
             }
 
-            err.WriteLine($"{job.Task.Name} on {modelPath}: {job.Masked.EdgeCount:N0} edges, {job.Masked.Writers} writers, " +
+            if (json) CommandOutput.WriteEvent(err, "start", TrainingProgress.Describe(job, modelPath));
+            else err.WriteLine($"{job.Task.Name} on {modelPath}: {job.Masked.EdgeCount:N0} edges, {job.Masked.Writers} writers, " +
                 $"{job.Task.Train.Count} training examples, {job.Options.Ablation.Name()} ablation, target sparsity {job.Options.TargetEdgeSparsity}");
             using var cancel = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
@@ -117,7 +121,7 @@ public static class PruneCommand
             bool finished;
             try
             {
-                finished = TrainingProgress.Run(job, dir, err, cancel.Token);
+                finished = TrainingProgress.Run(job, dir, err, cancel.Token, json);
             }
             finally
             {
@@ -125,6 +129,11 @@ public static class PruneCommand
             }
             if (!finished)
             {
+                if (json)
+                {
+                    CommandOutput.WriteDocument(o, CommandOutput.Error("interrupted", $"interrupted at step {job.Pruner.State.Step}; continue with --resume --out {dir}", CliApp.ExitError));
+                    return CliApp.ExitError;
+                }
                 err.WriteLine($"interrupted at step {job.Pruner.State.Step}; the checkpoint is in {dir}; continue with --resume --out {dir}");
                 return CliApp.ExitError;
             }
@@ -132,11 +141,13 @@ public static class PruneCommand
             var (circuit, _) = job.Finish(clock.Elapsed.TotalSeconds, parse.GetValue(binarize));
             string circuitPath = Path.Combine(dir, PruningJob.CircuitFile);
             CircuitJson.Write(circuit, circuitPath);
-            CircuitReport.Print(o, circuit);
-            if (truth is not null) PrintAgainstTruth(o, circuit, truth);
-            o.WriteLine($"circuit written to {circuitPath}");
-            if (truth is not null) WritePicture(o, circuit, dir);
-            return 0;
+            return CommandOutput.Emit(parse, CircuitReport.ToJson(circuit, circuitPath), text =>
+            {
+                CircuitReport.Print(text, circuit);
+                if (truth is not null) PrintAgainstTruth(text, circuit, truth);
+                text.WriteLine($"circuit written to {circuitPath}");
+                if (truth is not null) WritePicture(text, circuit, dir);
+            });
         });
         return command;
     }

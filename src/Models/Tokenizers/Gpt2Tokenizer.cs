@@ -83,7 +83,7 @@ public sealed partial class Gpt2Tokenizer : ITokenizer
         if (!File.Exists(path)) throw new TokenizerException($"{path}: vocabulary file not found");
         try
         {
-            var vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(path));
+            var vocab = JsonSerializer.Deserialize(File.ReadAllText(path), VocabJsonContext.Default.DictionaryStringInt32);
             if (vocab is null || vocab.Count == 0) throw new TokenizerException($"{path}: empty vocabulary");
             if (vocab.Values.Min() < 0) throw new TokenizerException($"{path}: negative token id");
             return vocab;
@@ -141,3 +141,7 @@ public sealed partial class Gpt2Tokenizer : ITokenizer
         if ((uint)id >= (uint)VocabSize) throw new TokenizerException($"{Source}: token id {id} is outside the vocabulary of {VocabSize}");
     }
 }
+
+/// <summary>Source-generated reader of vocab.json, so that the tokenizer also works in the NativeAOT library.</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, int>))]
+internal sealed partial class VocabJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

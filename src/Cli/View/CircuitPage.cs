@@ -1,0 +1,86 @@
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EdgePruning.Pruning.Circuits;
+
+namespace EdgePruning.Cli.View;
+
+/// <summary>
+/// The circuit viewer: one HTML file holding the circuit's edges as JSON and our own script and style, so it
+/// opens offline and can be mailed or archived as one file. Layers run left to right, heads and MLPs are
+/// nodes, Q/K/V edges have their own colour and dash, width follows the mask value. With a second circuit
+/// the page colours shared, only-A and only-B edges (the paper's instruction-vs-few-shot comparison).
+/// </summary>
+public sealed record CircuitPage(string Html, int Nodes, int Edges)
+{
+    public static CircuitPage Build(Circuit a, Circuit? b, string nameA, string? nameB)
+    {
+        var edges = new JsonArray();
+        var maskA = a.Edges.Where(e => e.Kept).ToDictionary(e => e.Name, e => e.Mask, StringComparer.Ordinal);
+        var maskB = b?.Edges.Where(e => e.Kept).ToDictionary(e => e.Name, e => e.Mask, StringComparer.Ordinal);
+        var names = maskB is null ? maskA.Keys.ToList() : maskA.Keys.Concat(maskB.Keys.Where(k => !maskA.ContainsKey(k))).ToList();
+        var nodes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string name in names)
+        {
+            var (writer, reader) = CircuitEdge.Split(name);
+            bool inA = maskA.TryGetValue(name, out double ma);
+            double mb = 0;
+            bool inB = maskB is not null && maskB.TryGetValue(name, out mb);
+            var edge = new JsonObject
+            {
+                ["name"] = name,
+                ["from"] = writer,
+                ["to"] = reader,
+                ["mask"] = Math.Max(inA ? ma : 0, inB ? mb : 0),
+                ["side"] = maskB is null ? "a" : inA && inB ? "shared" : inA ? "a" : "b",
+            };
+            edges.Add(edge);
+            nodes.Add(writer);
+            nodes.Add(UnitOf(reader));
+        }
+        var data = new JsonObject
+        {
+            ["a"] = Describe(a, nameA),
+            ["b"] = b is null ? null : Describe(b, nameB ?? "B"),
+            ["layers"] = a.Model.Layers,
+            ["edges"] = edges,
+        };
+        // "</" must not end the script element early; \u003c is the same string to JSON.
+        string json = data.ToJsonString().Replace("</", "\\u003c/", StringComparison.Ordinal);
+        string title = b is null ? $"{nameA}: {a.Task} circuit" : $"{nameA} vs {nameB}";
+        var html = new StringBuilder();
+        html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+        html.Append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n");
+        html.Append("<title>").Append(System.Net.WebUtility.HtmlEncode(title)).Append("</title>\n<style>\n").Append(Resource("viewer.css")).Append("</style>\n</head>\n<body>\n");
+        html.Append("<script id=\"circuit-data\" type=\"application/json\">").Append(json).Append("</script>\n");
+        html.Append("<script>\n").Append(Resource("viewer.js")).Append("</script>\n</body>\n</html>\n");
+        return new CircuitPage(html.ToString(), nodes.Count, edges.Count);
+    }
+
+    /// <summary>The node an edge reads into: <c>a1.h0&lt;q&gt;</c> is head <c>a1.h0</c>'s query.</summary>
+    public static string UnitOf(string reader)
+    {
+        int at = reader.IndexOf('<', StringComparison.Ordinal);
+        return at < 0 ? reader : reader[..at];
+    }
+
+    private static JsonObject Describe(Circuit c, string name) => new()
+    {
+        ["name"] = name,
+        ["task"] = c.Task,
+        ["ablation"] = c.Ablation,
+        ["model"] = c.Model.Id,
+        ["kept_edges"] = c.KeptEdgeCount,
+        ["total_edges"] = c.TotalEdges,
+        ["metrics"] = CommandOutput.Numbers(c.Metrics),
+    };
+
+    private static string Resource(string name)
+    {
+        using var stream = typeof(CircuitPage).Assembly.GetManifestResourceStream("view/" + name)
+            ?? throw new InvalidOperationException($"the viewer resource {name} is missing from the build");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+}
