@@ -20,6 +20,7 @@ public static class CliApp
         root.Add(PruneCommand.Create());
         root.Add(EvalCommand.Create());
         root.Add(ExportCommand.Create());
+        root.Add(SweepCommand.Create());
         return root;
     }
 
