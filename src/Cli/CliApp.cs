@@ -23,6 +23,7 @@ public static class CliApp
         root.Add(EvalCommand.Create());
         root.Add(ExportCommand.Create());
         root.Add(RaspCommand.Create());
+        root.Add(SweepCommand.Create());
         return root;
     }
 

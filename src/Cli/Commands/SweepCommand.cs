@@ -1,0 +1,105 @@
+using System.CommandLine;
+using System.Globalization;
+using EdgePruning.Kernels.Cpu;
+using EdgePruning.Pruning;
+using EdgePruning.Pruning.Sweep;
+using EdgePruning.Pruning.Training;
+using EdgePruning.Runtime;
+using Spectre.Console;
+
+namespace EdgePruning.Cli.Commands;
+
+/// <summary>
+/// <c>edgeprune sweep</c>: circuits from several discovery methods at several sizes on one model and task,
+/// scored alike (KL, MIB faithfulness, CPR, CMD); writes sweep.csv and sweep.png and prints the table.
+/// </summary>
+public static class SweepCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model") { Description = "model file or directory" };
+        var task = new Option<string?>("--task") { Description = "task name or FILE.jsonl (default for Tracr models: tracr)" };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer file or directory (default: found beside the model)" };
+        var methods = new Option<string>("--methods") { Description = "comma-separated: ep, eap, eap-ig, acdc", DefaultValueFactory = _ => "ep,eap,eap-ig,acdc" };
+        var sizes = new Option<string?>("--sizes") { Description = "comma-separated circuit sizes: below 1 a fraction of the edges, else an edge count (default: MIB's 0.1%…100%)" };
+        var steps = new Option<int?>("--steps") { Description = "Edge Pruning steps per size (default: the task's recipe)" };
+        var igSteps = new Option<int>("--ig-steps") { Description = "EAP-IG interpolation steps", DefaultValueFactory = _ => 5 };
+        var thresholds = new Option<string?>("--acdc-thresholds") { Description = "comma-separated ACDC KL thresholds, one run each" };
+        var examples = new Option<int?>("--examples") { Description = "at most this many training examples for attribution and ACDC" };
+        var evalExamples = new Option<int?>("--eval-examples") { Description = "at most this many test examples to score circuits" };
+        var batch = new Option<int?>("--batch") { Description = "sequences per forward (default: the task's recipe)" };
+        var ablation = new Option<string?>("--ablation") { Description = "interchange, zero or mean (default: the task's)" };
+        var outDir = new Option<string?>("--out") { Description = "folder for sweep.csv and sweep.png (default: runs/sweep-<task>)" };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" };
+        var command = new Command("sweep", "compare circuit-discovery methods by faithfulness curves")
+        {
+            model, task, tokenizer, methods, sizes, steps, igSteps, thresholds, examples, evalExamples, batch, ablation, outDir, threads,
+        };
+        command.SetAction(parse =>
+        {
+            var o = parse.InvocationConfiguration.Output;
+            var err = parse.InvocationConfiguration.Error;
+            string modelPath = parse.GetValue(model) ?? throw new EdgePruningException("no --model given (a model file or directory)");
+            var kernels = parse.GetValue(threads) is { } t ? new CpuKernels(t) : CpuKernels.Instance;
+            var job = PruningJob.Create(modelPath, parse.GetValue(task) ?? "tracr", kernels, d => d with
+            {
+                Batch = parse.GetValue(batch) ?? d.Batch,
+                Ablation = parse.GetValue(ablation) is { } a ? AblationNames.Parse(a) : d.Ablation,
+            }, parse.GetValue(tokenizer));
+            var defaults = new SweepOptions();
+            var options = new SweepOptions
+            {
+                Methods = parse.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                Sizes = parse.GetValue(sizes) is { } s ? Numbers(s, "--sizes") : defaults.Sizes,
+                EpSteps = parse.GetValue(steps),
+                IgSteps = parse.GetValue(igSteps),
+                AcdcThresholds = parse.GetValue(thresholds) is { } th ? Numbers(th, "--acdc-thresholds") : defaults.AcdcThresholds,
+                DiscoveryExamples = parse.GetValue(examples),
+                EvaluationExamples = parse.GetValue(evalExamples),
+                Batch = job.Options.Batch,
+            };
+            err.WriteLine($"{job.Task.Name} on {modelPath}: {job.Masked.EdgeCount:N0} edges, {job.Options.Ablation.Name()} ablation; " +
+                $"methods {string.Join(", ", options.Methods)}; sizes {string.Join(", ", options.EdgeCounts(job.Masked.EdgeCount))}");
+            var result = new SweepRunner(job, options) { Progress = (m, msg) => err.WriteLine($"  {m} {msg}") }.Run();
+
+            string dir = parse.GetValue(outDir) ?? Path.Combine("runs", "sweep-" + job.Task.Name);
+            Directory.CreateDirectory(dir);
+            string csv = Path.Combine(dir, "sweep.csv"), png = Path.Combine(dir, "sweep.png");
+            SweepCsv.Write(result, csv);
+            Print(o, result);
+            o.WriteLine($"wrote {csv}");
+            try
+            {
+                SweepPlot.SavePng(result, png);
+                o.WriteLine($"wrote {png}");
+            }
+            catch (Exception ex) when (ex is DllNotFoundException or TypeInitializationException)
+            {
+                err.WriteLine($"the plot was not drawn ({ex.GetBaseException().Message}); the CSV holds every point");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static double[] Numbers(string list, string option) => list
+        .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Select(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x)
+            ? x : throw new EdgePruningException($"{option}: '{v}' is not a number"))
+        .ToArray();
+
+    private static void Print(TextWriter o, SweepResult r)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(o), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        var table = new Table().Title($"{r.Task}: {r.TotalEdges} edges, m(full) = {r.FullMetric:G4}, m(empty) = {r.EmptyMetric:G4}");
+        foreach (var c in new[] { "method", "setting", "edges", "KL", "faithfulness", "seconds" }) table.AddColumn(c);
+        foreach (var m in r.Methods)
+        {
+            foreach (var p in m.Points)
+                table.AddRow(m.Method, p.Setting, p.Edges.ToString(CultureInfo.InvariantCulture), p.Kl.ToString("G4", CultureInfo.InvariantCulture),
+                    p.Faithfulness.ToString("F3", CultureInfo.InvariantCulture), p.Seconds.ToString("F2", CultureInfo.InvariantCulture));
+            table.AddRow($"[bold]{m.Method}[/]", "CPR / CMD", "", "", $"{m.Cpr:F3} / {m.Cmd:F3}", m.Seconds.ToString("F2", CultureInfo.InvariantCulture));
+        }
+        console.Write(table);
+    }
+}

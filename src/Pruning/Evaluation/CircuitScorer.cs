@@ -1,0 +1,55 @@
+using EdgePruning.Pruning.Objective;
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Pruning.Evaluation;
+
+/// <summary>One circuit's KL(full ‖ circuit) and task metric m (see <see cref="CircuitMetric"/>), both means over the examples.</summary>
+public readonly record struct CircuitScore(double Kl, double Metric);
+
+/// <summary>
+/// Scores circuits given as edge masks (1 kept, 0 ablated; every writer kept) on fixed examples, and
+/// knows the two reference points of faithfulness: m of the full model and m of the empty circuit.
+/// </summary>
+public sealed class CircuitScorer
+{
+    public CircuitScorer(TaskBatches batches)
+    {
+        Batches = batches;
+        var task = batches.Pruner.Task;
+        double full = 0;
+        foreach (var b in batches.Batches) full += CircuitMetric.Sum(task, b.Examples, b.Full, b.Full);
+        FullMetric = full / batches.Count;
+        EmptyMetric = Score(Tensor.Zeros(checked((int)batches.Pruner.Model.EdgeCount))).Metric;
+    }
+
+    public TaskBatches Batches { get; }
+    public double FullMetric { get; }
+    public double EmptyMetric { get; }
+
+    public CircuitScore Score(Tensor edgeMasks)
+    {
+        var model = Batches.Pruner.Model;
+        var task = Batches.Pruner.Task;
+        double kl = 0, metric = 0;
+        foreach (var b in Batches.Batches)
+        {
+            var logits = model.Forward(b.Clean, b.Size, b.Baseline, edgeMasks).Logits;
+            kl += TaskObjective.Kl(task, b.Examples, b.Full, logits, null) * b.Size;
+            metric += CircuitMetric.Sum(task, b.Examples, b.Full, logits);
+        }
+        return new CircuitScore(kl / Batches.Count, metric / Batches.Count);
+    }
+
+    public CircuitScore Score(bool[] kept) => Score(MaskTensor(kept));
+
+    /// <summary>MIB's faithfulness (m(C) − m(∅)) / (m(full) − m(∅)); NaN when the full model and the empty circuit agree.</summary>
+    public double Faithfulness(double metric) => FaithfulnessCurve.Faithfulness(metric, FullMetric, EmptyMetric);
+
+    public static Tensor MaskTensor(bool[] kept)
+    {
+        var t = Tensor.Zeros(kept.Length);
+        var s = t.Span;
+        for (int i = 0; i < s.Length; i++) s[i] = kept[i] ? 1f : 0f;
+        return t;
+    }
+}

@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using EdgePruning.Pruning.Baselines;
+using EdgePruning.Pruning.Evaluation;
+using EdgePruning.Pruning.Training;
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Pruning.Sweep;
+
+/// <summary>What a sweep runs.</summary>
+public sealed record SweepOptions
+{
+    public static readonly string[] AllMethods = ["ep", "eap", "eap-ig", "acdc"];
+    /// <summary>MIB's circuit sizes, as fractions of the graph's edges.</summary>
+    public static readonly double[] MibSizes = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0];
+
+    public IReadOnlyList<string> Methods { get; init; } = AllMethods;
+    /// <summary>Circuit sizes: values below 1 are fractions of the edges, values of 1 or more edge counts (1 itself is one edge).</summary>
+    public IReadOnlyList<double> Sizes { get; init; } = MibSizes;
+    /// <summary>Edge Pruning steps per size (null: the task's recipe).</summary>
+    public int? EpSteps { get; init; }
+    public int IgSteps { get; init; } = EapIg.DefaultSteps;
+    /// <summary>ACDC runs once per threshold; each run yields one circuit of whatever size it finds.</summary>
+    public IReadOnlyList<double> AcdcThresholds { get; init; } = [1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3];
+    /// <summary>At most this many training examples find circuits (attribution, ACDC; Edge Pruning trains on the whole split).</summary>
+    public int? DiscoveryExamples { get; init; }
+    /// <summary>At most this many test examples score them.</summary>
+    public int? EvaluationExamples { get; init; }
+    public int Batch { get; init; } = 32;
+
+    public void Validate()
+    {
+        foreach (var m in Methods)
+            if (!AllMethods.Contains(m)) throw new EdgePruningException($"unknown method '{m}' (expected {string.Join(", ", AllMethods)})");
+        if (Sizes.Count == 0 && Methods.Any(m => m != "acdc")) throw new EdgePruningException("no circuit sizes given");
+        foreach (var s in Sizes)
+            if (!(s > 0)) throw new EdgePruningException($"circuit size {s} must be positive");
+        if (IgSteps < 1) throw new EdgePruningException($"EAP-IG needs at least one step, got {IgSteps}");
+        if (EpSteps is < 1) throw new EdgePruningException($"Edge Pruning needs at least one step, got {EpSteps}");
+        if (Batch < 1) throw new EdgePruningException($"batch must be positive, got {Batch}");
+    }
+
+    /// <summary>The sizes as distinct edge counts in [1, total], ascending.</summary>
+    public long[] EdgeCounts(long total) => Sizes
+        .Select(s => s < 1 ? (long)Math.Round(s * total) : (long)Math.Round(s))
+        .Select(n => Math.Clamp(n, 1, total)).Distinct().Order().ToArray();
+}
+
+/// <summary>
+/// Finds circuits with each method at each size on one model and task, scores every circuit on the same
+/// evaluation examples (KL and MIB faithfulness, <see cref="FaithfulnessCurve"/>), and summarizes each
+/// method's curve by CPR and CMD. Edge Pruning trains once per size with target sparsity 1 − N/E and is
+/// read out at exactly that sparsity; EAP and EAP-IG score edges once and take the top N
+/// (<see cref="AttributionCircuit"/>); ACDC runs once per threshold.
+/// </summary>
+public sealed class SweepRunner(PruningJob job, SweepOptions options)
+{
+    /// <summary>Reports (method, message) as the sweep goes.</summary>
+    public Action<string, string>? Progress { get; init; }
+
+    public SweepResult Run()
+    {
+        options.Validate();
+        var pruner = job.Pruner;
+        var task = job.Task;
+        long E = job.Masked.EdgeCount;
+        var discovery = Take(task.Train, options.DiscoveryExamples);
+        var evaluation = Take(task.Test, options.EvaluationExamples);
+        var scorer = new CircuitScorer(new TaskBatches(pruner, evaluation, options.Batch));
+        Lazy<TaskBatches> discoveryBatches = new(() => new TaskBatches(pruner, discovery, options.Batch));
+        var sizes = options.EdgeCounts(E);
+
+        var curves = new List<MethodCurve>();
+        foreach (var method in options.Methods)
+        {
+            var points = new List<SweepPoint>();
+            var clock = Stopwatch.StartNew();
+            double discoverySeconds = 0;
+            SweepPoint Point(string setting, bool[] kept, double seconds)
+            {
+                var s = scorer.Score(kept);
+                long n = AttributionCircuit.Count(kept);
+                var p = new SweepPoint(method, setting, n, (double)n / E, s.Kl, s.Metric, scorer.Faithfulness(s.Metric), seconds);
+                Progress?.Invoke(method, $"{setting}: {n} edges, KL {s.Kl:G4}, faithfulness {p.Faithfulness:F3}");
+                return p;
+            }
+            switch (method)
+            {
+                case "eap":
+                case "eap-ig":
+                {
+                    var t = Stopwatch.StartNew();
+                    var scores = method == "eap" ? Eap.Scores(discoveryBatches.Value) : EapIg.Scores(discoveryBatches.Value, options.IgSteps);
+                    discoverySeconds = t.Elapsed.TotalSeconds;
+                    foreach (long n in sizes) points.Add(Point($"N={n}", AttributionCircuit.TopN(job.Masked.Layout, scores, n), 0));
+                    break;
+                }
+                case "acdc":
+                {
+                    var acdcScorer = new CircuitScorer(discoveryBatches.Value);
+                    foreach (double tau in options.AcdcThresholds)
+                    {
+                        var t = Stopwatch.StartNew();
+                        var r = Acdc.Run(acdcScorer, tau);
+                        double sec = t.Elapsed.TotalSeconds;
+                        discoverySeconds += sec;
+                        points.Add(Point($"tau={tau:G3}", r.Kept, sec));
+                    }
+                    break;
+                }
+                case "ep":
+                    foreach (long n in sizes)
+                    {
+                        var t = Stopwatch.StartNew();
+                        var masks = TrainEdgePruning(n, E);
+                        double sec = t.Elapsed.TotalSeconds;
+                        discoverySeconds += sec;
+                        points.Add(Point($"N={n}", masks, sec));
+                    }
+                    break;
+            }
+            var curve = points.Select(p => new CurvePoint(p.EdgeFraction, p.Faithfulness)).ToArray();
+            curves.Add(new MethodCurve(method, points, FaithfulnessCurve.Cpr(curve), FaithfulnessCurve.Cmd(curve), discoverySeconds));
+            Progress?.Invoke(method, $"done in {clock.Elapsed.TotalSeconds:F1} s");
+        }
+        return new SweepResult(job.ModelId, task.Name, job.Options.Ablation.Name(), E, discovery.Count, evaluation.Count,
+            scorer.FullMetric, scorer.EmptyMetric, curves);
+    }
+
+    /// <summary>Edge Pruning at target sparsity 1 − N/E with the job's recipe (steps overridable), read out at exactly N edges.</summary>
+    private bool[] TrainEdgePruning(long n, long total)
+    {
+        double sparsity = 1.0 - (double)n / total;
+        var o = job.Options;
+        int steps = options.EpSteps ?? o.Steps;
+        var tuned = o with
+        {
+            TargetEdgeSparsity = sparsity,
+            Steps = steps,
+            SparsityWarmupSteps = Scale(o.SparsityWarmupSteps, o.Steps, steps),
+            LrWarmupSteps = Scale(o.LrWarmupSteps, o.Steps, steps),
+            CheckpointEvery = 0,
+        };
+        var pruner = new EdgePruner(job.Masked, job.Task, tuned);
+        while (pruner.State.Step < steps) pruner.Step();
+        return CircuitMasks.From(job.Masked.Layout, pruner.State, tuned.NodeMasks, sparsity).EdgeKept;
+    }
+
+    /// <summary>Warm-up lengths keep their share of the run when the step count changes.</summary>
+    private static int Scale(int part, int of, int steps) => of <= 0 ? 0 : (int)Math.Min(steps, Math.Round((double)part * steps / of));
+
+    private static IReadOnlyList<T> Take<T>(IReadOnlyList<T> list, int? limit) => limit is { } k && k < list.Count ? list.Take(k).ToArray() : list;
+}
