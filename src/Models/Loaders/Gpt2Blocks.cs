@@ -38,4 +38,19 @@ internal static class Gpt2Blocks
         }
         return layers;
     }
+
+    /// <summary>The whole model from its parts; the head counts as tied when it is the token embedding.</summary>
+    public static (TransformerConfig Config, TransformerWeights Weights) Assemble(TransformerConfig config, Runtime.Tensor tokens,
+        Runtime.Tensor positions, LayerWeights[] layers, Runtime.Tensor head, Runtime.Tensor finalNormWeight,
+        Runtime.Tensor finalNormBias, string source)
+    {
+        config = config with { TiedEmbeddings = ReferenceEquals(head, tokens) };
+        var weights = new TransformerWeights
+        {
+            TokenEmbedding = tokens, PositionEmbedding = positions, Layers = layers,
+            FinalNormWeight = finalNormWeight, FinalNormBias = finalNormBias, Unembedding = head,
+        };
+        weights.Validate(config, source);
+        return (config, weights);
+    }
 }

@@ -65,15 +65,7 @@ public static class HfGpt2Loader
         // Conv1D stores [in, out].
         var layers = Gpt2Blocks.Read(config, l => $"h.{l}.", (name, outDim, inDim) => Conv1D(name, inDim, outDim), Vector);
         var head = TiedHead.Resolve(index, "lm_head.weight", wte);
-        config = config with { TiedEmbeddings = ReferenceEquals(head, wte) };
-        var weights = new TransformerWeights
-        {
-            TokenEmbedding = wte, PositionEmbedding = wpe, Layers = layers,
-            FinalNormWeight = Vector("ln_f.weight", d), FinalNormBias = Vector("ln_f.bias", d),
-            Unembedding = head,
-        };
-        weights.Validate(config, directory);
-        return (config, weights);
+        return Gpt2Blocks.Assemble(config, wte, wpe, layers, head, Vector("ln_f.weight", d), Vector("ln_f.bias", d), directory);
     }
 
     private static Activation ActivationNamed(ConfigJson json, string name) => name switch

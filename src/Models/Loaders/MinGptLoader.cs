@@ -68,14 +68,6 @@ public static class MinGptLoader
         var pos = Read("pos_emb.weight", config.MaxSeqLen, d);
         var layers = Gpt2Blocks.Read(config, l => $"blocks.{l}.", (name, outDim, inDim) => Read(name, outDim, inDim), (name, n) => Read(name, n));
         var head = TiedHead.Resolve(index, "head.weight", tok);
-        config = config with { TiedEmbeddings = ReferenceEquals(head, tok) };
-        var weights = new TransformerWeights
-        {
-            TokenEmbedding = tok, PositionEmbedding = pos, Layers = layers,
-            FinalNormWeight = Read("ln_f.weight", d), FinalNormBias = Read("ln_f.bias", d),
-            Unembedding = head,
-        };
-        weights.Validate(config, path);
-        return (config, weights);
+        return Gpt2Blocks.Assemble(config, tok, pos, layers, head, Read("ln_f.weight", d), Read("ln_f.bias", d), path);
     }
 }
