@@ -86,14 +86,19 @@
         (columns[p.column] = columns[p.column] || []).push(n);
       });
     });
-    var colWidth = 130, rowHeight = 46, w = 84, h = 24, pad = 30, tallest = 1;
+    var colWidth = 130, rowHeight = 46, w = 84, h = 24, pad = 30, tallest = 1, headRows = 0;
+    Object.keys(columns).forEach(function (c) {
+      if (nodes[columns[c][0]].cls !== "mlp") headRows = Math.max(headRows, columns[c].length);
+    });
+    // MLPs sit in a band below every head, so that edges skipping a layer pass above them, not through them.
     Object.keys(columns).forEach(function (c) {
       columns[c].sort(function (x, y) { return x.localeCompare(y, "en", { numeric: true }); });
-      tallest = Math.max(tallest, columns[c].length);
-      columns[c].forEach(function (n, i) { nodes[n].x = pad + c * colWidth; nodes[n].y = pad + i * rowHeight; });
+      var first = nodes[columns[c][0]].cls === "mlp" ? headRows + 0.5 : 0;
+      tallest = Math.max(tallest, first + columns[c].length);
+      columns[c].forEach(function (n, i) { nodes[n].x = pad + c * colWidth; nodes[n].y = pad + (first + i) * rowHeight; });
     });
     svg.setAttribute("width", pad * 2 + (2 * data.layers + 1) * colWidth + w);
-    svg.setAttribute("height", pad * 2 + tallest * rowHeight);
+    svg.setAttribute("height", pad * 2 + Math.ceil(tallest) * rowHeight);
     var edgeLayer = el("g", {}, svg), nodeLayer = el("g", {}, svg);
     visible.forEach(function (e) {
       var a = nodes[e.from], b = nodes[unitOf(e.to)], kind = kindOf(e.to);
