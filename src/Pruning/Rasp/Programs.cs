@@ -52,7 +52,8 @@ public static class Programs
         Vocabulary = [1, 2, 3],
         MaxLength = 5,
         TaskLength = 3,
-        Recipe = PruningOptions.TracrReverse,
+        Recipe = LongReverse,
+        Recovers = true,
     };
 
     /// <summary>Tracr's make_hist: how often each position's token occurs in the input.</summary>
@@ -62,12 +63,11 @@ public static class Programs
         Description = "how many times each token occurs in the input (selector width)",
         Source = "histogram = SelectorWidth(Select(tokens, tokens, EQ))",
         Build = () => Rasp.SelectorWidth(Rasp.Select(Rasp.Tokens, Rasp.Tokens, Comparison.Eq)).Named("histogram"),
-        Recovers = true,
         Vocabulary = ["a", "b", "c"],
         MaxLength = 5,
         TaskLength = 4,
-        Recipe = SmallCategorical,
-        ReadoutScale = SharpReadout,
+        Recipe = SlowCategorical,
+        Recovers = true,
     };
 
     /// <summary>Tracr's make_sort_unique(tokens, tokens): ascending order of distinct tokens.</summary>
@@ -85,8 +85,8 @@ public static class Programs
         MaxLength = 4,
         TaskLength = 4,
         IsValidInput = seq => seq.Distinct().Count() == seq.Count,
-        Recipe = SmallCategorical,
-        ReadoutScale = SharpReadout,
+        Recipe = SlowCategorical,
+        Recovers = true,
     };
 
     /// <summary>
@@ -103,11 +103,9 @@ public static class Programs
         Vocabulary = ["a", "b", "x"],
         MaxLength = 5,
         TaskLength = 4,
-        Recipe = SmallCategorical,
-        ReadoutScale = SharpReadout,
+        Recipe = SlowCategorical,
+        Recovers = true,
     };
-
-    private const float SharpReadout = 10f;
 
     private static SOp FracPrevsOfX()
     {
@@ -115,10 +113,22 @@ public static class Programs
         return Rasp.NumericalMean(Rasp.Select(Rasp.Indices, Rasp.Indices, Comparison.Leq), isX).Named("frac_prevs");
     }
 
-    /// <summary>A short recipe for the small categorical programs (zero ablation, pushed to the sparsest circuit).</summary>
-    private static PruningOptions SmallCategorical() => new()
+    /// <summary>
+    /// The small categorical programs: the Tracr reverse recipe's learning rate with a ten times slower
+    /// multiplier, so that sparsity rises while the KL can still hold each edge of the circuit. With these
+    /// compiled programs the KL is flat (exactly 0) until an edge of the circuit is cut and flat again after
+    /// (the output saturates), so a fast multiplier pushes the masks over that cliff.
+    /// </summary>
+    private static PruningOptions SlowCategorical() => new()
     {
-        TargetEdgeSparsity = 1.02, Steps = 1500, SparsityWarmupSteps = 1400, LrWarmupSteps = 200, Batch = 16,
-        EdgeLr = 0.1, EdgeLambdaLr = 0.001, NodeLr = 0.1, NodeLambdaLr = 0.001, Ablation = Ablation.Zero, NodeMasks = false,
+        TargetEdgeSparsity = 1.02, Steps = 6000, SparsityWarmupSteps = 5600, LrWarmupSteps = 1500, Batch = 16,
+        EdgeLr = 0.03, EdgeLambdaLr = 0.0001, NodeLr = 0.03, NodeLambdaLr = 0.0001, Ablation = Ablation.Zero, NodeMasks = false,
+    };
+
+    /// <summary>The paper's Tracr reverse recipe stretched to 12,000 steps: the compiled reverse needs the
+    /// longer ramp to keep its length (selector width) path; at 6,000 steps it loses it.</summary>
+    private static PruningOptions LongReverse() => PruningOptions.TracrReverse() with
+    {
+        Steps = 12000, SparsityWarmupSteps = 11800, LrWarmupSteps = 3000,
     };
 }
