@@ -22,10 +22,7 @@ public sealed record RaspProgram
     public required Func<PruningOptions> Recipe { get; init; }
     /// <summary>Whether <see cref="Recipe"/> is known to recover the ground truth exactly (a regression test holds it).</summary>
     public bool Recovers { get; init; }
-    /// <summary>See <see cref="RaspCompiler.Compile"/>; the two programs compared with the shared Tracr models keep Tracr's 1.</summary>
-    public float ReadoutScale { get; init; } = 1f;
-
-    public CompiledProgram Compile() => RaspCompiler.Compile(Name, Build(), Vocabulary, MaxLength, ReadoutScale);
+    public CompiledProgram Compile() => RaspCompiler.Compile(Name, Build(), Vocabulary, MaxLength);
 
     /// <summary>Every valid input of exactly <paramref name="length"/> tokens, in lexicographic order.</summary>
     public IEnumerable<IReadOnlyList<object>> Inputs(int length)
