@@ -167,17 +167,20 @@ public static class PruneCommand
 
     private static void WritePicture(TextWriter o, Circuit circuit, string dir)
     {
+        // The page needs nothing installed; the DOT file is for Graphviz users.
+        string html = Path.Combine(dir, "circuit.html");
+        File.WriteAllText(html, View.CircuitPage.Build(circuit, null, PruningJob.CircuitFile, null).Html);
         string dot = Path.Combine(dir, "circuit.dot");
         CircuitDot.Write(circuit, dot, circuit.Task);
         if (CircuitDot.GraphvizInstalled)
         {
             string svg = Path.Combine(dir, "circuit.svg");
             CircuitDot.Render(File.ReadAllText(dot), GraphvizFormat.Svg, svg);
-            o.WriteLine($"picture written to {svg} (and {dot})");
+            o.WriteLine($"picture written to {html} and {svg} (and {dot})");
         }
         else
         {
-            o.WriteLine($"picture written to {dot} (Graphviz 'dot' is not installed; render it with: dot -Tsvg {dot} -o circuit.svg)");
+            o.WriteLine($"picture written to {html} (open it in a browser) and {dot} (for Graphviz: dot -Tsvg {dot} -o circuit.svg)");
         }
     }
 }

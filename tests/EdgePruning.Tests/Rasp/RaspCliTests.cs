@@ -24,6 +24,9 @@ public class RaspCliTests
             Assert.Contains("precision 100 %, recall 100 %", stdout);
             Assert.True(File.Exists(Path.Combine(dir.FullName, "circuit.json")));
             Assert.True(File.Exists(Path.Combine(dir.FullName, "circuit.dot")));
+            var page = File.ReadAllText(Path.Combine(dir.FullName, "circuit.html"));
+            Assert.Contains("<script", page);
+            Assert.Contains("\"a1.h0\"", page); // the circuit's data is embedded (JSON-escaped) in the page
         }
         finally
         {
