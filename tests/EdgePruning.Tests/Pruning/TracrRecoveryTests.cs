@@ -38,4 +38,29 @@ public class TracrRecoveryTests(ITestOutputHelper output)
             dir.Delete(recursive: true);
         }
     }
+
+    [SharedFact]
+    public void Cancelling_SavesACheckpointFromWhichTheRunResumes()
+    {
+        string model = SharedData.Model("tracr", "xproportion.safetensors");
+        var dir = Directory.CreateTempSubdirectory("ep-cancel-");
+        try
+        {
+            var job = PruningJob.Create(model, "tracr", CpuKernels.Instance, o => o);
+            using var cancel = new CancellationTokenSource();
+            int seen = 0;
+            bool finished = job.Train(dir.FullName, _ => { if (++seen == 50) cancel.Cancel(); }, cancel.Token);
+            Assert.False(finished);
+            Assert.Equal(50, job.Pruner.State.Step);
+
+            var resumed = PruningJob.Create(model, "tracr", CpuKernels.Instance, o => o);
+            Assert.Equal(50, resumed.Resume(dir.FullName));
+            Assert.True(resumed.Train(dir.FullName, null, CancellationToken.None));
+            Assert.Equal(resumed.Options.Steps, resumed.Pruner.State.Step);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }
