@@ -24,6 +24,7 @@ public static class CliApp
         root.Add(ExportCommand.Create());
         root.Add(RaspCommand.Create());
         root.Add(SweepCommand.Create());
+        root.Add(DevicesCommand.Create());
         return root;
     }
 

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using EdgePruning.Runtime.Cuda;
+
+namespace EdgePruning.Cli.Commands;
+
+/// <summary>
+/// <c>edgeprune devices</c>: the GPUs the CUDA driver offers (name, memory, compute capability, driver
+/// version), or a clear statement that none is usable and why (the CPU engine still works).
+/// </summary>
+public static class DevicesCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("devices", "list the CUDA devices, or say why none is usable");
+        command.SetAction(parse =>
+        {
+            CudaEnvironment? cuda = null;
+            string? reason = null;
+            try
+            {
+                cuda = CudaDevices.Query();
+                if (cuda.Devices.Count == 0) reason = $"the driver ({cuda.DriverLibrary}, CUDA {cuda.DriverVersionText}) reports no device";
+            }
+            catch (CudaUnavailableException e)
+            {
+                reason = e.Message;
+            }
+            var json = new JsonObject
+            {
+                ["usable"] = reason is null,
+                ["reason"] = reason,
+                ["driver_library"] = cuda?.DriverLibrary,
+                ["driver_cuda_version"] = cuda?.DriverVersionText,
+                ["devices"] = new JsonArray((cuda?.Devices ?? []).Select(d => (JsonNode)new JsonObject
+                {
+                    ["ordinal"] = d.Ordinal, ["name"] = d.Name, ["memory_bytes"] = d.TotalMemoryBytes,
+                    ["compute_capability"] = $"{d.ComputeMajor}.{d.ComputeMinor}", ["multiprocessors"] = d.Multiprocessors,
+                }).ToArray()),
+            };
+            return CommandOutput.Emit(parse, json, o =>
+            {
+                if (reason is not null)
+                {
+                    o.WriteLine($"no CUDA device is usable: {reason}");
+                    o.WriteLine("the CPU engine is used instead");
+                    return;
+                }
+                o.WriteLine($"driver         {cuda!.DriverLibrary} (CUDA {cuda.DriverVersionText})");
+                foreach (var d in cuda.Devices)
+                    o.WriteLine($"cuda:{d.Ordinal}         {d.Name}, {d.TotalMemoryBytes / (1024.0 * 1024 * 1024):F1} GiB, compute capability {d.ComputeMajor}.{d.ComputeMinor}, {d.Multiprocessors} SMs");
+            });
+        });
+        return command;
+    }
+}
