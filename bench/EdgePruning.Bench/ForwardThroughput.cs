@@ -115,7 +115,7 @@ public static class ForwardThroughput
     {
         var config = KnownShapes.Gpt2Small();
         var watch = Stopwatch.StartNew();
-        var weights = RandomTransformerWeights.Create(config, o.Seed);
+        var weights = EdgePruning.Models.Loaders.RandomModelWriter.CreateWeights(config, unchecked((int)o.Seed));
         var model = new Transformer(config, weights, kernels, "gpt2-small (random)");
         Console.WriteLine($"gpt2-small: random N(0, 0.02) weights in memory, tied embeddings, {config.ParameterCount:N0} parameters " +
             $"(built in {watch.Elapsed.TotalSeconds:F1} s)");

@@ -21,7 +21,7 @@ public static class PruneStepThroughput
         var shapes = args.Skip(1).Select(Parse).ToList();
         if (shapes.Count == 0) shapes = [(4, 64, 4), (32, 64, 4)];
         var config = KnownShapes.Gpt2Small();
-        var weights = RandomTransformerWeights.Create(config, seed: 1);
+        var weights = EdgePruning.Models.Loaders.RandomModelWriter.CreateWeights(config, seed: 1);
         var model = new Transformer(config, weights, CpuKernels.Instance);
         var masked = new EdgeMaskedModel(model, 2);
         Console.WriteLine($"GPT-2 small shape, random weights, {masked.EdgeCount:N0} edges, {Environment.ProcessorCount} cores");

@@ -16,7 +16,7 @@ public sealed record PruneRequest
     [
         "task", "tokenizer", "target_sparsity", "node_target", "node_masks", "steps", "batch", "lr", "lambda_lr",
         "sparsity_warmup", "lr_warmup", "ablation", "seed", "embedding_nodes", "out", "checkpoint_every", "threads",
-        "binarize_sparsity",
+        "binarize_sparsity", "micro_batch",
     ];
 
     public string Task { get; init; } = "tracr";
@@ -59,28 +59,14 @@ public sealed record PruneRequest
     }
 
     /// <summary>The task's recipe with this request's overrides, as <c>edgeprune prune</c> applies them.</summary>
-    public PruningOptions Apply(PruningOptions d)
+    public PruningOptions Apply(PruningOptions d) => new PruningOverrides
     {
-        int steps = Int("steps") ?? d.Steps;
-        return d with
-        {
-            TargetEdgeSparsity = Double("target_sparsity") ?? d.TargetEdgeSparsity,
-            TargetNodeSparsity = Double("node_target") ?? d.TargetNodeSparsity,
-            NodeMasks = Bool("node_masks") ?? d.NodeMasks,
-            Steps = steps,
-            Batch = Int("batch") ?? d.Batch,
-            EdgeLr = Double("lr") ?? d.EdgeLr,
-            NodeLr = Double("lr") ?? d.NodeLr,
-            EdgeLambdaLr = Double("lambda_lr") ?? d.EdgeLambdaLr,
-            NodeLambdaLr = Double("lambda_lr") ?? d.NodeLambdaLr,
-            SparsityWarmupSteps = Math.Min(Int("sparsity_warmup") ?? d.SparsityWarmupSteps, steps),
-            LrWarmupSteps = Math.Min(Int("lr_warmup") ?? d.LrWarmupSteps, steps),
-            Ablation = String("ablation") is { } a ? AblationNames.Parse(a) : d.Ablation,
-            Seed = Int("seed") ?? d.Seed,
-            EmbeddingNodes = Int("embedding_nodes") ?? d.EmbeddingNodes,
-            CheckpointEvery = Int("checkpoint_every") ?? d.CheckpointEvery,
-        };
-    }
+        TargetEdgeSparsity = Double("target_sparsity"), TargetNodeSparsity = Double("node_target"),
+        NodeMasks = Bool("node_masks"), Steps = Int("steps"), Batch = Int("batch"), MicroBatch = Int("micro_batch"),
+        Lr = Double("lr"), LambdaLr = Double("lambda_lr"), SparsityWarmupSteps = Int("sparsity_warmup"),
+        LrWarmupSteps = Int("lr_warmup"), Ablation = String("ablation"), Seed = Int("seed"),
+        EmbeddingNodes = Int("embedding_nodes"), CheckpointEvery = Int("checkpoint_every"),
+    }.Apply(d);
 
     private string? String(string name) => Get(name, JsonValueKind.String, "a string")?.GetValue<string>();
     private bool? Bool(string name) => Values[name] is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False

@@ -51,25 +51,16 @@ public static class PruneCommand
             var err = parse.InvocationConfiguration.Error;
             bool json = CommandOutput.IsJson(parse);
             var kernels = parse.GetValue(threads) is { } t ? new CpuKernels(t) : CpuKernels.Instance;
-            PruningOptions Configure(PruningOptions d) => d with
+            var overrides = new PruningOverrides
             {
-                TargetEdgeSparsity = parse.GetValue(target) ?? d.TargetEdgeSparsity,
-                TargetNodeSparsity = parse.GetValue(nodeTarget) ?? d.TargetNodeSparsity,
-                NodeMasks = parse.GetValue(nodeMasks) ?? d.NodeMasks,
-                Steps = parse.GetValue(steps) ?? d.Steps,
-                Batch = parse.GetValue(batch) ?? d.Batch,
-                EdgeLr = parse.GetValue(lr) ?? d.EdgeLr,
-                NodeLr = parse.GetValue(lr) ?? d.NodeLr,
-                EdgeLambdaLr = parse.GetValue(lambdaLr) ?? d.EdgeLambdaLr,
-                NodeLambdaLr = parse.GetValue(lambdaLr) ?? d.NodeLambdaLr,
-                SparsityWarmupSteps = Math.Min(parse.GetValue(sparsityWarmup) ?? d.SparsityWarmupSteps, parse.GetValue(steps) ?? d.Steps),
-                LrWarmupSteps = Math.Min(parse.GetValue(lrWarmup) ?? d.LrWarmupSteps, parse.GetValue(steps) ?? d.Steps),
-                Ablation = parse.GetValue(ablation) is { } a ? AblationNames.Parse(a) : d.Ablation,
-                Seed = parse.GetValue(seed) ?? d.Seed,
-                EmbeddingNodes = parse.GetValue(embeddingNodes) ?? d.EmbeddingNodes,
-                CheckpointEvery = parse.GetValue(checkpointEvery) ?? d.CheckpointEvery,
-                MicroBatch = parse.GetValue(microBatch) ?? d.MicroBatch,
+                TargetEdgeSparsity = parse.GetValue(target), TargetNodeSparsity = parse.GetValue(nodeTarget),
+                NodeMasks = parse.GetValue(nodeMasks), Steps = parse.GetValue(steps), Batch = parse.GetValue(batch),
+                MicroBatch = parse.GetValue(microBatch), Lr = parse.GetValue(lr), LambdaLr = parse.GetValue(lambdaLr),
+                SparsityWarmupSteps = parse.GetValue(sparsityWarmup), LrWarmupSteps = parse.GetValue(lrWarmup),
+                Ablation = parse.GetValue(ablation), Seed = parse.GetValue(seed), EmbeddingNodes = parse.GetValue(embeddingNodes),
+                CheckpointEvery = parse.GetValue(checkpointEvery),
             };
+            PruningOptions Configure(PruningOptions d) => overrides.Apply(d);
 
             string? modelPath = parse.GetValue(model);
             PruningJob job;

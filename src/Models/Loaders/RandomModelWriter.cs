@@ -14,28 +14,6 @@ public static class RandomModelWriter
 {
     public const float Std = 0.02f;
 
-    /// <summary>GPT-2 shape: LayerNorm, tanh GELU, learned positions, biases, tied head.</summary>
-    public static TransformerConfig Gpt2Config(int layers, int heads, int dim, int vocab, int maxSeqLen) => new()
-    {
-        Family = ModelFamily.Gpt2, Layers = layers, Heads = heads, ModelDim = dim, HeadDim = dim / heads,
-        MlpDim = 4 * dim, VocabSize = vocab, MaxSeqLen = maxSeqLen, Norm = NormKind.LayerNorm, NormEps = 1e-5f,
-        MlpActivation = Activation.GeluTanh, LearnedPositions = true, Causal = true, TiedEmbeddings = true,
-        AttentionBias = true, MlpBias = true, BosTokenId = vocab - 1, EosTokenId = vocab - 1,
-    };
-
-    /// <summary>GPT-2 small (124M): 12 layers, 12 heads, d 768, vocab 50257, 1024 positions.</summary>
-    public static TransformerConfig Gpt2Small => Gpt2Config(12, 12, 768, 50257, 1024);
-
-    /// <summary>Llama shape: RMSNorm, RoPE, SwiGLU, grouped-query attention when kvHeads &lt; heads.</summary>
-    public static TransformerConfig LlamaConfig(int layers, int heads, int kvHeads, int dim, int mlpDim, int vocab, int maxSeqLen,
-        bool tied = false, float ropeTheta = 10000f) => new()
-    {
-        Family = ModelFamily.Llama, Layers = layers, Heads = heads, KvHeads = kvHeads, ModelDim = dim, HeadDim = dim / heads,
-        MlpDim = mlpDim, VocabSize = vocab, MaxSeqLen = maxSeqLen, Norm = NormKind.RmsNorm, NormEps = 1e-5f,
-        MlpActivation = Activation.Silu, GatedMlp = true, Rope = true, RopeTheta = ropeTheta, Causal = true,
-        TiedEmbeddings = tied, BosTokenId = 1, EosTokenId = 2,
-    };
-
     /// <summary>Random weights for <paramref name="c"/> in our layout; the same seed gives the same weights.</summary>
     public static TransformerWeights CreateWeights(TransformerConfig c, int seed)
     {

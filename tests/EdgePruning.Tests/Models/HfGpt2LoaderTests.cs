@@ -9,7 +9,7 @@ namespace EdgePruning.Tests.Models;
 
 public class HfGpt2LoaderTests
 {
-    private static readonly TransformerConfig Small = RandomModelWriter.Gpt2Config(layers: 2, heads: 4, dim: 32, vocab: 50, maxSeqLen: 16);
+    private static readonly TransformerConfig Small = KnownShapes.Gpt2(layers: 2, heads: 4, dim: 32, vocab: 50, positions: 16);
     private static readonly int[] Tokens = [3, 17, 42, 0, 49, 8, 8, 21];
 
     private static float[] Logits(TransformerConfig c, TransformerWeights w) =>

@@ -10,7 +10,7 @@ public class HfLlamaLoaderTests
 {
     // Grouped-query attention (4 query heads on 2 KV heads), head dim 8, an unshared classifier.
     private static readonly TransformerConfig Small =
-        RandomModelWriter.LlamaConfig(layers: 2, heads: 4, kvHeads: 2, dim: 32, mlpDim: 48, vocab: 40, maxSeqLen: 32);
+        KnownShapes.Llama(layers: 2, heads: 4, kvHeads: 2, dim: 32, mlp: 48, vocab: 40, positions: 32);
     private static readonly int[] Tokens = [1, 7, 33, 12, 12, 5, 39, 20, 2, 8];
 
     /// <summary>

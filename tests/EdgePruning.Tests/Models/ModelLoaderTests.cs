@@ -95,7 +95,7 @@ public class ModelLoaderTests
     [Fact]
     public void TruncatedLlama2cCheckpoint_IsRejectedClearly()
     {
-        var c = RandomModelWriter.LlamaConfig(layers: 1, heads: 2, kvHeads: 2, dim: 8, mlpDim: 16, vocab: 10, maxSeqLen: 4, tied: true);
+        var c = KnownShapes.Llama(layers: 1, heads: 2, kvHeads: 2, dim: 8, mlp: 16, vocab: 10, positions: 4) with { TiedEmbeddings = true };
         var w = RandomModelWriter.CreateWeights(c, 1);
         using var dir = new TempDirectory();
         string path = dir.File("tiny.bin");
@@ -116,8 +116,8 @@ public class ModelLoaderTests
     {
         using var gpt2 = new TempDirectory();
         using var llama = new TempDirectory();
-        RandomModelWriter.WriteHfGpt2(gpt2.Path, RandomModelWriter.Gpt2Config(1, 2, 8, 11, 4), seed: 1);
-        RandomModelWriter.WriteHfLlama(llama.Path, RandomModelWriter.LlamaConfig(1, 2, 1, 8, 12, 11, 4), seed: 1);
+        RandomModelWriter.WriteHfGpt2(gpt2.Path, KnownShapes.Gpt2(1, 2, 8, 11, 4), seed: 1);
+        RandomModelWriter.WriteHfLlama(llama.Path, KnownShapes.Llama(1, 2, 1, 8, 12, 11, 4), seed: 1);
         Assert.Equal(ModelFileKind.HfGpt2, ModelLoader.Detect(gpt2.Path).Kind);
         Assert.Equal(ModelFileKind.HfLlama, ModelLoader.Detect(llama.Path).Kind);
         Assert.Equal(ModelFileKind.HfLlama, ModelLoader.Detect(llama.File("config.json")).Kind);
