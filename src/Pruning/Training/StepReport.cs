@@ -4,9 +4,3 @@ namespace EdgePruning.Pruning.Training;
 public readonly record struct StepReport(
     int Step, double Kl, double EdgeSparsity, double Target, double Lambda1, double Lambda2, double NodeSparsity,
     double Loss, double Seconds, long Tokens);
-
-/// <summary>The loss became NaN or infinite; the run stopped and the last good checkpoint was kept.</summary>
-public sealed class TrainingDivergedException : Runtime.EdgePruningException
-{
-    public TrainingDivergedException(string message) : base(message) { }
-}
