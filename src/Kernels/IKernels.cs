@@ -14,10 +14,11 @@ public enum Activation
 }
 
 /// <summary>
-/// Every primitive the models use. Tensors are contiguous and row-major with f32 elements; a tensor of
-/// rank > 2 is read as a matrix of <see cref="Shape.Rows"/> × <see cref="Shape.Cols"/> unless a method
-/// says otherwise. Implementations: <c>ReferenceKernels</c> (scalar, the oracle) and <c>CpuKernels</c>
-/// (SIMD, all cores); later a CUDA backend.
+/// Every primitive the models use. Tensors are contiguous and row-major; a tensor of rank > 2 is read as a
+/// matrix of <see cref="Shape.Rows"/> × <see cref="Shape.Cols"/> unless a method says otherwise.
+/// Implementations: <c>ReferenceKernels</c> (scalar, the oracle) and <c>CpuKernels</c> (SIMD, all cores)
+/// take host tensors with f32 elements; <c>CudaKernels</c> takes device tensors with f32 or bf16 elements
+/// (accumulating in f32).
 /// </summary>
 public interface IKernels
 {
@@ -47,6 +48,12 @@ public interface IKernels
 
     /// <summary>y = a + b, elementwise (y may alias either input).</summary>
     void Add(Tensor a, Tensor b, Tensor y);
+
+    /// <summary>
+    /// destination = source element by element, converting between f32, bf16 and f16 when the dtypes differ
+    /// (round to nearest even); equal element counts, any shapes. Both tensors live where this backend works.
+    /// </summary>
+    void Copy(Tensor source, Tensor destination);
 
     /// <summary>y[r,:] = table[ids[r],:].</summary>
     void Embedding(Tensor table, ReadOnlySpan<int> ids, Tensor y);

@@ -4,11 +4,10 @@ using System.Runtime.InteropServices;
 namespace EdgePruning.Runtime;
 
 /// <summary>Bytes in host memory that tensors view. Owned arrays are pinned so that pointers stay valid.</summary>
-public abstract unsafe class HostStorage
+public abstract unsafe class HostStorage : Storage
 {
     public abstract byte* Pointer { get; }
-    public abstract long ByteLength { get; }
-    public virtual bool IsReadOnly => false;
+    public override string Location => "host";
 }
 
 /// <summary>Storage in a pinned managed array: freed by the GC, never moved.</summary>

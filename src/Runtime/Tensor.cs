@@ -4,15 +4,17 @@ using EdgePruning.Runtime.Cpu;
 namespace EdgePruning.Runtime;
 
 /// <summary>
-/// A contiguous row-major tensor in host memory: shape, dtype and a view into a storage.
-/// Views (<see cref="Reshape"/>, <see cref="Rows"/>) share storage and copy nothing.
+/// A contiguous row-major tensor: shape, dtype and a view into a storage in host or device memory.
+/// Views (<see cref="Reshape"/>, <see cref="Rows"/>) share storage and copy nothing. Element access
+/// (<see cref="Span"/>, <see cref="Pointer"/>) is for host tensors; a device tensor is read by kernels
+/// through <see cref="DeviceAddress"/> and copied to the host explicitly.
 /// </summary>
 public sealed unsafe class Tensor
 {
-    private readonly HostStorage _storage;
+    private readonly Storage _storage;
     private readonly long _byteOffset;
 
-    private Tensor(HostStorage storage, long byteOffset, DType dtype, Shape shape)
+    private Tensor(Storage storage, long byteOffset, DType dtype, Shape shape)
     {
         long need = shape.Count * dtype.SizeOf();
         if (byteOffset < 0 || byteOffset + need > storage.ByteLength)
@@ -27,8 +29,19 @@ public sealed unsafe class Tensor
     public DType DType { get; }
     public long Count => Shape.Count;
     public long ByteLength => Shape.Count * DType.SizeOf();
-    public HostStorage Storage => _storage;
-    public byte* Pointer => _storage.Pointer + _byteOffset;
+    public Storage Storage => _storage;
+    public long ByteOffset => _byteOffset;
+    public bool IsOnDevice => _storage is IDeviceStorage;
+
+    /// <summary>The first element in host memory. Throws for a device tensor: copy it to the host first.</summary>
+    public byte* Pointer => _storage is HostStorage host
+        ? host.Pointer + _byteOffset
+        : throw new ShapeException($"tensor {Shape} lives on {_storage.Location}; copy it to the host before reading it there");
+
+    /// <summary>The first element in device memory. Throws for a host tensor: copy it to the device first.</summary>
+    public ulong DeviceAddress => _storage is IDeviceStorage device
+        ? device.DeviceAddress + (ulong)_byteOffset
+        : throw new ShapeException($"tensor {Shape} lives on the host; copy it to the device before a kernel reads it");
 
     public static Tensor Zeros(DType dtype, params int[] dims)
     {
@@ -55,7 +68,7 @@ public sealed unsafe class Tensor
     }
 
     /// <summary>A tensor over bytes owned elsewhere (for example a memory-mapped file).</summary>
-    public static Tensor Wrap(HostStorage storage, long byteOffset, DType dtype, params int[] dims)
+    public static Tensor Wrap(Storage storage, long byteOffset, DType dtype, params int[] dims)
         => new(storage, byteOffset, dtype, new Shape(dims));
 
     /// <summary>The elements as f32. Throws for f16/bf16 storage: convert with <see cref="ToF32"/> first.</summary>

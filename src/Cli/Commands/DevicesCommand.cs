@@ -26,6 +26,7 @@ public static class DevicesCommand
             {
                 reason = e.Message;
             }
+            var libraries = CudaLibraryVersions.Query();
             var json = new JsonObject
             {
                 ["usable"] = reason is null,
@@ -37,6 +38,10 @@ public static class DevicesCommand
                     ["ordinal"] = d.Ordinal, ["name"] = d.Name, ["memory_bytes"] = d.TotalMemoryBytes,
                     ["compute_capability"] = $"{d.ComputeMajor}.{d.ComputeMinor}", ["multiprocessors"] = d.Multiprocessors,
                 }).ToArray()),
+                ["libraries"] = new JsonArray(libraries.Select(l => (JsonNode)new JsonObject
+                {
+                    ["name"] = l.Name, ["path"] = l.Path, ["version"] = l.Version, ["problem"] = l.Problem,
+                }).ToArray()),
             };
             return CommandOutput.Emit(parse, json, o =>
             {
@@ -44,11 +49,15 @@ public static class DevicesCommand
                 {
                     o.WriteLine($"no CUDA device is usable: {reason}");
                     o.WriteLine("the CPU engine is used instead");
-                    return;
                 }
-                o.WriteLine($"driver         {cuda!.DriverLibrary} (CUDA {cuda.DriverVersionText})");
-                foreach (var d in cuda.Devices)
-                    o.WriteLine($"cuda:{d.Ordinal}         {d.Name}, {d.TotalMemoryBytes / (1024.0 * 1024 * 1024):F1} GiB, compute capability {d.ComputeMajor}.{d.ComputeMinor}, {d.Multiprocessors} SMs");
+                else
+                {
+                    o.WriteLine($"driver         {cuda!.DriverLibrary} (CUDA {cuda.DriverVersionText})");
+                    foreach (var d in cuda.Devices)
+                        o.WriteLine($"cuda:{d.Ordinal}         {d.Name}, {d.TotalMemoryBytes / (1024.0 * 1024 * 1024):F1} GiB, compute capability {d.ComputeMajor}.{d.ComputeMinor}, {d.Multiprocessors} SMs");
+                }
+                foreach (var l in libraries)
+                    o.WriteLine(l.Version is not null ? $"{l.Name,-15}{l.Version} ({l.Path})" : $"{l.Name,-15}not usable: {l.Problem}");
             });
         });
         return command;

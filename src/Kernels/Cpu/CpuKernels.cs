@@ -84,6 +84,8 @@ public sealed unsafe class CpuKernels : IKernels
         CpuElementwise.Binary<AddOperator>(F32(a), F32(b), F32(y), y.Count, MaxThreads);
     }
 
+    public void Copy(Tensor source, Tensor destination) => HostCopy.Copy(source, destination);
+
     public void Embedding(Tensor table, ReadOnlySpan<int> ids, Tensor y)
     {
         int d = table.Shape.Cols, vocab = table.Shape.Rows;

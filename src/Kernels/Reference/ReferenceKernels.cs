@@ -111,6 +111,8 @@ public sealed class ReferenceKernels : IKernels
         for (int i = 0; i < Y.Length; i++) Y[i] = A[i] + B[i];
     }
 
+    public void Copy(Tensor source, Tensor destination) => HostCopy.Copy(source, destination);
+
     public void Embedding(Tensor table, ReadOnlySpan<int> ids, Tensor y)
     {
         int d = table.Shape.Cols, vocab = table.Shape.Rows;
