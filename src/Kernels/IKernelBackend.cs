@@ -1,0 +1,40 @@
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Kernels;
+
+/// <summary>
+/// A place kernels run, with the means to move tensors there and back: the host (CPU kernels) or a GPU
+/// (CUDA kernels). The parity checks, the self-test and the benchmarks are written against this, so the
+/// same check runs on every backend. Tensors it makes live until <see cref="Reset"/> (or disposal).
+/// </summary>
+public interface IKernelBackend : IDisposable
+{
+    /// <summary>"cpu", "cuda:0", …</summary>
+    string Name { get; }
+
+    /// <summary>A line describing the hardware and libraries behind this backend.</summary>
+    string Description { get; }
+
+    IKernels Kernels { get; }
+
+    /// <summary>Storage dtypes the kernels accept (f32 always; bf16 on the GPU).</summary>
+    IReadOnlyList<DType> DTypes { get; }
+
+    /// <summary>An uninitialized tensor where the kernels run.</summary>
+    Tensor Empty(DType dtype, params int[] dims);
+
+    /// <summary>A copy of a host tensor where the kernels run, converted to <paramref name="dtype"/>.</summary>
+    Tensor Upload(Tensor host, DType dtype);
+
+    /// <summary>A host f32 copy of a backend tensor (waits for queued work).</summary>
+    Tensor Download(Tensor tensor);
+
+    /// <summary>Waits until every queued kernel has finished (a no-op on the CPU).</summary>
+    void Synchronize();
+
+    /// <summary>Gives back every tensor made since the last reset.</summary>
+    void Reset();
+
+    /// <summary>Tensors made and not yet given back (a leak check expects 0 after <see cref="Reset"/>).</summary>
+    int LiveAllocations { get; }
+}
