@@ -1,3 +1,4 @@
+using EdgePruning.Kernels;
 using EdgePruning.Runtime;
 
 namespace EdgePruning.Models;
@@ -6,6 +7,17 @@ namespace EdgePruning.Models;
 public sealed class KvCache
 {
     public KvCache(TransformerConfig config, int batch, int maxTokens)
+        : this(config, batch, maxTokens, (dtype, dims) => Tensor.Zeros(dtype, dims), DType.F32)
+    {
+    }
+
+    /// <summary>A cache on <paramref name="backend"/> in <paramref name="dtype"/>, for a model made by <see cref="Transformer.OnBackend"/>.</summary>
+    public KvCache(TransformerConfig config, int batch, int maxTokens, IKernelBackend backend, DType dtype)
+        : this(config, batch, maxTokens, backend.Empty, dtype)
+    {
+    }
+
+    private KvCache(TransformerConfig config, int batch, int maxTokens, Func<DType, int[], Tensor> allocate, DType dtype)
     {
         if (maxTokens > config.MaxSeqLen && config.LearnedPositions)
             throw new ShapeException($"{maxTokens} tokens exceed the model's {config.MaxSeqLen} learned positions");
@@ -16,8 +28,8 @@ public sealed class KvCache
         Values = new Tensor[config.Layers];
         for (int l = 0; l < config.Layers; l++)
         {
-            Keys[l] = Tensor.Zeros(batch, maxTokens, kv, config.HeadDim);
-            Values[l] = Tensor.Zeros(batch, maxTokens, kv, config.EffectiveValueDim);
+            Keys[l] = allocate(dtype, [batch, maxTokens, kv, config.HeadDim]);
+            Values[l] = allocate(dtype, [batch, maxTokens, kv, config.EffectiveValueDim]);
         }
         KeyMask = new bool[batch * maxTokens];
     }

@@ -6,21 +6,41 @@ namespace EdgePruning.Models;
 /// <summary>
 /// The plain forward pass of every family (GPT-2, Llama, Tracr) over a batch of equal-length sequences,
 /// with an optional <see cref="KvCache"/> for incremental decoding. Scratch buffers are kept between
-/// calls, so repeated decoding steps allocate nothing.
+/// calls, so repeated decoding steps allocate nothing. Every operation goes through the kernels, so the
+/// same forward runs on a GPU when it is built on a device backend (<see cref="OnBackend"/>); there the
+/// activations share the weights' dtype and the returned logits are a device tensor.
 /// </summary>
 public sealed class Transformer
 {
     private readonly IKernels _k;
+    private readonly Func<DType, int[], Tensor> _allocate;
     private Workspace? _ws;
 
     public Transformer(TransformerConfig config, TransformerWeights weights, IKernels kernels, string source = "model")
+        : this(config, weights, kernels, (dtype, dims) => Tensor.Zeros(dtype, dims), source)
+    {
+    }
+
+    private Transformer(TransformerConfig config, TransformerWeights weights, IKernels kernels, Func<DType, int[], Tensor> allocate, string source)
     {
         config.Validate(source);
         weights.Validate(config, source);
         Config = config;
         Weights = weights;
         _k = kernels;
+        _allocate = allocate;
     }
+
+    /// <summary>
+    /// The model on <paramref name="backend"/>: host weights copied there once in <paramref name="dtype"/>, scratch
+    /// and logits allocated there. Valid until the backend is reset.
+    /// </summary>
+    public static Transformer OnBackend(TransformerConfig config, TransformerWeights hostWeights, IKernelBackend backend, DType dtype,
+        string source = "model") =>
+        new(config, hostWeights.Map(t => backend.Upload(t, dtype)), backend.Kernels, backend.Empty, source);
+
+    /// <summary>The dtype of activations and logits: the weights' dtype.</summary>
+    public DType DType => Weights.DType;
 
     public TransformerConfig Config { get; }
     public TransformerWeights Weights { get; }
@@ -44,7 +64,7 @@ public sealed class Transformer
         if (c.LearnedPositions && keyCount > c.MaxSeqLen)
             throw new ShapeException($"sequence of {keyCount} tokens exceeds the model's {c.MaxSeqLen} positions");
 
-        var ws = _ws = Workspace.Ensure(_ws, c, n, batch * keyCount);
+        var ws = _ws = Workspace.Ensure(_ws, c, n, _allocate, DType);
         int d = c.ModelDim, kv = c.EffectiveKvHeads;
         var x = ws.Residual.Rows(0, n);
         var h = ws.Normed.Rows(0, n);
@@ -54,7 +74,7 @@ public sealed class Transformer
         {
             var p = ws.Positions.Rows(0, n);
             for (int b = 0; b < batch; b++)
-                pos.Rows(start, T).Span.CopyTo(p.Rows(b * T, T).Span);
+                _k.Copy(pos.Rows(start, T), p.Rows(b * T, T));
             _k.Add(x, p, x);
         }
 
@@ -98,8 +118,8 @@ public sealed class Transformer
                 values = cache.Values[l];
                 for (int b = 0; b < batch; b++)
                 {
-                    kNew.Rows(b * T, T).Span.CopyTo(keys.Row(b).Rows(start, T).Span);
-                    vNew.Rows(b * T, T).Span.CopyTo(values.Row(b).Rows(start, T).Span);
+                    _k.Copy(kNew.Rows(b * T, T), keys.Row(b).Rows(start, T));
+                    _k.Copy(vNew.Rows(b * T, T), values.Row(b).Rows(start, T));
                 }
             }
             var q4 = q.Reshape(batch, T, c.Heads, c.HeadDim);
@@ -135,13 +155,13 @@ public sealed class Transformer
         if (lastOnly)
         {
             var last = ws.Last.Rows(0, batch);
-            for (int b = 0; b < batch; b++) x.Row(b * T + T - 1).Span.CopyTo(last.Row(b).Span);
+            for (int b = 0; b < batch; b++) _k.Copy(x.Row(b * T + T - 1), last.Row(b));
             finalIn = last;
             outRows = batch;
         }
         var normed = ws.Normed.Rows(0, outRows);
         Normalize(finalIn, Weights.FinalNormWeight, Weights.FinalNormBias, normed);
-        var logits = Tensor.Empty(DType.F32, outRows, c.EffectiveOutputSize);
+        var logits = _allocate(DType, [outRows, c.EffectiveOutputSize]);
         _k.Linear(normed, Weights.Unembedding, null, logits);
         return logits.Reshape(batch, lastOnly ? 1 : T, c.EffectiveOutputSize);
     }
@@ -152,7 +172,7 @@ public sealed class Transformer
         {
             case NormKind.LayerNorm: _k.LayerNorm(x, weight!, bias, y, Config.NormEps); break;
             case NormKind.RmsNorm: _k.RmsNorm(x, weight!, y, Config.NormEps); break;
-            default: x.Span.CopyTo(y.Span); break;
+            default: _k.Copy(x, y); break;
         }
     }
 
@@ -169,25 +189,26 @@ public sealed class Transformer
             return _mask;
         }
 
-        public static Workspace Ensure(Workspace? ws, TransformerConfig c, int rows, int keyRows)
+        public static Workspace Ensure(Workspace? ws, TransformerConfig c, int rows, Func<DType, int[], Tensor> allocate, DType dtype)
         {
             if (ws is not null && ws.Capacity >= rows) return ws;
             int n = Math.Max(rows, ws?.Capacity * 2 ?? 0);
             int kv = c.EffectiveKvHeads;
+            Tensor New(int cols) => allocate(dtype, [n, cols]);
             return new Workspace
             {
                 Capacity = n,
-                Residual = Tensor.Zeros(n, c.ModelDim),
-                Normed = Tensor.Zeros(n, c.ModelDim),
-                Positions = Tensor.Zeros(n, c.ModelDim),
-                Query = Tensor.Zeros(n, c.Heads * c.HeadDim),
-                Key = Tensor.Zeros(n, kv * c.HeadDim),
-                Value = Tensor.Zeros(n, kv * c.EffectiveValueDim),
-                Attended = Tensor.Zeros(n, c.Heads * c.EffectiveValueDim),
-                Projected = Tensor.Zeros(n, c.ModelDim),
-                Hidden = Tensor.Zeros(n, c.MlpDim),
-                Hidden2 = Tensor.Zeros(n, c.MlpDim),
-                Last = Tensor.Zeros(n, c.ModelDim),
+                Residual = New(c.ModelDim),
+                Normed = New(c.ModelDim),
+                Positions = New(c.ModelDim),
+                Query = New(c.Heads * c.HeadDim),
+                Key = New(kv * c.HeadDim),
+                Value = New(kv * c.EffectiveValueDim),
+                Attended = New(c.Heads * c.EffectiveValueDim),
+                Projected = New(c.ModelDim),
+                Hidden = New(c.MlpDim),
+                Hidden2 = New(c.MlpDim),
+                Last = New(c.ModelDim),
             };
         }
     }

@@ -3,7 +3,7 @@ using EdgePruning.Runtime;
 namespace EdgePruning.Models;
 
 /// <summary>
-/// Weights of one block. Every matrix is f32 and stored [out, in] (y = x·Wᵀ): loaders transpose
+/// Weights of one block. Every matrix is stored [out, in] (f32 on the host; f32 or bf16 on a GPU) (y = x·Wᵀ): loaders transpose
 /// [in, out] layouts (HF GPT-2 Conv1D, haiku) once at load time. Q/K/V rows are head-major, so the
 /// rows of head h are [h·headDim, (h+1)·headDim).
 /// </summary>
@@ -30,6 +30,19 @@ public sealed class LayerWeights
     /// <summary>Down projection [d, mlp].</summary>
     public required Tensor WDown { get; init; }
     public Tensor? BDown { get; init; }
+
+    /// <summary>The same block with every tensor passed through <paramref name="map"/> (a copy to a device, a dtype change).</summary>
+    public LayerWeights Map(Func<Tensor, Tensor> map) => new()
+    {
+        AttnNormWeight = MapOptional(AttnNormWeight, map), AttnNormBias = MapOptional(AttnNormBias, map),
+        Wq = map(Wq), Bq = MapOptional(Bq, map), Wk = map(Wk), Bk = MapOptional(Bk, map),
+        Wv = map(Wv), Bv = MapOptional(Bv, map), Wo = map(Wo), Bo = MapOptional(Bo, map),
+        MlpNormWeight = MapOptional(MlpNormWeight, map), MlpNormBias = MapOptional(MlpNormBias, map),
+        WUp = map(WUp), BUp = MapOptional(BUp, map), WGateUp = MapOptional(WGateUp, map),
+        WDown = map(WDown), BDown = MapOptional(BDown, map),
+    };
+
+    internal static Tensor? MapOptional(Tensor? t, Func<Tensor, Tensor> map) => t is null ? null : map(t);
 
     public IEnumerable<(string Name, Tensor? Tensor)> Named()
     {
@@ -58,6 +71,27 @@ public sealed class TransformerWeights
     /// <summary>Readout [outputs, d]; the same tensor as <see cref="TokenEmbedding"/> when tied.</summary>
     public required Tensor Unembedding { get; init; }
 
+    /// <summary>
+    /// The same weights with every tensor passed through <paramref name="map"/> once (a tied readout stays
+    /// the same tensor as the token embedding).
+    /// </summary>
+    public TransformerWeights Map(Func<Tensor, Tensor> map)
+    {
+        var embedding = map(TokenEmbedding);
+        return new TransformerWeights
+        {
+            TokenEmbedding = embedding,
+            PositionEmbedding = LayerWeights.MapOptional(PositionEmbedding, map),
+            Layers = Layers.Select(l => l.Map(map)).ToArray(),
+            FinalNormWeight = LayerWeights.MapOptional(FinalNormWeight, map),
+            FinalNormBias = LayerWeights.MapOptional(FinalNormBias, map),
+            Unembedding = ReferenceEquals(Unembedding, TokenEmbedding) ? embedding : map(Unembedding),
+        };
+    }
+
+    /// <summary>The dtype every tensor shares (the token embedding's).</summary>
+    public DType DType => TokenEmbedding.DType;
+
     /// <summary>Checks every tensor against the config and names the first one that does not fit.</summary>
     public void Validate(TransformerConfig c, string source)
     {
@@ -66,7 +100,9 @@ public sealed class TransformerWeights
             if (t is null) throw new ModelFormatException($"{source}: tensor '{name}' is missing");
             if (!t.Shape.Equals(new Shape(dims)))
                 throw new ModelFormatException($"{source}: tensor '{name}' has shape {t.Shape}, expected {new Shape(dims)}");
-            if (t.DType != DType.F32)
+            if (t.DType != TokenEmbedding.DType)
+                throw new ModelFormatException($"{source}: tensor '{name}' is {t.DType.Name()}, the token embedding {TokenEmbedding.DType.Name()}");
+            if (!t.IsOnDevice && t.DType != DType.F32)
                 throw new ModelFormatException($"{source}: tensor '{name}' is {t.DType.Name()}, the CPU engine computes in f32");
         }
         void Optional(Tensor? t, bool present, string name, params int[] dims)
