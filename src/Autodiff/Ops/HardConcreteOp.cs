@@ -1,3 +1,5 @@
+using EdgePruning.Kernels.Training;
+
 namespace EdgePruning.Autodiff.Ops;
 
 /// <summary>
@@ -8,9 +10,9 @@ namespace EdgePruning.Autodiff.Ops;
 /// </summary>
 public static class HardConcreteOp
 {
-    public const double Left = -0.1;
-    public const double Right = 1.1;
-    public const double Beta = 2.0 / 3.0;
+    public const double Left = HardConcreteMath.Left;
+    public const double Right = HardConcreteMath.Right;
+    public const double Beta = HardConcreteMath.Beta;
     public const double Epsilon = 1e-6;
 
     /// <summary>u ~ U(eps, 1−eps) for every entry.</summary>
@@ -38,11 +40,7 @@ public static class HardConcreteOp
         }
     }
 
-    private static double Stretched(float logAlpha, float u, out double s)
-    {
-        s = Sigmoid((Math.Log(u) - Math.Log(1.0 - u) + logAlpha) / Beta);
-        return Left + (Right - Left) * s;
-    }
+    private static double Stretched(float logAlpha, float u, out double s) => HardConcreteMath.Stretched(logAlpha, u, out s);
 
-    internal static double Sigmoid(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
+    internal static double Sigmoid(double x) => HardConcreteMath.Sigmoid(x);
 }

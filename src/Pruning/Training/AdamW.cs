@@ -1,3 +1,5 @@
+using EdgePruning.Kernels.Training;
+
 namespace EdgePruning.Pruning.Training;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace EdgePruning.Pruning.Training;
 /// </summary>
 public sealed class AdamW
 {
-    public const double Beta1 = 0.9, Beta2 = 0.999, Eps = 1e-8;
+    public const double Beta1 = AdamWStep.Beta1, Beta2 = AdamWStep.Beta2, Eps = AdamWStep.Eps;
 
     public AdamW(int size, double weightDecay, bool maximize = false)
     {
@@ -27,19 +29,7 @@ public sealed class AdamW
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradients, double lr)
     {
         StepCount++;
-        double c1 = 1 - Math.Pow(Beta1, StepCount), c2 = 1 - Math.Pow(Beta2, StepCount);
-        double stepSize = lr / c1, sqrtC2 = Math.Sqrt(c2);
-        float decay = (float)(1 - lr * WeightDecay);
-        var m = First.AsSpan(0, parameters.Length);
-        var v = Second.AsSpan(0, parameters.Length);
-        for (int i = 0; i < parameters.Length; i++)
-        {
-            float g = Maximize ? -gradients[i] : gradients[i];
-            parameters[i] *= decay;
-            m[i] = (float)(Beta1 * m[i] + (1 - Beta1) * g);
-            v[i] = (float)(Beta2 * v[i] + (1 - Beta2) * g * g);
-            double denom = Math.Sqrt(v[i]) / sqrtC2 + Eps;
-            parameters[i] -= (float)(stepSize * m[i] / denom);
-        }
+        AdamWMath.Step(parameters, gradients, First.AsSpan(0, parameters.Length), Second.AsSpan(0, parameters.Length),
+            new AdamWStep(lr, WeightDecay, StepCount, Maximize));
     }
 }

@@ -131,6 +131,18 @@ public sealed unsafe class CudaContext : IDisposable
         CudaCheck.Driver(CudaDriverApi.cuMemcpyHtoDAsync(device.DeviceAddress, host.Pointer, (nuint)host.ByteLength, Stream.Handle), "cuMemcpyHtoDAsync_v2");
     }
 
+    /// <summary>
+    /// Queues a copy of host values to a device address. Pageable host memory is staged by the driver before
+    /// this returns, so the span may be reused at once; the device bytes are written in stream order.
+    /// </summary>
+    public void CopyToDevice<T>(ReadOnlySpan<T> host, ulong address) where T : unmanaged
+    {
+        if (host.IsEmpty) return;
+        MakeCurrent();
+        fixed (T* p = host)
+            CudaCheck.Driver(CudaDriverApi.cuMemcpyHtoDAsync(address, p, (nuint)(host.Length * sizeof(T)), Stream.Handle), "cuMemcpyHtoDAsync_v2");
+    }
+
     /// <summary>Copies a device tensor into a host tensor and waits for it (and everything queued before it).</summary>
     public void CopyToHost(Tensor device, Tensor host)
     {

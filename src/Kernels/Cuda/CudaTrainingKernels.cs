@@ -1,0 +1,136 @@
+using EdgePruning.Kernels.Training;
+using EdgePruning.Runtime;
+using EdgePruning.Runtime.Cuda;
+
+namespace EdgePruning.Kernels.Cuda;
+
+/// <summary>
+/// <see cref="ITrainingKernels"/> on a GPU: hard_concrete.cu, kl.cu, adamw.cu and masked_edge_sum.cu, with the
+/// products of the masked edge sum through cuBLAS (f32 operands; TF32 when the context allows it).
+/// Every tensor is an f32 device tensor.
+/// </summary>
+public sealed class CudaTrainingKernels : ITrainingKernels, IDisposable
+{
+    private const int Threads = 256;
+    private const int MaxElementwiseBlocks = 4096;
+    private readonly CudaContext _context;
+    private readonly CudaKernelModules _modules;
+    private readonly DeviceSpanStaging _first, _second;
+
+    public CudaTrainingKernels(CudaContext context, CudaKernelModules modules)
+    {
+        _context = context;
+        _modules = modules;
+        _first = new DeviceSpanStaging(context);
+        _second = new DeviceSpanStaging(context);
+    }
+
+    private static uint ElementwiseBlocks(long n) => (uint)Math.Clamp((n + Threads - 1) / Threads, 1, MaxElementwiseBlocks);
+
+    private static void RequireDevice(string what, params Tensor?[] tensors)
+    {
+        foreach (var t in tensors)
+            if (t is not null && (!t.IsOnDevice || t.DType != DType.F32))
+                throw new ShapeException($"{what}: expects f32 device tensors, got {t.Shape} {t.DType.Name()} on {t.Storage.Location}");
+    }
+
+    public void HardConcrete(Tensor logAlpha, Tensor uniform, Tensor z)
+    {
+        KernelChecks.Require(uniform.Count == logAlpha.Count && z.Count == logAlpha.Count, $"hard concrete: {logAlpha.Shape}, {uniform.Shape}, {z.Shape}");
+        RequireDevice("hard concrete", logAlpha, uniform, z);
+        _modules.Function("hard_concrete.cu", "hard_concrete_forward")
+            .Launch(_context.Stream, ElementwiseBlocks(z.Count), Threads, 0, logAlpha, uniform, z, z.Count);
+    }
+
+    public void HardConcreteBackward(Tensor logAlpha, Tensor uniform, Tensor dz, Tensor dLogAlpha)
+    {
+        KernelChecks.Require(uniform.Count == logAlpha.Count && dz.Count == logAlpha.Count && dLogAlpha.Count == logAlpha.Count,
+            $"hard concrete backward: {logAlpha.Shape}, {uniform.Shape}, {dz.Shape}, {dLogAlpha.Shape}");
+        RequireDevice("hard concrete backward", logAlpha, uniform, dz, dLogAlpha);
+        _modules.Function("hard_concrete.cu", "hard_concrete_backward")
+            .Launch(_context.Stream, ElementwiseBlocks(dz.Count), Threads, 0, logAlpha, uniform, dz, dLogAlpha, dz.Count);
+    }
+
+    public void MaskedEdgeSum(Tensor z, ReadOnlySpan<int> visible, Tensor d, Tensor c, Tensor x)
+    {
+        var (R, W, N) = MaskedEdgeSumShape.Of(z, visible, d, x, c);
+        RequireDevice("masked edge sum", z, d, c, x);
+        if (c.Count == N)
+            _modules.Function("masked_edge_sum.cu", "masked_edge_sum_broadcast")
+                .Launch(_context.Stream, new Dim3(Dim3.Blocks(N, Threads), checked((uint)R)), Threads, 0, c, x, (long)N, R);
+        else
+            _context.Copy(c, x);
+        if (W == 0) return;
+        using var masks = VisibleMasks(z, visible, R, W);
+        _context.Cublas.Gemm(false, false, R, N, W, 1f, masks.Address, DType.F32, W, d.DeviceAddress, DType.F32, N, 1f, x.DeviceAddress, DType.F32, N);
+    }
+
+    public void MaskedEdgeSumBackward(Tensor z, ReadOnlySpan<int> visible, Tensor d, Tensor dx, Tensor? dz, Tensor? dd)
+    {
+        var (R, W, N) = MaskedEdgeSumShape.Of(z, visible, d, dx, null);
+        KernelChecks.Require((dz is null || dz.Count == z.Count) && (dd is null || dd.Count == d.Count), $"masked edge sum backward: dz {dz?.Shape}, dd {dd?.Shape}");
+        RequireDevice("masked edge sum backward", z, d, dx, dz, dd);
+        if (W == 0) return;
+        if (dz is not null)
+        {
+            if (visible.IsEmpty)
+            {
+                _context.Cublas.Gemm(false, true, R, W, N, 1f, dx.DeviceAddress, DType.F32, N, d.DeviceAddress, DType.F32, N, 1f, dz.DeviceAddress, DType.F32, W);
+            }
+            else
+            {
+                using var full = _context.Pool.Rent((long)R * W * sizeof(float));
+                _context.Cublas.Gemm(false, true, R, W, N, 1f, dx.DeviceAddress, DType.F32, N, d.DeviceAddress, DType.F32, N, 0f, full.DeviceAddress, DType.F32, W);
+                _modules.Function("masked_edge_sum.cu", "masked_edge_sum_accumulate_visible")
+                    .Launch(_context.Stream, Dim3.Blocks((long)R * W, Threads), Threads, 0, full.DeviceAddress, _first.Stage(visible), dz, R, W);
+            }
+        }
+        if (dd is not null)
+        {
+            using var masks = VisibleMasks(z, visible, R, W);
+            _context.Cublas.Gemm(true, false, W, N, R, 1f, masks.Address, DType.F32, W, dx.DeviceAddress, DType.F32, N, 1f, dd.DeviceAddress, DType.F32, N);
+        }
+    }
+
+    /// <summary>Z itself when every reader sees every writer, else a pool copy with the unseen entries zeroed.</summary>
+    private VisibleMaskBuffer VisibleMasks(Tensor z, ReadOnlySpan<int> visible, int R, int W)
+    {
+        if (visible.IsEmpty) return new VisibleMaskBuffer(z.DeviceAddress, null);
+        var buffer = _context.Pool.Rent((long)R * W * sizeof(float));
+        _modules.Function("masked_edge_sum.cu", "masked_edge_sum_visible")
+            .Launch(_context.Stream, Dim3.Blocks((long)R * W, Threads), Threads, 0, z, _second.Stage(visible), buffer.DeviceAddress, R, W);
+        return new VisibleMaskBuffer(buffer.DeviceAddress, buffer);
+    }
+
+    private readonly record struct VisibleMaskBuffer(ulong Address, DeviceBuffer? Owned) : IDisposable
+    {
+        public void Dispose() => Owned?.Dispose();
+    }
+
+    public void KlDivergence(Tensor full, Tensor circuit, ReadOnlySpan<int> rows, ReadOnlySpan<int> columns, Tensor rowKl, Tensor dCircuit, float gradScale)
+    {
+        int V = KlShape.Check(full, circuit, rows, columns, rowKl, dCircuit);
+        RequireDevice("kl", full, circuit, rowKl, dCircuit);
+        if (rows.Length > int.MaxValue / 2) throw new ShapeException($"kl: {rows.Length} rows is too many for one launch");
+        int width = columns.IsEmpty ? V : columns.Length;
+        _modules.Function("kl.cu", "kl_rows").Launch(_context.Stream, rows.Length, Threads, 0,
+            full, circuit, _first.Stage(rows), _second.Stage(columns), width, V, rowKl, dCircuit, gradScale);
+    }
+
+    public void AdamW(Tensor parameters, Tensor gradients, Tensor first, Tensor second, AdamWStep step)
+    {
+        KernelChecks.Require(gradients.Count == parameters.Count && first.Count == parameters.Count && second.Count == parameters.Count,
+            $"adamw: {parameters.Shape}, {gradients.Shape}, {first.Shape}, {second.Shape}");
+        RequireDevice("adamw", parameters, gradients, first, second);
+        _modules.Function("adamw.cu", "adamw_step").Launch(_context.Stream, ElementwiseBlocks(parameters.Count), Threads, 0,
+            parameters, gradients, first, second, parameters.Count, (float)step.LearningRate, (float)step.WeightDecay,
+            (float)AdamWStep.Beta1, (float)AdamWStep.Beta2, (float)AdamWStep.Eps, (float)step.BiasCorrection1,
+            (float)step.SqrtBiasCorrection2, step.Maximize ? 1 : 0);
+    }
+
+    public void Dispose()
+    {
+        _first.Dispose();
+        _second.Dispose();
+    }
+}

@@ -1,0 +1,38 @@
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Kernels.Training;
+
+/// <summary>
+/// The primitives of an edge-pruning step beyond the model's own: the masked edge sum (unfused: a product
+/// through GEMM), the hard-concrete masks, the KL objective and the AdamW update of the mask logits.
+/// All tensors are f32. <c>ReferenceTrainingKernels</c> is the host oracle (the same formulas as the
+/// autodiff ops and the trainer, which tests hold it to); <c>CudaTrainingKernels</c> runs them on a GPU.
+/// </summary>
+public interface ITrainingKernels
+{
+    /// <summary>z = clamp(l + (r−l)·σ((log u − log(1−u) + logα)/β), 0, 1), elementwise.</summary>
+    void HardConcrete(Tensor logAlpha, Tensor uniform, Tensor z);
+
+    /// <summary>dLogAlpha += dz·(r−l)·s(1−s)/β where the stretched value lies strictly inside (0,1).</summary>
+    void HardConcreteBackward(Tensor logAlpha, Tensor uniform, Tensor dz, Tensor dLogAlpha);
+
+    /// <summary>
+    /// X[R,N] = C + Zᵛ·D: C [N] broadcast to every reader (or [R,N]), D [W,N] the difference stack, Zᵛ the
+    /// masks [R,W] with the entries a reader cannot see (w ≥ visible[r]) read as 0; empty
+    /// <paramref name="visible"/> means every reader sees every writer.
+    /// </summary>
+    void MaskedEdgeSum(Tensor z, ReadOnlySpan<int> visible, Tensor d, Tensor c, Tensor x);
+
+    /// <summary>dz[r,w] += ⟨D[w], dX[r]⟩ for visible entries; dd += Zᵛᵀ·dX. Either gradient may be null.</summary>
+    void MaskedEdgeSumBackward(Tensor z, ReadOnlySpan<int> visible, Tensor d, Tensor dx, Tensor? dz, Tensor? dd);
+
+    /// <summary>
+    /// Per selected row i: rowKl[i] = KL(softmax(full[rows[i]]) ‖ softmax(circuit[rows[i]])) over the
+    /// columns (all when <paramref name="columns"/> is empty, else re-softmaxed over those), and
+    /// dCircuit[rows[i], col] += gradScale·(p_circuit − p_full). Rows must be distinct.
+    /// </summary>
+    void KlDivergence(Tensor full, Tensor circuit, ReadOnlySpan<int> rows, ReadOnlySpan<int> columns, Tensor rowKl, Tensor dCircuit, float gradScale);
+
+    /// <summary>One AdamW update in place of parameters and moments, as <see cref="AdamWStep"/> describes.</summary>
+    void AdamW(Tensor parameters, Tensor gradients, Tensor first, Tensor second, AdamWStep step);
+}
