@@ -1,0 +1,58 @@
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Kernels.MaskedRead;
+
+/// <summary>
+/// The sizes of one masked read: <see cref="Readers"/> R, <see cref="Writers"/> U (the writers they see),
+/// <see cref="Tokens"/> N (batch·T positions) and <see cref="Dim"/> d. The byte counts are the traffic that
+/// a call must move at least (every tensor read or written once): the figure of merit of the
+/// bandwidth-bound kernels of kernels-cu/masked_read.cu.
+/// </summary>
+public readonly record struct MaskedReadShape(int Readers, int Writers, int Tokens, int Dim)
+{
+    /// <summary>
+    /// z [R,U], D [U,N,d], C [N,d], gamma and beta [d] read; y [R,N,d], rstd and (LayerNorm) mean [R,N]
+    /// written: 4RU + s_D·UNd + 4Nd + 4d·(1 + beta) + s_Y·RNd + 4RN·(1 + LayerNorm).
+    /// </summary>
+    public long ForwardBytes(MaskedReadNorm norm, DType stack, DType output)
+    {
+        long R = Readers, U = Writers, N = Tokens, d = Dim;
+        return 4 * R * U + stack.SizeOf() * U * N * d + 4 * N * d + 4 * d * (norm.Beta is null ? 1 : 2)
+            + output.SizeOf() * R * N * d + 4 * R * N * Statistics(norm);
+    }
+
+    /// <summary>
+    /// z, D, C, gamma, rstd, (LayerNorm) mean and dY [R,N,d] read; dZ [R,U], dD [U,N,d] and dC [N,d] read and
+    /// written (they are accumulated into): 4RU + s_D·UNd + 4Nd + 4d + 4RN·(1 + LayerNorm) + s_G·RNd
+    /// + 8RU + 8UNd + 8Nd.
+    /// </summary>
+    public long BackwardBytes(MaskedReadNorm norm, DType stack, DType outputGrad)
+    {
+        long R = Readers, U = Writers, N = Tokens, d = Dim;
+        return 4 * R * U + stack.SizeOf() * U * N * d + 4 * N * d + 4 * d + 4 * R * N * Statistics(norm)
+            + outputGrad.SizeOf() * R * N * d + 8 * R * U + 8 * U * N * d + 8 * N * d;
+    }
+
+    /// <summary>Reads the sizes off z [R,U] and C [N,d] (d from the norm) and checks D [U,N,d] against them.</summary>
+    public static MaskedReadShape Of(Tensor z, Tensor stack, Tensor corrupted, MaskedReadNorm norm)
+    {
+        int d = norm.Dim;
+        KernelChecks.Require(z.Shape.Rank == 2 && z.DType == DType.F32 && d > 0 && corrupted.DType == DType.F32
+            && corrupted.Count % d == 0, $"masked read: z {z} must be f32 [readers, writers], C {corrupted} f32 [tokens, {d}]");
+        var shape = new MaskedReadShape(z.Shape[0], z.Shape[1], checked((int)(corrupted.Count / d)), d);
+        KernelChecks.Require(shape.Readers > 0 && stack.Count == shape.StackCount && stack.DType is DType.F32 or DType.BF16,
+            $"masked read: D {stack} must be f32 or bf16 [{shape.Writers}, {shape.Tokens}, {d}]");
+        return shape;
+    }
+
+    /// <summary>U·N·d, the elements of D (and of dD).</summary>
+    public long StackCount => (long)Writers * Tokens * Dim;
+
+    /// <summary>R·N·d, the elements of y (and of dY).</summary>
+    public long OutputCount => (long)Readers * Tokens * Dim;
+
+    /// <summary>R·N, the (reader, token) rows: the elements of mean and rstd.</summary>
+    public int Rows => checked(Readers * Tokens);
+
+    private static int Statistics(MaskedReadNorm norm) => norm.Kind == MaskedReadNormKind.LayerNorm ? 2 : 1;
+}
