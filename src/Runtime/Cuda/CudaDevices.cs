@@ -4,7 +4,14 @@ using EdgePruning.Runtime.Cuda.Native;
 namespace EdgePruning.Runtime.Cuda;
 
 /// <summary>One GPU as the driver reports it.</summary>
-public sealed record CudaDeviceInfo(int Ordinal, string Name, long TotalMemoryBytes, int ComputeMajor, int ComputeMinor, int Multiprocessors);
+public sealed record CudaDeviceInfo(int Ordinal, string Name, long TotalMemoryBytes, int ComputeMajor, int ComputeMinor, int Multiprocessors)
+{
+    /// <summary>Most dynamic shared memory one block may opt in to (227 KiB on an H100).</summary>
+    public int MaxSharedBytesPerBlock { get; init; } = 48 * 1024;
+
+    /// <summary>Peak DRAM bandwidth from the memory clock and bus width (bytes/s; 0 when unknown).</summary>
+    public double PeakBandwidthBytesPerSecond { get; init; }
+}
 
 /// <summary>What the CUDA driver on this machine offers: its version and its devices.</summary>
 public sealed record CudaEnvironment(string DriverLibrary, int DriverVersion, IReadOnlyList<CudaDeviceInfo> Devices)
@@ -31,7 +38,7 @@ public static unsafe class CudaDevices
         byte* name = stackalloc byte[256];
         for (int i = 0; i < count; i++)
         {
-            int device, major, minor, sms;
+            int device, major, minor, sms, shared, memoryClockKhz, busBits;
             nuint bytes;
             Check(CudaDriverApi.cuDeviceGet(&device, i), "cuDeviceGet", path);
             Check(CudaDriverApi.cuDeviceGetName(name, 256, device), "cuDeviceGetName", path);
@@ -39,7 +46,15 @@ public static unsafe class CudaDevices
             Check(CudaDriverApi.cuDeviceGetAttribute(&major, CudaDriverApi.DeviceAttributeComputeCapabilityMajor, device), "cuDeviceGetAttribute", path);
             Check(CudaDriverApi.cuDeviceGetAttribute(&minor, CudaDriverApi.DeviceAttributeComputeCapabilityMinor, device), "cuDeviceGetAttribute", path);
             Check(CudaDriverApi.cuDeviceGetAttribute(&sms, CudaDriverApi.DeviceAttributeMultiprocessorCount, device), "cuDeviceGetAttribute", path);
-            devices.Add(new CudaDeviceInfo(i, Marshal.PtrToStringUTF8((IntPtr)name) ?? "?", (long)bytes, major, minor, sms));
+            Check(CudaDriverApi.cuDeviceGetAttribute(&shared, CudaDriverApi.DeviceAttributeMaxSharedMemoryPerBlockOptin, device), "cuDeviceGetAttribute", path);
+            Check(CudaDriverApi.cuDeviceGetAttribute(&memoryClockKhz, CudaDriverApi.DeviceAttributeMemoryClockRate, device), "cuDeviceGetAttribute", path);
+            Check(CudaDriverApi.cuDeviceGetAttribute(&busBits, CudaDriverApi.DeviceAttributeGlobalMemoryBusWidth, device), "cuDeviceGetAttribute", path);
+            devices.Add(new CudaDeviceInfo(i, Marshal.PtrToStringUTF8((IntPtr)name) ?? "?", (long)bytes, major, minor, sms)
+            {
+                MaxSharedBytesPerBlock = shared,
+                // Double data rate: two transfers per memory clock over the whole bus.
+                PeakBandwidthBytesPerSecond = 2.0 * memoryClockKhz * 1000.0 * busBits / 8.0,
+            });
         }
         return new CudaEnvironment(path, version, devices);
     }

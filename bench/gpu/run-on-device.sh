@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs the GPU checks and benchmarks from a self-contained publish (`dotnet pwsh build.ps1 publish-gpu`,
+# which writes .gpu/bin) on a machine without the .NET SDK. Finds libcuda, NVRTC and cuBLAS (system or
+# Python wheels), then: devices, the CUDA self-test, the end-to-end pruning benchmarks. Every output goes
+# to $OUT (default ./gpu-out), one file per command, plus a log of the environment.
+set -u
+OUT=${OUT:-./gpu-out}
+BIN=${BIN:-.gpu/bin/edgeprune}
+mkdir -p "$OUT"
+export EDGEPRUNE_KERNEL_CACHE=${EDGEPRUNE_KERNEL_CACHE:-$OUT/kernel-cache}
+
+# NVIDIA's Python wheels keep NVRTC and cuBLAS under site-packages/nvidia/*/lib; name them explicitly so
+# the run does not depend on where this image's Python lives.
+find_lib() {
+    local pattern=$1
+    for root in $(python3 -c 'import site,sys; print(" ".join(site.getsitepackages()+[site.getusersitepackages()]))' 2>/dev/null) /usr/local/cuda/lib64 /usr/lib/x86_64-linux-gnu; do
+        [ -d "$root" ] || continue
+        local hit
+        hit=$(find "$root" -name "$pattern" -not -path '*stubs*' 2>/dev/null | sort -r | head -1)
+        if [ -n "$hit" ]; then echo "$hit"; return; fi
+    done
+}
+: "${EDGEPRUNE_LIBNVRTC:=$(find_lib 'libnvrtc.so.1[23]')}"
+: "${EDGEPRUNE_LIBCUBLAS:=$(find_lib 'libcublas.so.1[23]')}"
+export EDGEPRUNE_LIBNVRTC EDGEPRUNE_LIBCUBLAS
+
+{
+    echo "date: $(date -u +%FT%TZ)"
+    echo "nvrtc: ${EDGEPRUNE_LIBNVRTC:-not found}"
+    echo "cublas: ${EDGEPRUNE_LIBCUBLAS:-not found}"
+    nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.memory --format=csv 2>&1
+} > "$OUT/environment.txt"
+
+run() {
+    local name=$1; shift
+    echo "== $name: $*"
+    local start=$(date +%s.%N)
+    "$BIN" "$@" > "$OUT/$name.txt" 2>&1
+    local rc=$?
+    echo "rc=$rc seconds=$(echo "$(date +%s.%N) - $start" | bc)" | tee -a "$OUT/$name.txt"
+    tail -5 "$OUT/$name.txt"
+}
+
+run devices devices
+run selftest selftest --device cuda
+run selftest-json --json selftest --device cuda
+run bench-gpt2-f32 bench --device cuda --shape gpt2-small --batch 32 --seq 64 --dtype f32
+run bench-gpt2-bf16 bench --device cuda --shape gpt2-small --batch 32 --seq 64 --dtype bf16
+run bench-llama7b bench --device cuda --shape llama-7b --batch 32 --seq 72 --micro-batch 8 --dtype bf16
+run bench-codellama13b bench --device cuda --shape codellama-13b --batch 32 --seq 72 --micro-batch 4 --dtype bf16
