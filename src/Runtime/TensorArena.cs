@@ -13,16 +13,27 @@ public sealed class TensorArena
     private readonly List<ArrayStorage> _blocks = [];
     private int _block;
     private long _offset;
+    private long _inUse;
 
     public TensorArena(long blockBytes = 64L << 20) => _blockBytes = blockBytes;
 
     /// <summary>Bytes held in blocks (the high-water mark of one step, after the first).</summary>
     public long CapacityBytes => _blocks.Sum(b => b.ByteLength);
 
+    /// <summary>Bytes handed out since the last <see cref="Reset"/> (each tensor rounded up to the alignment).</summary>
+    public long InUseBytes => _inUse;
+
+    /// <summary>
+    /// The most bytes ever handed out between two resets: what the step needed, without the room lost at
+    /// the end of blocks (<see cref="CapacityBytes"/> includes that).
+    /// </summary>
+    public long HighWaterBytes { get; private set; }
+
     public void Reset()
     {
         _block = 0;
         _offset = 0;
+        _inUse = 0;
     }
 
     /// <summary>An uninitialized f32 tensor: every element must be written before it is read.</summary>
@@ -42,6 +53,8 @@ public sealed class TensorArena
         }
         var t = Tensor.Wrap(_blocks[_block], _offset, DType.F32, dims);
         _offset += need;
+        _inUse += need;
+        if (_inUse > HighWaterBytes) HighWaterBytes = _inUse;
         return t;
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using EdgePruning.Kernels.Cpu;
 using EdgePruning.Pruning;
 using EdgePruning.Pruning.Circuits;
+using EdgePruning.Pruning.Planning;
 using EdgePruning.Pruning.Rasp;
 using EdgePruning.Pruning.Training;
 using EdgePruning.Runtime;
@@ -102,9 +103,19 @@ public static class PruneCommand
                 throw new EdgePruningException($"{dir} already holds a checkpoint; pass --resume to continue it or choose another --out");
             }
 
-            if (json) CommandOutput.WriteEvent(err, "start", TrainingProgress.Describe(job, modelPath));
-            else err.WriteLine($"{job.Task.Name} on {modelPath}: {job.Masked.EdgeCount:N0} edges, {job.Masked.Writers} writers, " +
-                $"{job.Task.Train.Count} training examples, {job.Options.Ablation.Name()} ablation, target sparsity {job.Options.TargetEdgeSparsity}");
+            var plan = MemoryPlanner.Plan(MemoryPlanRequest.ForCpuTrainer(job.Pruner));
+            if (json)
+            {
+                var start = TrainingProgress.Describe(job, modelPath);
+                start["memory_plan"] = plan.ToJson();
+                CommandOutput.WriteEvent(err, "start", start);
+            }
+            else
+            {
+                err.WriteLine($"{job.Task.Name} on {modelPath}: {job.Masked.EdgeCount:N0} edges, {job.Masked.Writers} writers, " +
+                    $"{job.Task.Train.Count} training examples, {job.Options.Ablation.Name()} ablation, target sparsity {job.Options.TargetEdgeSparsity}");
+                err.WriteLine(plan.Summary());
+            }
             using var cancel = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
             Console.CancelKeyPress += onCancel;
@@ -129,12 +140,16 @@ public static class PruneCommand
                 return CliApp.ExitError;
             }
 
+            var peak = MeasuredPeak.Of(job.Pruner);
             var (circuit, _) = job.Finish(clock.Elapsed.TotalSeconds, parse.GetValue(binarize));
             string circuitPath = Path.Combine(dir, PruningJob.CircuitFile);
             CircuitJson.Write(circuit, circuitPath);
-            return CommandOutput.Emit(parse, CircuitReport.ToJson(circuit, circuitPath), text =>
+            var result = CircuitReport.ToJson(circuit, circuitPath);
+            result["memory"] = MemoryJson(plan, peak);
+            return CommandOutput.Emit(parse, result, text =>
             {
                 CircuitReport.Print(text, circuit);
+                text.WriteLine($"memory         planned {ByteCount.Format(plan.TotalBytes)} (arena {ByteCount.Format(plan.ArenaBytes)}); measured {peak.Summary()}");
                 if (truth is not null) PrintAgainstTruth(text, circuit, truth);
                 text.WriteLine($"circuit written to {circuitPath}");
                 if (truth is not null) WritePicture(text, circuit, dir);
@@ -142,6 +157,19 @@ public static class PruneCommand
         });
         return command;
     }
+
+    /// <summary>The plan's totals beside what the run measured.</summary>
+    private static JsonObject MemoryJson(MemoryPlan plan, MeasuredPeak peak) => new()
+    {
+        ["planned"] = new JsonObject
+        {
+            ["total_bytes"] = plan.TotalBytes,
+            ["run_bytes"] = plan.RunBytes,
+            ["micro_batch_bytes"] = plan.MicroBatchBytes,
+            ["arena_bytes"] = plan.ArenaBytes,
+        },
+        ["measured"] = peak.ToJson(),
+    };
 
     /// <summary>The recovered circuit beside the ground truth, edge by edge, with precision and recall.</summary>
     private static void PrintAgainstTruth(TextWriter o, Circuit circuit, IReadOnlyList<string> truth)

@@ -43,6 +43,12 @@ public sealed class EdgePruner
     public EdgeMaskedModel Model => _model;
     public PruningOptions Options => _o;
     public TaskDataset Task => _task;
+    /// <summary>The most bytes the step scratch arena has handed out at once (one micro-batch's tensors).</summary>
+    public long ScratchHighWaterBytes => _arena.HighWaterBytes;
+
+    /// <summary>Bytes the step scratch arena holds in blocks.</summary>
+    public long ScratchCapacityBytes => _arena.CapacityBytes;
+
     private bool NodeLoss => _o.NodeMasks && _o.TargetNodeSparsity is not null;
 
     /// <summary>One optimization step; returns what it measured.</summary>

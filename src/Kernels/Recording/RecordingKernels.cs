@@ -1,0 +1,122 @@
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Kernels.Recording;
+
+/// <summary>
+/// An <see cref="IKernels"/> that forwards every call to an inner implementation and, while
+/// <see cref="IsRecording"/>, appends the launch to <see cref="Graph"/>: the CPU analogue of capturing
+/// a CUDA graph. A call that the inner kernels reject is not recorded. Token ids and key masks are
+/// copied, since the caller's spans do not outlive the call.
+/// </summary>
+public sealed class RecordingKernels : IKernels
+{
+    private LaunchGraph _graph = new();
+
+    public RecordingKernels(IKernels inner) => Inner = inner ?? throw new ArgumentNullException(nameof(inner));
+
+    public IKernels Inner { get; }
+
+    /// <summary>Whether calls are recorded; when false they are only forwarded.</summary>
+    public bool IsRecording { get; set; } = true;
+
+    /// <summary>The launches recorded since construction or the last <see cref="Restart"/>.</summary>
+    public LaunchGraph Graph => _graph;
+
+    /// <summary>Hands back the graph recorded so far and starts an empty one.</summary>
+    public LaunchGraph Restart() => Interlocked.Exchange(ref _graph, new LaunchGraph());
+
+    public void Gemm(Tensor a, bool transA, Tensor b, bool transB, Tensor c, float alpha = 1f, float beta = 0f)
+    {
+        Inner.Gemm(a, transA, b, transB, c, alpha, beta);
+        if (!IsRecording) return;
+        long m = transA ? a.Shape.Cols : a.Shape.Rows, k = transA ? a.Shape.Rows : a.Shape.Cols;
+        long n = transB ? b.Shape.Rows : b.Shape.Cols;
+        Record(nameof(Gemm), [T("a", a), T("b", b), T("c", c)],
+            [new("transA", transA), new("transB", transB), new("alpha", alpha), new("beta", beta)], 2.0 * m * n * k,
+            kk => kk.Gemm(a, transA, b, transB, c, alpha, beta));
+    }
+
+    public void Linear(Tensor x, Tensor w, Tensor? bias, Tensor y)
+    {
+        Inner.Linear(x, w, bias, y);
+        if (!IsRecording) return;
+        LaunchTensor[] tensors = bias is null ? [T("x", x), T("w", w), T("y", y)] : [T("x", x), T("w", w), T("bias", bias), T("y", y)];
+        Record(nameof(Linear), tensors, [], 2.0 * x.Shape.Rows * x.Shape.Cols * w.Shape.Rows, kk => kk.Linear(x, w, bias, y));
+    }
+
+    public void LayerNorm(Tensor x, Tensor gamma, Tensor? beta, Tensor y, float eps)
+    {
+        Inner.LayerNorm(x, gamma, beta, y, eps);
+        if (!IsRecording) return;
+        LaunchTensor[] tensors = beta is null ? [T("x", x), T("gamma", gamma), T("y", y)] : [T("x", x), T("gamma", gamma), T("beta", beta), T("y", y)];
+        Record(nameof(LayerNorm), tensors, [new("eps", eps)], 0, kk => kk.LayerNorm(x, gamma, beta, y, eps));
+    }
+
+    public void RmsNorm(Tensor x, Tensor gamma, Tensor y, float eps)
+    {
+        Inner.RmsNorm(x, gamma, y, eps);
+        if (!IsRecording) return;
+        Record(nameof(RmsNorm), [T("x", x), T("gamma", gamma), T("y", y)], [new("eps", eps)], 0, kk => kk.RmsNorm(x, gamma, y, eps));
+    }
+
+    public void Softmax(Tensor x)
+    {
+        Inner.Softmax(x);
+        if (!IsRecording) return;
+        Record(nameof(Softmax), [T("x", x)], [], 0, kk => kk.Softmax(x));
+    }
+
+    public void Activate(Activation activation, Tensor x, Tensor y)
+    {
+        Inner.Activate(activation, x, y);
+        if (!IsRecording) return;
+        Record(nameof(Activate), [T("x", x), T("y", y)], [new("activation", activation)], 0, kk => kk.Activate(activation, x, y));
+    }
+
+    public void SwiGlu(Tensor gate, Tensor up, Tensor y)
+    {
+        Inner.SwiGlu(gate, up, y);
+        if (!IsRecording) return;
+        Record(nameof(SwiGlu), [T("gate", gate), T("up", up), T("y", y)], [], 0, kk => kk.SwiGlu(gate, up, y));
+    }
+
+    public void Add(Tensor a, Tensor b, Tensor y)
+    {
+        Inner.Add(a, b, y);
+        if (!IsRecording) return;
+        Record(nameof(Add), [T("a", a), T("b", b), T("y", y)], [], 0, kk => kk.Add(a, b, y));
+    }
+
+    public void Embedding(Tensor table, ReadOnlySpan<int> ids, Tensor y)
+    {
+        Inner.Embedding(table, ids, y);
+        if (!IsRecording) return;
+        var captured = ids.ToArray();
+        Record(nameof(Embedding), [T("table", table), T("y", y)], [new("ids", captured.Length)], 0,
+            kk => kk.Embedding(table, captured, y), ids: captured);
+    }
+
+    public void Rope(Tensor x, int startPos, float theta)
+    {
+        Inner.Rope(x, startPos, theta);
+        if (!IsRecording) return;
+        Record(nameof(Rope), [T("x", x)], [new("startPos", startPos), new("theta", theta)], 0, kk => kk.Rope(x, startPos, theta));
+    }
+
+    public void Attention(Tensor q, Tensor k, Tensor v, Tensor output, int keyCount, int queryStart, bool causal,
+        float scale, ReadOnlySpan<bool> keyMask = default)
+    {
+        Inner.Attention(q, k, v, output, keyCount, queryStart, causal, scale, keyMask);
+        if (!IsRecording) return;
+        bool[]? mask = keyMask.IsEmpty ? null : keyMask.ToArray();
+        Record(nameof(Attention), [T("q", q), T("k", k), T("v", v), T("output", output)],
+            [new("keyCount", keyCount), new("queryStart", queryStart), new("causal", causal), new("scale", scale), new("keyMask", mask is not null)], 0,
+            kk => kk.Attention(q, k, v, output, keyCount, queryStart, causal, scale, mask), keyMask: mask);
+    }
+
+    private static unsafe LaunchTensor T(string role, Tensor t) => new(role, t.Shape, (nint)t.Pointer);
+
+    private void Record(string kind, LaunchTensor[] tensors, LaunchScalar[] scalars, double flops, Action<IKernels> issue,
+        int[]? ids = null, bool[]? keyMask = null) =>
+        _graph.Add(new KernelLaunch(kind, tensors, scalars, flops, issue, ids, keyMask));
+}

@@ -1,0 +1,62 @@
+using EdgePruning.Models;
+using EdgePruning.Pruning.Training;
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Pruning.Planning;
+
+/// <summary>What a memory plan is made for: the model shape, the graph, the dtypes, the step's shape and schedule.</summary>
+public sealed record MemoryPlanRequest
+{
+    public required TransformerConfig Config { get; init; }
+    /// <summary>Embedding writers of the graph (0, 1 or 2).</summary>
+    public required int EmbeddingNodes { get; init; }
+    /// <summary>Storage type of the frozen weights.</summary>
+    public DType WeightDType { get; init; } = DType.F32;
+    /// <summary>Storage type of the activations, the difference stack and their gradients.</summary>
+    public DType ActivationDType { get; init; } = DType.F32;
+    /// <summary>Sequences per optimizer step.</summary>
+    public required int Batch { get; init; }
+    /// <summary>Tokens per sequence (the longest of a micro-batch: shorter ones are padded to it).</summary>
+    public required int SeqLen { get; init; }
+    /// <summary>Sequences per forward/backward (null: the whole batch).</summary>
+    public int? MicroBatch { get; init; }
+    public bool NodeMasks { get; init; } = true;
+    public Ablation Ablation { get; init; } = Ablation.Interchange;
+    public required ActivationSchedule Schedule { get; init; }
+
+    /// <summary>The micro-batch the trainer runs: the requested one clamped to [1, batch].</summary>
+    public int EffectiveMicroBatch => Math.Clamp(MicroBatch ?? Batch, 1, Math.Max(1, Batch));
+
+    /// <summary>Forward/backward passes per step.</summary>
+    public int MicroBatches => (Batch + EffectiveMicroBatch - 1) / EffectiveMicroBatch;
+
+    public void Validate()
+    {
+        if (Batch <= 0) throw new EdgePruningException($"batch must be positive, got {Batch}");
+        if (SeqLen <= 0) throw new EdgePruningException($"sequence length must be positive, got {SeqLen}");
+        if (MicroBatch is <= 0) throw new EdgePruningException($"micro-batch must be positive, got {MicroBatch}");
+        if (SeqLen > Config.MaxSeqLen) throw new EdgePruningException($"sequence of {SeqLen} tokens exceeds the model's {Config.MaxSeqLen} positions");
+        Models.Graph.EdgeGraph.CountEdges(Config, EmbeddingNodes); // throws for an impossible embedding-node count
+    }
+
+    /// <summary>
+    /// The request that describes what <paramref name="pruner"/> runs on the CPU: f32 everywhere, every
+    /// layer kept, its batch, micro-batch, graph and ablation, and its longest training example.
+    /// </summary>
+    public static MemoryPlanRequest ForCpuTrainer(EdgePruner pruner)
+    {
+        var o = pruner.Options;
+        var train = pruner.Task.Train;
+        return new MemoryPlanRequest
+        {
+            Config = pruner.Model.Config,
+            EmbeddingNodes = pruner.Model.Graph.EmbeddingNodes,
+            Batch = Math.Min(o.Batch, train.Count),
+            SeqLen = train.Max(e => e.Clean.Length),
+            MicroBatch = o.MicroBatch,
+            NodeMasks = o.NodeMasks,
+            Ablation = o.Ablation,
+            Schedule = ActivationSchedule.KeepAllLayers,
+        };
+    }
+}

@@ -1,0 +1,106 @@
+using EdgePruning.Models;
+using EdgePruning.Models.Graph;
+using EdgePruning.Pruning.Training;
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Pruning.Planning;
+
+/// <summary>
+/// The memory of an Edge Pruning run by formula, term by term, from the tensors that
+/// <see cref="Masking.EdgeMaskedModel"/> and <see cref="EdgePruner"/> allocate. Symbols: n = micro-batch
+/// tokens (micro·T), d model dim, W writers, R = ρ Q/K/V readers per layer, E edges, H heads, KV KV heads,
+/// hd/vd head key/value dims, f MLP dim, V readout size, L layers, a activation bytes, w weight bytes.
+/// Attention probabilities, logits and masks are f32 whatever the activation dtype.
+/// </summary>
+public static class MemoryPlanner
+{
+    private const int F32 = sizeof(float);
+
+    public static MemoryPlan Plan(MemoryPlanRequest request)
+    {
+        request.Validate();
+        var c = request.Config;
+        int e = request.EmbeddingNodes;
+        long L = c.Layers, H = c.Heads, KV = c.EffectiveKvHeads, hd = c.HeadDim, vd = c.EffectiveValueDim, d = c.ModelDim, f = c.MlpDim;
+        long V = c.EffectiveOutputSize, W = EdgeGraph.WriterCount(c, e), R = EdgeGraph.QkvReadersPerLayer(c), E = EdgeGraph.CountEdges(c, e);
+        long m = request.EffectiveMicroBatch, T = request.SeqLen, n = m * T, nd = n * d;
+        long a = request.ActivationDType.SizeOf(), w = request.WeightDType.SizeOf();
+        long embeddingRows = c.LearnedPositions ? 2 : 1;
+        long qkv = H * hd + KV * hd + KV * vd;
+        long mlpHidden = c.GatedMlp ? 3 : 2;
+        bool keepAll = request.Schedule == ActivationSchedule.KeepAllLayers;
+        long layersHeld = keepAll ? L : 1;
+        var ablation = request.Ablation;
+        string Wt = request.WeightDType.Name();
+
+        // Elements of one layer's forward tensors in the masked model: the attention readers' inputs and
+        // normed inputs, q/k/v, each head's attended values and its output y, the MLP reader's input,
+        // normed input and output, and the MLP hidden tensors. Its backward allocates the same again.
+        long layerForward = 2 * R * nd + n * qkv + H * n * (vd + d) + 3 * nd + mlpHidden * n * f;
+
+        var terms = new List<MemoryTerm>
+        {
+            new("weights", "weights", MemoryScope.Run, c.ParameterCount * w,
+                $"{c.ParameterCount:N0} parameters × {w} B ({Wt})"),
+            new("head_output_slices", "per-head W_O column blocks (copied contiguous)", MemoryScope.Run,
+                L * (d * H * vd + (c.AttentionBias ? d : 0)) * w, $"L·d·H·vd·w = {L}·{d}·{H}·{vd}·{w} B"),
+            new("mask_state", "masks: log α, Adam m and v; per step noise u, sample z, gradient, clipped and pass gradients", MemoryScope.Run,
+                (E + W) * 8 * F32, $"(E + W)·8·4 B = ({E:N0} + {W})·32 B"),
+        };
+        if (ablation is Ablation.Mean or Ablation.OptimalConstant)
+        {
+            long copies = ablation == Ablation.Mean ? 1 : 4;
+            terms.Add(new("baseline_constants", ablation == Ablation.Mean ? "mean writer outputs" : "learned baselines with Adam state and gradient",
+                MemoryScope.Run, copies * W * d * F32, $"{copies}·W·d·4 B = {copies}·{W}·{d}·4 B"));
+        }
+
+        if (ablation != Ablation.Zero)
+            terms.Add(new("baseline_outputs", ablation == Ablation.Interchange ? "corrupted-run node outputs ỹ" : "baseline ỹ broadcast over the tokens",
+                MemoryScope.MicroBatch, W * nd * a, $"W·n·d·a = {W}·{n}·{d}·{a} B"));
+        terms.Add(new("difference_stack", "difference stack D = m·(y − ỹ), the running corrupted sum and the embedding rows",
+            MemoryScope.MicroBatch, (W + 1 + embeddingRows) * nd * a, $"(W + {1 + embeddingRows})·n·d·a = {W + 1 + embeddingRows}·{n}·{d}·{a} B"));
+        long gradientRows = request.NodeMasks ? 2 * W : W;
+        terms.Add(new("stack_gradient", request.NodeMasks ? "stack gradient dD and y − ỹ for the node-mask gradient" : "stack gradient dD",
+            MemoryScope.MicroBatch, gradientRows * nd * a, $"{(request.NodeMasks ? "2·" : "")}W·n·d·a = {gradientRows}·{n}·{d}·{a} B"));
+        if (ablation == Ablation.OptimalConstant)
+            terms.Add(new("baseline_gradient", "gradient of the learned baselines and the running reader-gradient sum",
+                MemoryScope.MicroBatch, (W + 1) * nd * a, $"(W + 1)·n·d·a = {W + 1}·{n}·{d}·{a} B"));
+        terms.Add(new("layer_working_set", keepAll ? "every layer's forward and backward tensors (kept by the tape)" : "one layer's forward and backward tensors (recomputed)",
+            MemoryScope.MicroBatch, layersHeld * 2 * layerForward * a,
+            $"{layersHeld}·2·[2R·n·d + n·(H·hd + KV·hd + KV·vd) + H·n·(vd + d) + 3·n·d + {mlpHidden}·n·f]·a = {layersHeld}·2·{layerForward:N0}·{a} B"));
+        terms.Add(new("attention_probabilities", keepAll ? "attention probabilities of every layer" : "attention probabilities of one layer",
+            MemoryScope.MicroBatch, layersHeld * m * H * T * T * F32, $"{layersHeld}·B·H·T²·4 B = {layersHeld}·{m}·{H}·{T}²·4 B"));
+        if (keepAll && ablation == Ablation.Interchange)
+        {
+            // The corrupted run is a masked forward without a tape: its layers, embeddings, corrupted sum,
+            // readout and (unused) logits and gradient buffers stay in the step arena until the micro-batch ends.
+            long corruptedRun = (L * layerForward + (3 + embeddingRows) * nd) * a + (2 * n * V + 2 * E + W) * F32;
+            terms.Add(new("corrupted_run_layers", "corrupted run's layer tensors, embeddings, readout and unused logits",
+                MemoryScope.MicroBatch, corruptedRun,
+                $"[L·{layerForward:N0} + {3 + embeddingRows}·n·d]·a + (2·n·V + 2·E + W)·4 B"));
+        }
+        long workspace = n * (5 * d + H * hd + KV * hd + KV * vd + H * vd + 2 * f);
+        terms.Add(new("full_model_run", "full-model run: one layer's workspace and its logits",
+            MemoryScope.MicroBatch, workspace * a + n * V * F32, $"n·(5d + H·hd + KV·hd + KV·vd + H·vd + 2f)·a + n·V·4 B = {workspace:N0}·{a} + {n}·{V}·4 B"));
+        terms.Add(new("circuit_logits", "circuit logits and their gradient, the readout's input and normed input with gradients",
+            MemoryScope.MicroBatch, 2 * n * V * F32 + 4 * nd * a, $"2·n·V·4 + 4·n·d·a B = 2·{n}·{V}·4 + 4·{n}·{d}·{a} B"));
+        return new MemoryPlan(request, terms);
+    }
+
+    /// <summary>
+    /// The largest micro-batch in [1, batch] whose plan fits <paramref name="budgetBytes"/>, or 0 when
+    /// not even one sequence at a time fits. The total grows with the micro-batch, so this bisects.
+    /// </summary>
+    public static int LargestMicroBatch(MemoryPlanRequest request, long budgetBytes)
+    {
+        bool Fits(int micro) => Plan(request with { MicroBatch = micro }).Fits(budgetBytes);
+        if (!Fits(1)) return 0;
+        int lo = 1, hi = request.Batch;
+        while (lo < hi)
+        {
+            int mid = lo + (hi - lo + 1) / 2;
+            if (Fits(mid)) lo = mid; else hi = mid - 1;
+        }
+        return lo;
+    }
+}
