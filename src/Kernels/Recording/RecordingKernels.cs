@@ -80,6 +80,13 @@ public sealed class RecordingKernels : IKernels
         Record(nameof(SwiGlu), [T("gate", gate), T("up", up), T("y", y)], [], 0, kk => kk.SwiGlu(gate, up, y));
     }
 
+    public void Copy(Tensor source, Tensor destination)
+    {
+        Inner.Copy(source, destination);
+        if (!IsRecording) return;
+        Record(nameof(Copy), [T("source", source), T("destination", destination)], [], 0, kk => kk.Copy(source, destination));
+    }
+
     public void Add(Tensor a, Tensor b, Tensor y)
     {
         Inner.Add(a, b, y);

@@ -100,6 +100,7 @@ public class RecordingKernelsTests
             [c.GatedMlp ? "SwiGlu" : "Activate"] = L,
         };
         if (c.Rope) expected["Rope"] = 2 * L;
+        if (c.LearnedPositions) expected["Copy"] = batch; // the position rows, once per sequence
         Assert.Equal(expected.OrderBy(kv => kv.Key, StringComparer.Ordinal), s.ByKind);
         Assert.Equal(expected.Values.Sum(), s.Launches);
 
