@@ -10,7 +10,6 @@
 //   attention_long_*: flash-style online softmax: one sweep over key tiles keeps per row a running maximum,
 //     a running sum and the output accumulator (rescaled when the maximum grows); shared memory does not
 //     depend on the key count.
-#include "element.cuh"
 #include "reduce.cuh"
 
 #define EP_KEY_TILE 32

@@ -1,8 +1,9 @@
-// Warp and block reductions. Butterfly (xor) shuffles leave the same bits in every lane, so branches on a
-// reduced value are uniform across the warp. Block reductions need blockDim.x to be a multiple of 32, are
-// called by every thread of the block, and return the result to every thread.
+// Warp reductions beside the prelude's ep_warp_sum. Butterfly (xor) shuffles leave the same bits in every
+// lane, so a branch on a reduced value is uniform across the warp.
 #pragma once
-#include "prelude.cuh"
+#ifndef EP_REDUCE_CUH
+#define EP_REDUCE_CUH
+#include "element.cuh"
 
 __device__ __forceinline__ float ep_warp_max(float v)
 {
@@ -10,13 +11,4 @@ __device__ __forceinline__ float ep_warp_max(float v)
     return v;
 }
 
-// scratch: 32 floats of shared memory, free for this call (the leading barrier covers its previous use).
-__device__ __forceinline__ float ep_block_sum(float v, float* scratch)
-{
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
-    v = ep_warp_sum(v);
-    __syncthreads();
-    if (lane == 0) scratch[warp] = v;
-    __syncthreads();
-    return ep_warp_sum(lane < warps ? scratch[lane] : 0.0f);
-}
+#endif
