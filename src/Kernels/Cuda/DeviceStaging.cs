@@ -9,8 +9,8 @@ namespace EdgePruning.Kernels.Cuda;
 /// the driver has taken the bytes before cuMemcpyHtoDAsync returns, so the array (and the caller's span)
 /// may change at once, while the device side stays ordered by the stream: a later upload overwrites the
 /// buffer only after the kernels queued before it have read it. Pinned memory would make the copy truly
-/// asynchronous and then need an event wait before each reuse. (A pageable copy cannot be captured in a
-/// CUDA graph; a captured step must take its ids from a device tensor.)
+/// asynchronous and then need an event wait before each reuse. Not for CUDA graph capture: a replayed graph
+/// would not see the host words of later calls.
 /// </summary>
 internal sealed unsafe class DeviceStaging : IDisposable
 {
