@@ -1,4 +1,5 @@
 using EdgePruning.Kernels.Cpu;
+using EdgePruning.Kernels.Cuda;
 using EdgePruning.Runtime.Cuda;
 
 namespace EdgePruning.Kernels;
@@ -18,6 +19,5 @@ public static class KernelBackends
         throw new CudaUnavailableException($"unknown device '{device}'; use cpu, cuda or cuda:N");
     }
 
-    private static IKernelBackend OpenCuda(int ordinal) =>
-        throw new CudaUnavailableException($"the CUDA kernels are not part of this build (asked for cuda:{ordinal})");
+    private static IKernelBackend OpenCuda(int ordinal) => CudaKernelBackend.Open(ordinal);
 }

@@ -1,0 +1,101 @@
+using EdgePruning.Kernels.Cpu;
+using EdgePruning.Runtime;
+using EdgePruning.Runtime.Cuda;
+
+namespace EdgePruning.Kernels.Cuda;
+
+/// <summary>
+/// The CUDA backend of <see cref="IKernels"/>: device tensors of this context with f32 or bf16 storage, every
+/// tensor of one call in the same dtype (only <see cref="Copy"/> converts), f32 accumulation throughout.
+/// GEMMs go to cuBLAS (TF32 tensor cores for f32 unless disabled on the context's cuBLAS, bf16 tensor cores
+/// for bf16); everything else launches a kernel of kernels-cu/ on the context's stream. Calls queue work and
+/// return; <see cref="CudaContext.Synchronize"/> waits for it. Each family's launcher lives in its own file
+/// of this partial class; this one holds the checks and the launch helpers. Not for concurrent callers.
+/// </summary>
+public sealed partial class CudaKernels : IKernels, IDisposable
+{
+    /// <summary>Threads per block of the grid-stride elementwise kernels.</summary>
+    private const int ElementwiseBlock = 256;
+    /// <summary>Blocks per SM of the grid-stride kernels: enough resident warps to cover memory latency.</summary>
+    private const int ElementwiseBlocksPerSm = 16;
+
+    private readonly CudaContext _context;
+    private readonly CudaKernelModules _modules;
+    private readonly DeviceStaging _staging;
+
+    public CudaKernels(CudaContext context, CudaKernelModules modules)
+    {
+        _context = context;
+        _modules = modules;
+        _staging = new DeviceStaging(context);
+        _embedding = new TypedKernel(modules, KernelEntryPoints.Embedding);
+        _layerNorm = new TypedKernel(modules, KernelEntryPoints.LayerNorm);
+        _rmsNorm = new TypedKernel(modules, KernelEntryPoints.RmsNorm);
+        _softmax = new TypedKernel(modules, KernelEntryPoints.Softmax);
+        _geluErf = new TypedKernel(modules, KernelEntryPoints.GeluErf);
+        _geluTanh = new TypedKernel(modules, KernelEntryPoints.GeluTanh);
+        _relu = new TypedKernel(modules, KernelEntryPoints.Relu);
+        _silu = new TypedKernel(modules, KernelEntryPoints.Silu);
+        _swiGlu = new TypedKernel(modules, KernelEntryPoints.SwiGlu);
+        _add = new TypedKernel(modules, KernelEntryPoints.Add);
+        _biasBroadcast = new TypedKernel(modules, KernelEntryPoints.BiasBroadcast);
+        _rope = new TypedKernel(modules, KernelEntryPoints.Rope);
+        _attentionShort = new TypedKernel(modules, KernelEntryPoints.AttentionShort);
+        _attentionLong = new TypedKernel(modules, KernelEntryPoints.AttentionLong);
+    }
+
+    public CudaContext Context => _context;
+
+    /// <summary>
+    /// The dtype shared by <paramref name="tensors"/> (nulls skipped): each must be a device tensor of this
+    /// context with f32 or bf16 storage, and all of one dtype.
+    /// </summary>
+    private DType CommonDType(string op, params ReadOnlySpan<Tensor?> tensors)
+    {
+        DType? common = null;
+        foreach (var t in tensors)
+        {
+            if (t is null) continue;
+            RequireHere(op, t);
+            if (t.DType is not (DType.F32 or DType.BF16))
+                throw new ShapeException($"{op}: tensor {t.Shape} holds {t.DType.Name()}; the CUDA kernels take f32 or bf16");
+            if (common is { } d && d != t.DType)
+                throw new ShapeException($"{op}: tensors mix {d.Name()} and {t.DType.Name()}; all tensors of one call share a dtype");
+            common = t.DType;
+        }
+        return common ?? DType.F32;
+    }
+
+    /// <summary>Throws unless <paramref name="t"/> lives in this context's device memory.</summary>
+    private void RequireHere(string op, Tensor t)
+    {
+        if (!t.IsOnDevice)
+            throw new ShapeException($"{op}: tensor {t.Shape} lives on the host; copy it to {_context.Location} before a kernel reads it");
+        if (t.Storage.Location != _context.Location)
+            throw new ShapeException($"{op}: tensor {t.Shape} lives on {t.Storage.Location}, these kernels run on {_context.Location}");
+    }
+
+    /// <summary>
+    /// Throws a ShapeException when <paramref name="ok"/> is false; the message is formatted only on failure.
+    /// </summary>
+    private static void Require(bool ok, [System.Runtime.CompilerServices.InterpolatedStringHandlerArgument(nameof(ok))] ref ShapeMessage what)
+    {
+        if (!ok) throw new ShapeException("shape mismatch in " + what.ToStringAndClear());
+    }
+
+    private void Launch(CudaFunction function, Dim3 grid, Dim3 block, int sharedBytes, params ReadOnlySpan<KernelArg> args) =>
+        function.Launch(_context.Stream, grid, block, sharedBytes, args);
+
+    /// <summary>Launches a grid-stride kernel over <paramref name="count"/> elements.</summary>
+    private void LaunchElementwise(CudaFunction function, long count, params ReadOnlySpan<KernelArg> args)
+    {
+        if (count == 0) return;
+        uint blocks = Math.Min(Dim3.Blocks(count, ElementwiseBlock), (uint)(_context.Info.Multiprocessors * ElementwiseBlocksPerSm));
+        Launch(function, new Dim3(blocks), ElementwiseBlock, 0, args);
+    }
+
+    /// <summary>Threads for a block that strides one row of <paramref name="length"/> elements: a multiple of 32, at most <paramref name="max"/>.</summary>
+    private static int RowBlock(int length, int max) => Math.Clamp((length + 31) / 32 * 32, 32, max);
+
+    public void Dispose() => _staging.Dispose();
+}
