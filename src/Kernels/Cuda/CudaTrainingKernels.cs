@@ -15,14 +15,14 @@ public sealed class CudaTrainingKernels : ITrainingKernels, IDisposable
     private const int MaxElementwiseBlocks = 4096;
     private readonly CudaContext _context;
     private readonly CudaKernelModules _modules;
-    private readonly DeviceSpanStaging _first, _second;
+    private readonly DeviceStaging _first, _second;
 
     public CudaTrainingKernels(CudaContext context, CudaKernelModules modules)
     {
         _context = context;
         _modules = modules;
-        _first = new DeviceSpanStaging(context);
-        _second = new DeviceSpanStaging(context);
+        _first = new DeviceStaging(context);
+        _second = new DeviceStaging(context);
     }
 
     private static uint ElementwiseBlocks(long n) => (uint)Math.Clamp((n + Threads - 1) / Threads, 1, MaxElementwiseBlocks);
@@ -82,7 +82,7 @@ public sealed class CudaTrainingKernels : ITrainingKernels, IDisposable
                 using var full = _context.Pool.Rent((long)R * W * sizeof(float));
                 _context.Cublas.Gemm(false, true, R, W, N, 1f, dx.DeviceAddress, DType.F32, N, d.DeviceAddress, DType.F32, N, 0f, full.DeviceAddress, DType.F32, W);
                 _modules.Function("masked_edge_sum.cu", "masked_edge_sum_accumulate_visible")
-                    .Launch(_context.Stream, Dim3.Blocks((long)R * W, Threads), Threads, 0, full.DeviceAddress, _first.Stage(visible), dz, R, W);
+                    .Launch(_context.Stream, Dim3.Blocks((long)R * W, Threads), Threads, 0, full.DeviceAddress, _first.Upload(visible), dz, R, W);
             }
         }
         if (dd is not null)
@@ -98,7 +98,7 @@ public sealed class CudaTrainingKernels : ITrainingKernels, IDisposable
         if (visible.IsEmpty) return new VisibleMaskBuffer(z.DeviceAddress, null);
         var buffer = _context.Pool.Rent((long)R * W * sizeof(float));
         _modules.Function("masked_edge_sum.cu", "masked_edge_sum_visible")
-            .Launch(_context.Stream, Dim3.Blocks((long)R * W, Threads), Threads, 0, z, _second.Stage(visible), buffer.DeviceAddress, R, W);
+            .Launch(_context.Stream, Dim3.Blocks((long)R * W, Threads), Threads, 0, z, _second.Upload(visible), buffer.DeviceAddress, R, W);
         return new VisibleMaskBuffer(buffer.DeviceAddress, buffer);
     }
 
@@ -114,7 +114,7 @@ public sealed class CudaTrainingKernels : ITrainingKernels, IDisposable
         if (rows.Length > int.MaxValue / 2) throw new ShapeException($"kl: {rows.Length} rows is too many for one launch");
         int width = columns.IsEmpty ? V : columns.Length;
         _modules.Function("kl.cu", "kl_rows").Launch(_context.Stream, rows.Length, Threads, 0,
-            full, circuit, _first.Stage(rows), _second.Stage(columns), width, V, rowKl, dCircuit, gradScale);
+            full, circuit, _first.Upload(rows), columns.IsEmpty ? 0UL : _second.Upload(columns).DeviceAddress, width, V, rowKl, dCircuit, gradScale);
     }
 
     public void AdamW(Tensor parameters, Tensor gradients, Tensor first, Tensor second, AdamWStep step)
