@@ -5,13 +5,7 @@ namespace EdgePruning.Tests.Cli;
 
 public class BenchCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => EdgePruning.Tests.Cli.CliRunner.Run(args);
 
     [Fact]
     public void Bench_Json_TinyShape_ReportsStepTimesThePlanAndTheMeasuredPeak()

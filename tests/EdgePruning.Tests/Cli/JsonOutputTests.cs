@@ -6,13 +6,7 @@ namespace EdgePruning.Tests.Cli;
 /// <summary><c>--json</c>: one document on stdout whatever happens, JSON lines on stderr, the documented exit codes.</summary>
 public class JsonOutputTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => EdgePruning.Tests.Cli.CliRunner.Run(args);
 
     private static JsonElement SingleDocument(string stdout)
     {

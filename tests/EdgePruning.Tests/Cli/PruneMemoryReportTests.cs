@@ -9,13 +9,7 @@ public class PruneMemoryReportTests
     /// <summary>The plan's arena terms against the arena's high-water mark: within 2% (see MemoryPlannerTests).</summary>
     private const double ArenaTolerance = 0.02;
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => EdgePruning.Tests.Cli.CliRunner.Run(args);
 
     [Fact]
     public void Prune_Json_PutsThePlanInTheStartEventAndThePeakBesideItInTheResult()

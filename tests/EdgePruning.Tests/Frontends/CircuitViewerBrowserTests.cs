@@ -100,13 +100,7 @@ public partial class CircuitViewerBrowserTests
     private static string Count(string json, string name) =>
         System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty(name).GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => EdgePruning.Tests.Cli.CliRunner.Run(args);
 
     private static Dictionary<string, string> Probed(string html, string dir)
     {

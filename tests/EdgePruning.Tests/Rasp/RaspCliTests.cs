@@ -5,13 +5,7 @@ namespace EdgePruning.Tests.Rasp;
 /// <summary>The embedded default: <c>edgeprune prune</c> with no model compiles, prunes and checks a built-in program.</summary>
 public class RaspCliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => EdgePruning.Tests.Cli.CliRunner.Run(args);
 
     [Fact]
     public void PruneWithoutModel_RecoversTheDefaultProgramsGroundTruth_AndWritesCircuitAndPicture()
