@@ -52,8 +52,8 @@ public static class KernelParitySuite
     {
         try
         {
-            var (expected, actual) = c.Run(new ParityContext(candidate, oracle, dtype, random));
-            var tolerance = ParityTolerances.For(dtype, onDevice, c.Arithmetic, c.Reduction, expected.Span);
+            var (expected, actual, scale) = c.Run(new ParityContext(candidate, oracle, dtype, random));
+            var tolerance = ParityTolerances.For(dtype, onDevice, c.Arithmetic, c.Reduction, scale ?? ParityTolerances.RootMeanSquare(expected.Span));
             return ParityComparison.Compare(c.Name, dtype, c.Shape, expected, actual, tolerance);
         }
         catch (Exception e)

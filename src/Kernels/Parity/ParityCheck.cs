@@ -4,8 +4,9 @@ namespace EdgePruning.Kernels.Parity;
 
 /// <summary>
 /// One comparison of a candidate backend against the oracle: which primitive (or model), in which dtype, on
-/// which shape; the largest absolute error, the largest relative error (|a − b| / (|b| + rms(b)), so that
-/// elements near zero do not dominate), the tolerance it was held to, and the outcome. <see cref="Detail"/>
+/// which shape; the largest absolute error, the largest relative error (|a − b| / (|b| + s) with s the result's
+/// typical size, atol/rtol, so that elements near zero do not dominate and a check passes exactly when it is
+/// ≤ rtol), the tolerance it was held to, and the outcome. <see cref="Detail"/>
 /// names the worst element, the exception that stopped the check, or why it could not run.
 /// </summary>
 public sealed record ParityCheck(

@@ -7,9 +7,11 @@ namespace EdgePruning.Kernels.Parity;
 /// double) on the inputs exactly as the candidate saw them, so for bf16 the inputs are already rounded on
 /// both sides and only what the candidate rounds afterwards counts.
 ///
-/// The criterion is |a − b| ≤ atol + rtol·|b| per element, with atol = rtol·rms(b): the relative part
-/// holds each element to its own size, the absolute part lets an element that cancels to near zero
-/// (a dot product, x − mean, a rotation) be off by the same relative amount of the tensor's typical size.
+/// The criterion is |a − b| ≤ atol + rtol·|b| per element, with atol = rtol·scale, the scale being the
+/// typical size of the result: rms(b), or for an activation the rms of its input as well (its tail is the
+/// cancellation x·(1 + erf(x/√2))/2 of order-|x| terms). The relative part holds each element to its own
+/// size, the absolute part lets an element that cancels to near zero (a dot product, x − mean, a rotation,
+/// a GELU tail) be off by the same relative amount of that typical size.
 ///
 /// | dtype | where | arithmetic      | rtol                   | why |
 /// |-------|-------|-----------------|------------------------|-----|
@@ -45,11 +47,11 @@ public static class ParityTolerances
         };
     }
 
-    /// <summary>The tolerance for one kernel call whose oracle output is <paramref name="expected"/>.</summary>
-    public static ParityTolerance For(DType dtype, bool onDevice, ParityArithmetic arithmetic, int reduction, ReadOnlySpan<float> expected)
+    /// <summary>The tolerance for one kernel call whose result has the typical size <paramref name="scale"/>.</summary>
+    public static ParityTolerance For(DType dtype, bool onDevice, ParityArithmetic arithmetic, int reduction, double scale)
     {
         double rtol = Relative(dtype, onDevice, arithmetic, reduction);
-        return rtol == 0 ? ParityTolerance.Exact : new ParityTolerance(rtol * RootMeanSquare(expected), rtol);
+        return rtol == 0 ? ParityTolerance.Exact : new ParityTolerance(rtol * scale, rtol);
     }
 
     /// <summary>
@@ -58,10 +60,10 @@ public static class ParityTolerances
     /// Each block adds two results to the residual stream (attention, MLP), each carrying one kernel's error,
     /// and the embedding and the readout add one each; errors of independent sign add in quadrature.
     /// </summary>
-    public static ParityTolerance ForModel(DType dtype, bool onDevice, int reduction, int layers, ReadOnlySpan<float> expected)
+    public static ParityTolerance ForModel(DType dtype, bool onDevice, int reduction, int layers, ReadOnlySpan<float> logits)
     {
         double rtol = ModelGrowth(layers) * Relative(dtype, onDevice, ParityArithmetic.MatrixProduct, reduction);
-        return new ParityTolerance(rtol * RootMeanSquare(expected), rtol);
+        return new ParityTolerance(rtol * RootMeanSquare(logits), rtol);
     }
 
     /// <summary>√(2L + 2): how many kernel errors of independent sign reach the logits of an L-block model.</summary>
