@@ -7,8 +7,9 @@ namespace EdgePruning.Pruning.SelfTest;
 /// <summary>
 /// The models the self-test runs: a GPT-2-small-shaped model with seeded random weights (always), and every
 /// model in a folder that <see cref="ModelLoader"/> loads (the shared test models). Each gets a small batch of
-/// seeded token ids: two sequences, starting with BOS where the model has one, the second ending in PAD
-/// where it has one (so that masked keys are part of the check).
+/// seeded token ids: two sequences of ordinary tokens (no BOS, PAD or EOS inside, which would put a Tracr
+/// program off its inputs and leave only near-zero outputs to compare), starting with BOS where the model
+/// has one, the second ending in PAD where it has one (so that masked keys are part of the check).
 /// </summary>
 public static class SelfTestModels
 {
@@ -75,12 +76,15 @@ public static class SelfTestModels
     private static SelfTestModel WithTokens(string name, TransformerConfig config, TransformerWeights weights, int seed, int batch, int tokensPerSequence)
     {
         int t = Math.Min(tokensPerSequence, config.MaxSeqLen);
+        var special = new[] { config.BosTokenId, config.PadTokenId, config.EosTokenId }.Where(id => id >= 0 && id < config.VocabSize).ToHashSet();
+        var ordinary = Enumerable.Range(0, config.VocabSize).Where(id => !special.Contains(id)).ToArray();
+        if (ordinary.Length == 0) ordinary = Enumerable.Range(0, config.VocabSize).ToArray();
         var rng = new Random(seed);
         var tokens = new int[batch * t];
-        for (int i = 0; i < tokens.Length; i++) tokens[i] = rng.Next(config.VocabSize);
-        for (int b = 0; b < batch; b++)
-            if (config.BosTokenId >= 0 && config.BosTokenId < config.VocabSize) tokens[b * t] = config.BosTokenId;
-        if (batch > 1 && t > 1 && config.PadTokenId >= 0 && config.PadTokenId < config.VocabSize) tokens[2 * t - 1] = config.PadTokenId;
+        for (int i = 0; i < tokens.Length; i++) tokens[i] = ordinary[rng.Next(ordinary.Length)];
+        if (special.Contains(config.BosTokenId))
+            for (int b = 0; b < batch; b++) tokens[b * t] = config.BosTokenId;
+        if (batch > 1 && t > 1 && special.Contains(config.PadTokenId)) tokens[2 * t - 1] = config.PadTokenId;
         return new SelfTestModel(name, config, weights, batch, tokens);
     }
 }
