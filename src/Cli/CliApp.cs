@@ -25,6 +25,7 @@ public static class CliApp
         root.Add(RaspCommand.Create());
         root.Add(SweepCommand.Create());
         root.Add(DevicesCommand.Create());
+        root.Add(SelfTestCommand.Create());
         return root;
     }
 
