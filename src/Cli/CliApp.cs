@@ -26,6 +26,7 @@ public static class CliApp
         root.Add(SweepCommand.Create());
         root.Add(DevicesCommand.Create());
         root.Add(BenchCommand.Create());
+        root.Add(SelfTestCommand.Create());
         return root;
     }
 

@@ -1,0 +1,73 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using EdgePruning.Cli;
+
+namespace EdgePruning.Tests.Cli;
+
+public class SelfTestCommandTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = CliApp.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    [Fact]
+    public void Cpu_Quick_PassesEveryCheck_AndEndsWithTheSummaryLine()
+    {
+        var (code, stdout, stderr) = Run("selftest", "--device", "cpu", "--quick");
+
+        Assert.True(code == CliApp.ExitOk, stdout + stderr);
+        var lines = stdout.TrimEnd().Split('\n');
+        Assert.StartsWith("backend cpu: ", lines[0]);
+        var summary = Regex.Match(lines[^1], @"^(\d+) checks passed, 0 failed$");
+        Assert.True(summary.Success, lines[^1]);
+        Assert.True(int.Parse(summary.Groups[1].Value) > 40);
+        Assert.Contains("forward gpt2-small (random)", stdout);
+        Assert.Contains("attention", stdout);
+        Assert.Contains("copy f32→bf16→f32", stdout);
+    }
+
+    [Fact]
+    public void Json_IsOneDocumentWhoseCountsMatchItsChecks()
+    {
+        var (code, stdout, stderr) = Run("selftest", "--device", "cpu", "--quick", "--seed", "7", "--json");
+
+        Assert.True(code == CliApp.ExitOk, stdout + stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var root = doc.RootElement;
+        var checks = root.GetProperty("checks").EnumerateArray().ToList();
+        Assert.Equal("cpu", root.GetProperty("device").GetString());
+        Assert.Equal(7, root.GetProperty("seed").GetInt32());
+        Assert.Equal(checks.Count, root.GetProperty("passed").GetInt32());
+        Assert.Equal(0, root.GetProperty("failed").GetInt32());
+        Assert.All(checks, c => Assert.Equal("passed", c.GetProperty("status").GetString()));
+        Assert.Contains(checks, c => c.GetProperty("kind").GetString() == "model");
+        // Progress: one JSON line per check on stderr.
+        Assert.Equal(checks.Count, stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.StartsWith("{\"event\":\"check\"", StringComparison.Ordinal)));
+    }
+
+    [NoCudaFact]
+    public void Cuda_WithoutADevice_IsAOneLineErrorSayingWhy()
+    {
+        var (code, stdout, stderr) = Run("selftest", "--device", "cuda");
+
+        Assert.Equal(CliApp.ExitError, code);
+        Assert.Equal("", stdout);
+        string line = Assert.Single(stderr.TrimEnd().Split('\n'));
+        Assert.StartsWith("edgeprune: error: ", line);
+        Assert.True(line.Contains("CUDA", StringComparison.Ordinal) || line.Contains("libcuda", StringComparison.Ordinal), line);
+        Assert.Contains(CudaProbe.UnavailableReason!, line);
+    }
+
+    [Fact]
+    public void UnknownDevice_IsAOneLineError()
+    {
+        var (code, stdout, stderr) = Run("selftest", "--device", "tpu");
+        Assert.Equal(CliApp.ExitError, code);
+        Assert.Equal("", stdout);
+        Assert.Contains("unknown device 'tpu'", Assert.Single(stderr.TrimEnd().Split('\n')));
+    }
+}

@@ -1,0 +1,35 @@
+using EdgePruning.Kernels;
+using EdgePruning.Kernels.Parity;
+using EdgePruning.Kernels.Reference;
+using EdgePruning.Pruning.SelfTest;
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Tests.Parity;
+
+/// <summary>The parity suite on the GPU: every kernel in every dtype of the CUDA backend against the reference.</summary>
+public class CudaParityTests
+{
+    private const int Seed = 20240611;
+
+    [CudaFact]
+    public void CudaKernels_MatchTheReference_OnEveryCase()
+    {
+        using var backend = KernelBackends.Open("cuda");
+        Assert.True(KernelParitySuite.OnDevice(backend));
+        var checks = KernelParitySuite.Run(backend, ReferenceKernels.Instance, Seed);
+
+        var failures = checks.Where(c => !c.Passed).Select(c =>
+            $"{c.Name} {c.DType.Name()} {c.Shape}: abs {c.MaxAbsError:E2} rel {c.MaxRelError:E2} tol {c.Tolerance}; {c.Detail}");
+        Assert.True(checks.All(c => c.Passed), string.Join("\n", failures));
+        foreach (var dtype in backend.DTypes) Assert.Contains(checks, c => c.DType == dtype && c.Name == "attention");
+    }
+
+    [CudaFact]
+    public void CudaModelForward_MatchesTheReferenceOrSaysItCannotRunYet()
+    {
+        using var backend = KernelBackends.Open("cuda");
+        var checks = ModelParity.Run(backend, [SelfTestModels.RandomGpt2Small(Seed, batch: 2, tokensPerSequence: 4)]);
+        Assert.Equal(backend.DTypes.Count, checks.Count);
+        Assert.All(checks, c => Assert.True(c.Status != ParityStatus.Failed, $"{c.Name} {c.DType.Name()}: {c.Detail}"));
+    }
+}
