@@ -6,13 +6,7 @@ namespace EdgePruning.Tests.Cli;
 
 public class SelfTestCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public void Cpu_Quick_PassesEveryCheck_AndEndsWithTheSummaryLine()
