@@ -63,7 +63,8 @@ switch ($Target) {
         if (-not $trx) { Write-Host '0 passed, 1 failed'; throw 'no test results were written (build failure?)' }
         [xml]$xml = Get-Content $trx.FullName
         $c = $xml.TestRun.ResultSummary.Counters
-        $skipped = [int]$c.notExecuted + [int]$c.inconclusive
+        # The counters leave skipped tests out of every field but total: count them from the results.
+        $skipped = @($xml.TestRun.Results.UnitTestResult | Where-Object { $_.outcome -eq 'NotExecuted' }).Count
         Write-Host ''
         Write-Host "$($c.passed) passed, $([int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted) failed, $skipped skipped"
         if ($code -ne 0) { exit $code }
