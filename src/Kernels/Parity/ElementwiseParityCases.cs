@@ -1,3 +1,5 @@
+using EdgePruning.Runtime;
+
 namespace EdgePruning.Kernels.Parity;
 
 /// <summary>Activations, SwiGLU and Add over sizes from one element to a model's hidden layer, in place and out of place.</summary>
@@ -39,26 +41,22 @@ internal static class ElementwiseParityCases
         }, Quick: quick);
 
     private static ParityCase SwiGlu(int rows, int cols, bool inPlace, bool quick) =>
-        new("swiglu", $"gate,up[{rows},{cols}]{(inPlace ? " into gate" : "")}", ParityArithmetic.Float, ctx =>
-        {
-            var gate = ctx.Input(6f, 0f, rows, cols);
-            var up = ctx.Input(2f, 0f, rows, cols);
-            var y = inPlace ? gate.Candidate : ctx.Output(rows, cols);
-            var expected = inPlace ? gate.Oracle : ctx.OracleOutput(rows, cols);
-            ctx.Candidate.SwiGlu(gate.Candidate, up.Candidate, y);
-            ctx.Oracle.SwiGlu(gate.Oracle, up.Oracle, expected);
-            return new ParityOutcome(expected, ctx.Read(y));
-        }, Quick: quick);
+        Binary("swiglu", "gate,up", "gate", 6f, 2f, rows, cols, inPlace, quick, (k, a, b, y) => k.SwiGlu(a, b, y));
 
     private static ParityCase Add(int rows, int cols, bool inPlace, bool quick) =>
-        new("add", $"a,b[{rows},{cols}]{(inPlace ? " into a" : "")}", ParityArithmetic.Float, ctx =>
+        Binary("add", "a,b", "a", 4f, 4f, rows, cols, inPlace, quick, (k, a, b, y) => k.Add(a, b, y));
+
+    /// <summary>An elementwise kernel of two inputs, written to a fresh output or in place into the first input.</summary>
+    private static ParityCase Binary(string name, string inputs, string first, float scaleA, float scaleB, int rows, int cols,
+        bool inPlace, bool quick, Action<IKernels, Tensor, Tensor, Tensor> run) =>
+        new(name, $"{inputs}[{rows},{cols}]{(inPlace ? " into " + first : "")}", ParityArithmetic.Float, ctx =>
         {
-            var a = ctx.Input(4f, 0f, rows, cols);
-            var b = ctx.Input(4f, 0f, rows, cols);
+            var a = ctx.Input(scaleA, 0f, rows, cols);
+            var b = ctx.Input(scaleB, 0f, rows, cols);
             var y = inPlace ? a.Candidate : ctx.Output(rows, cols);
             var expected = inPlace ? a.Oracle : ctx.OracleOutput(rows, cols);
-            ctx.Candidate.Add(a.Candidate, b.Candidate, y);
-            ctx.Oracle.Add(a.Oracle, b.Oracle, expected);
+            run(ctx.Candidate, a.Candidate, b.Candidate, y);
+            run(ctx.Oracle, a.Oracle, b.Oracle, expected);
             return new ParityOutcome(expected, ctx.Read(y));
         }, Quick: quick);
 
