@@ -1,3 +1,5 @@
+using EdgePruning.Kernels.Gradients;
+using EdgePruning.Kernels.Training;
 using EdgePruning.Runtime;
 
 namespace EdgePruning.Kernels;
@@ -16,6 +18,12 @@ public interface IKernelBackend : IDisposable
     string Description { get; }
 
     IKernels Kernels { get; }
+
+    /// <summary>The backward primitives, on the same tensors as <see cref="Kernels"/>.</summary>
+    IGradientKernels Gradients { get; }
+
+    /// <summary>The primitives of a pruning step (masks, masked sums, KL, AdamW); f32 tensors.</summary>
+    ITrainingKernels Training { get; }
 
     /// <summary>Storage dtypes the kernels accept (f32 always; bf16 on the GPU).</summary>
     IReadOnlyList<DType> DTypes { get; }

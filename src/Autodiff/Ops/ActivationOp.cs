@@ -1,70 +1,21 @@
 using EdgePruning.Kernels;
+using EdgePruning.Kernels.Cpu.Gradients;
 using EdgePruning.Runtime;
 
 namespace EdgePruning.Autodiff.Ops;
 
 /// <summary>
 /// y = act(x) elementwise. The backward needs x, so a caller that wants it must not run the forward in
-/// place. Derivatives are float versions of <see cref="ActivationMath.Derivative"/>.
+/// place. The backward is <see cref="ActivationGradients"/>.
 /// </summary>
 public static class ActivationOp
 {
-    private const float Sqrt2OverPi = 0.7978845608f;
-    private const float GeluCubic = 0.044715f;
-    private const float InvSqrt2 = 0.70710678f;
-    private const float InvSqrt2Pi = 0.39894228f;
-
     public static void Forward(IKernels kernels, Activation activation, Tensor x, Tensor y)
         => kernels.Activate(activation, x, y);
 
     /// <summary>dx += dy·act′(x).</summary>
-    public static void Backward(Activation activation, Tensor x, Tensor dy, Tensor dx)
-    {
-        OpChecks.Require(dy.Count == x.Count && dx.Count == x.Count, $"activation backward: x {x.Shape}, dy {dy.Shape}, dx {dx.Shape}");
-        const int chunk = 4096;
-        int n = checked((int)x.Count);
-        OpChecks.For((n + chunk - 1) / chunk, chunk * 8L, c =>
-        {
-            int start = c * chunk, len = Math.Min(chunk, n - start);
-            var X = x.Span.Slice(start, len);
-            var G = dy.Span.Slice(start, len);
-            var D = dx.Span.Slice(start, len);
-            for (int i = 0; i < len; i++) D[i] += G[i] * Derivative(activation, X[i]);
-        });
-    }
+    public static void Backward(Activation activation, Tensor x, Tensor dy, Tensor dx) => ActivationGradients.Backward(activation, x, dy, dx);
 
     /// <summary>d act(x)/dx in float.</summary>
-    public static float Derivative(Activation activation, float x)
-    {
-        switch (activation)
-        {
-            case Activation.GeluErf:
-                return 0.5f * (1f + Erf(x * InvSqrt2)) + x * MathF.Exp(-0.5f * x * x) * InvSqrt2Pi;
-            case Activation.GeluTanh:
-            {
-                float t = MathF.Tanh(Sqrt2OverPi * (x + GeluCubic * x * x * x));
-                float du = Sqrt2OverPi * (1f + 3f * GeluCubic * x * x);
-                return 0.5f * (1f + t) + 0.5f * x * (1f - t * t) * du;
-            }
-            case Activation.Relu:
-                return x > 0 ? 1f : 0f;
-            case Activation.Silu:
-            {
-                float s = 1f / (1f + MathF.Exp(-x));
-                return s * (1f + x * (1f - s));
-            }
-            default:
-                throw new ArgumentOutOfRangeException(nameof(activation));
-        }
-    }
-
-    /// <summary>erf by Abramowitz–Stegun 7.1.26 (absolute error below 1.5e-7, under f32 resolution near 1).</summary>
-    internal static float Erf(float x)
-    {
-        float ax = MathF.Abs(x);
-        float t = 1f / (1f + 0.3275911f * ax);
-        float poly = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f))));
-        float y = 1f - poly * MathF.Exp(-ax * ax);
-        return x < 0 ? -y : y;
-    }
+    public static float Derivative(Activation activation, float x) => ActivationGradients.Derivative(activation, x);
 }

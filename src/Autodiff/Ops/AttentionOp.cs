@@ -1,5 +1,5 @@
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using EdgePruning.Kernels;
+using EdgePruning.Kernels.Cpu.Gradients;
 using EdgePruning.Runtime;
 
 namespace EdgePruning.Autodiff.Ops;
@@ -9,7 +9,7 @@ namespace EdgePruning.Autodiff.Ops;
 /// v [B,S,KV,dv], output [B,T,H,dv]; query head h reads KV head h/(H/KV). With causal, query t sees keys
 /// 0..queryStart+t; an optional key mask [B,S] hides keys where it is false. The forward keeps the
 /// softmax probabilities [B,H,T,S] (hidden keys hold 0) and references to q, k and v; a query that sees
-/// no key outputs 0 and passes no gradient.
+/// no key outputs 0 and passes no gradient. The arithmetic is <see cref="AttentionGradients"/>.
 /// </summary>
 public sealed class AttentionOp
 {
@@ -33,47 +33,10 @@ public sealed class AttentionOp
     public void Forward(Tensor q, Tensor k, Tensor v, Tensor output, ReadOnlySpan<bool> keyMask = default)
     {
         var g = AttentionGeometry.Of(q, k, v, output, k.Shape[1], keyMask);
-        int B = g.Batch, T = g.Queries, H = g.Heads, S = g.MaxKeys, dk = g.KeyDim, dv = g.ValueDim;
-        if (_p is null || _p.Count != (long)B * H * T * S) _p = Tensor.Empty(DType.F32, B, H, T, S);
-        var p = _p;
+        if (_p is null || _p.Count != (long)g.Batch * g.Heads * g.Queries * g.MaxKeys)
+            _p = Tensor.Empty(DType.F32, g.Batch, g.Heads, g.Queries, g.MaxKeys);
         _q = q; _k = k; _v = v; _g = g;
-        bool[]? mask = keyMask.IsEmpty ? null : keyMask.ToArray();
-        float scale = _scale;
-        OpChecks.For(B * H, (long)T * S * (dk + dv), bh =>
-        {
-            int b = bh / H, h = bh % H, kvh = h / g.Group;
-            var Q = q.Span; var K = k.Span; var V = v.Span; var O = output.Span; var P = p.Span;
-            for (int t = 0; t < T; t++)
-            {
-                var row = P.Slice(((b * H + h) * T + t) * S, S);
-                var o = O.Slice(g.OutputIndex(b, t, h), dv);
-                int last = LastKey(t, S);
-                var qt = Q.Slice(g.QueryIndex(b, t, h), dk);
-                float max = float.NegativeInfinity;
-                for (int s = 0; s <= last; s++)
-                {
-                    if (mask is not null && !mask[b * S + s]) { row[s] = float.NegativeInfinity; continue; }
-                    row[s] = TensorPrimitives.Dot(qt, K.Slice(g.KeyIndex(b, s, kvh), dk)) * scale;
-                    max = MathF.Max(max, row[s]);
-                }
-                row.Slice(last + 1).Clear();
-                o.Clear();
-                if (float.IsNegativeInfinity(max)) { row.Clear(); continue; }
-                float sum = 0;
-                for (int s = 0; s <= last; s++)
-                {
-                    float e = MathF.Exp(row[s] - max);
-                    row[s] = e;
-                    sum += e;
-                }
-                float inv = 1f / sum;
-                for (int s = 0; s <= last; s++)
-                {
-                    float w = row[s] *= inv;
-                    if (w != 0f) TensorPrimitives.MultiplyAdd(V.Slice(g.ValueIndex(b, s, kvh), dv), w, o, o);
-                }
-            }
-        });
+        AttentionGradients.Forward(g, q, k, v, output, _p, _scale, _causal, _queryStart, keyMask);
     }
 
     /// <summary>
@@ -83,63 +46,6 @@ public sealed class AttentionOp
     public void Backward(Tensor dOut, Tensor? dq, Tensor? dk, Tensor? dv)
     {
         if (_p is null || _q is null || _k is null || _v is null) throw new InvalidOperationException("attention backward before forward");
-        var g = _g;
-        var q = _q; var k = _k; var v = _v; var p = _p;
-        OpChecks.Require(dOut.Count == (long)g.Batch * g.Queries * g.Heads * g.ValueDim
-            && (dq is null || dq.Count == q.Count) && (dk is null || dk.Count == k.Count) && (dv is null || dv.Count == v.Count),
-            $"attention backward: dOut {dOut.Shape}, dq {dq?.Shape}, dk {dk?.Shape}, dv {dv?.Shape}");
-        int B = g.Batch, T = g.Queries, H = g.Heads, S = g.MaxKeys, dkd = g.KeyDim, dvd = g.ValueDim, KV = g.KvHeads;
-        float scale = _scale;
-        bool needScores = dq is not null || dk is not null;
-        OpChecks.For(B * KV, (long)g.Group * T * S * (dkd + dvd) * 2, bk =>
-        {
-            int b = bk / KV, kvh = bk % KV;
-            var Q = q.Span; var K = k.Span; var V = v.Span; var P = p.Span; var dO = dOut.Span;
-            var dQ = dq is null ? default : dq.Span;
-            var dK = dk is null ? default : dk.Span;
-            var dV = dv is null ? default : dv.Span;
-            var dP = new float[S];
-            for (int h = kvh * g.Group; h < (kvh + 1) * g.Group; h++)
-            for (int t = 0; t < T; t++)
-            {
-                var row = P.Slice(((b * H + h) * T + t) * S, S);
-                var go = dO.Slice(g.OutputIndex(b, t, h), dvd);
-                int last = LastKey(t, S);
-                float dot = 0;
-                if (needScores)
-                    for (int s = 0; s <= last; s++)
-                    {
-                        if (row[s] == 0f) { dP[s] = 0f; continue; }
-                        dP[s] = TensorPrimitives.Dot(go, V.Slice(g.ValueIndex(b, s, kvh), dvd));
-                        dot += row[s] * dP[s];
-                    }
-                int qi = g.QueryIndex(b, t, h);
-                for (int s = 0; s <= last; s++)
-                {
-                    float w = row[s];
-                    if (w == 0f) continue;
-                    if (dv is not null)
-                    {
-                        var dvs = dV.Slice(g.ValueIndex(b, s, kvh), dvd);
-                        TensorPrimitives.MultiplyAdd(go, w, dvs, dvs);
-                    }
-                    if (!needScores) continue;
-                    float ds = w * (dP[s] - dot) * scale;
-                    int ki = g.KeyIndex(b, s, kvh);
-                    if (dq is not null)
-                    {
-                        var dqt = dQ.Slice(qi, dkd);
-                        TensorPrimitives.MultiplyAdd(K.Slice(ki, dkd), ds, dqt, dqt);
-                    }
-                    if (dk is not null)
-                    {
-                        var dks = dK.Slice(ki, dkd);
-                        TensorPrimitives.MultiplyAdd(Q.Slice(qi, dkd), ds, dks, dks);
-                    }
-                }
-            }
-        });
+        AttentionGradients.Backward(_g, _q, _k, _v, _p, dOut, dq, dk, dv, _scale, _causal, _queryStart);
     }
-
-    private int LastKey(int t, int keys) => _causal ? Math.Min(keys - 1, _queryStart + t) : keys - 1;
 }

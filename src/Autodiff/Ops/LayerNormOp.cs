@@ -1,3 +1,4 @@
+using EdgePruning.Kernels.Cpu.Gradients;
 using EdgePruning.Runtime;
 
 namespace EdgePruning.Autodiff.Ops;
@@ -55,29 +56,6 @@ public sealed class LayerNormOp
     public void Backward(Tensor dy, Tensor dx)
     {
         var x = _x ?? throw new InvalidOperationException("layernorm backward before forward");
-        int d = x.Shape.Cols, rows = x.Shape.Rows;
-        OpChecks.Require(dy.Count == x.Count && dx.Count == x.Count, $"layernorm backward: x {x.Shape}, dy {dy.Shape}, dx {dx.Shape}");
-        var mean = _mean; var rstd = _rstd;
-        OpChecks.For(rows, d, r =>
-        {
-            var xr = x.Span.Slice(r * d, d);
-            var gr = dy.Span.Slice(r * d, d);
-            var dr = dx.Span.Slice(r * d, d);
-            var gamma = _gamma.Span;
-            float m = mean[r], inv = rstd[r];
-            double sumG = 0, sumGx = 0;
-            for (int i = 0; i < d; i++)
-            {
-                double g = (double)gr[i] * gamma[i];
-                sumG += g;
-                sumGx += g * (xr[i] - m) * inv;
-            }
-            double meanG = sumG / d, meanGx = sumGx / d;
-            for (int i = 0; i < d; i++)
-            {
-                double xhat = (xr[i] - m) * inv;
-                dr[i] += (float)(inv * ((double)gr[i] * gamma[i] - meanG - xhat * meanGx));
-            }
-        });
+        NormGradients.LayerNormBackward(x, _gamma, dy, dx, _eps, _mean, _rstd);
     }
 }

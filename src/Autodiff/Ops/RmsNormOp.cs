@@ -1,3 +1,4 @@
+using EdgePruning.Kernels.Cpu.Gradients;
 using EdgePruning.Runtime;
 
 namespace EdgePruning.Autodiff.Ops;
@@ -42,20 +43,6 @@ public sealed class RmsNormOp
     public void Backward(Tensor dy, Tensor dx)
     {
         var x = _x ?? throw new InvalidOperationException("rmsnorm backward before forward");
-        int d = x.Shape.Cols, rows = x.Shape.Rows;
-        OpChecks.Require(dy.Count == x.Count && dx.Count == x.Count, $"rmsnorm backward: x {x.Shape}, dy {dy.Shape}, dx {dx.Shape}");
-        var rstd = _rstd;
-        OpChecks.For(rows, d, r =>
-        {
-            var xr = x.Span.Slice(r * d, d);
-            var gr = dy.Span.Slice(r * d, d);
-            var dr = dx.Span.Slice(r * d, d);
-            var gamma = _gamma.Span;
-            double inv = rstd[r];
-            double sumGx = 0;
-            for (int i = 0; i < d; i++) sumGx += (double)gr[i] * gamma[i] * xr[i];
-            double k = inv * inv * inv * sumGx / d;
-            for (int i = 0; i < d; i++) dr[i] += (float)(inv * gr[i] * gamma[i] - xr[i] * k);
-        });
+        NormGradients.RmsNormBackward(x, _gamma, dy, dx, _eps, _rstd);
     }
 }

@@ -1,3 +1,6 @@
+using EdgePruning.Kernels.Cpu.Gradients;
+using EdgePruning.Kernels.Gradients;
+using EdgePruning.Kernels.Training;
 using EdgePruning.Runtime;
 
 namespace EdgePruning.Kernels.Cpu;
@@ -10,6 +13,8 @@ public sealed class CpuKernelBackend(IKernels kernels) : IKernelBackend
     public string Name => "cpu";
     public string Description => $"{Environment.ProcessorCount} logical cores, {kernels.GetType().Name}";
     public IKernels Kernels => kernels;
+    public IGradientKernels Gradients { get; } = new CpuGradientKernels();
+    public ITrainingKernels Training { get; } = new ReferenceTrainingKernels(kernels);
     public IReadOnlyList<DType> DTypes { get; } = [DType.F32];
 
     public Tensor Empty(DType dtype, params int[] dims) => Tensor.Empty(dtype, dims);

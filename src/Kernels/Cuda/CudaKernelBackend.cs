@@ -1,3 +1,5 @@
+using EdgePruning.Kernels.Gradients;
+using EdgePruning.Kernels.Training;
 using EdgePruning.Runtime;
 using EdgePruning.Runtime.Cuda;
 
@@ -14,6 +16,7 @@ public sealed class CudaKernelBackend : IKernelBackend
     private readonly CudaContext _context;
     private readonly CudaKernelModules _modules;
     private readonly CudaKernels _kernels;
+    private readonly CudaTrainingKernels _training;
     private readonly DeviceScope _scope;
     private readonly int _ownAllocations;
 
@@ -22,6 +25,7 @@ public sealed class CudaKernelBackend : IKernelBackend
         _context = context;
         _modules = new CudaKernelModules(context);
         _kernels = new CudaKernels(context, _modules);
+        _training = new CudaTrainingKernels(context, _modules);
         _scope = new DeviceScope(context);
         _ = context.Cublas; // loads cuBLAS now (a missing library fails here, not in the first GEMM) and rents its workspace
         _ownAllocations = context.Pool.LiveAllocations;
@@ -46,6 +50,8 @@ public sealed class CudaKernelBackend : IKernelBackend
     public string Name => _context.Location;
     public string Description { get; }
     public IKernels Kernels => _kernels;
+    public IGradientKernels Gradients => throw new NotSupportedException("CUDA gradient kernels are not built yet");
+    public ITrainingKernels Training => _training;
     public CudaContext Context => _context;
     public IReadOnlyList<DType> DTypes { get; } = [DType.F32, DType.BF16];
     public int LiveAllocations => _context.Pool.LiveAllocations - _ownAllocations;
@@ -93,6 +99,7 @@ public sealed class CudaKernelBackend : IKernelBackend
         _context.Synchronize();
         _scope.Dispose();
         _kernels.Dispose();
+        _training.Dispose();
         _modules.Dispose();
         _context.Dispose();
     }

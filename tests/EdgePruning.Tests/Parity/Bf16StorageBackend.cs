@@ -1,5 +1,8 @@
 using EdgePruning.Kernels;
 using EdgePruning.Kernels.Cpu;
+using EdgePruning.Kernels.Cpu.Gradients;
+using EdgePruning.Kernels.Gradients;
+using EdgePruning.Kernels.Training;
 using EdgePruning.Runtime;
 
 namespace EdgePruning.Tests.Parity;
@@ -14,6 +17,8 @@ public sealed class Bf16StorageBackend : IKernelBackend
     public string Name => "bf16-host";
     public string Description => "CPU kernels over bf16 storage (test backend)";
     public IKernels Kernels { get; } = new Bf16StorageKernels(CpuKernels.Instance);
+    public IGradientKernels Gradients { get; } = new CpuGradientKernels();
+    public ITrainingKernels Training { get; } = new ReferenceTrainingKernels(CpuKernels.Instance);
     public IReadOnlyList<DType> DTypes { get; } = [DType.F32, DType.BF16];
     public Tensor Empty(DType dtype, params int[] dims) => Tensor.Empty(dtype, dims);
     public Tensor Upload(Tensor host, DType dtype) => host.DType == dtype ? host.Clone() : host.To(dtype);

@@ -1,5 +1,8 @@
 using EdgePruning.Kernels;
 using EdgePruning.Kernels.Cpu;
+using EdgePruning.Kernels.Cpu.Gradients;
+using EdgePruning.Kernels.Gradients;
+using EdgePruning.Kernels.Training;
 using EdgePruning.Runtime;
 
 namespace EdgePruning.Tests.Parity;
@@ -13,6 +16,8 @@ public sealed class FakeDeviceBackend : IKernelBackend
     public string Name => "fake:0";
     public string Description => "tensors that say they live on a device (test backend)";
     public IKernels Kernels => CpuKernels.Instance;
+    public IGradientKernels Gradients { get; } = new CpuGradientKernels();
+    public ITrainingKernels Training { get; } = new ReferenceTrainingKernels(CpuKernels.Instance);
     public IReadOnlyList<DType> DTypes { get; } = [DType.F32];
     public Tensor Empty(DType dtype, params int[] dims) => Tensor.Wrap(new FakeDeviceStorage(new Shape(dims).Count * dtype.SizeOf()), 0, dtype, dims);
     public Tensor Upload(Tensor host, DType dtype) => Empty(dtype, host.Shape.Dims.ToArray());
