@@ -31,6 +31,12 @@ public interface IKernelBackend : IDisposable
     /// <summary>An uninitialized tensor where the kernels run.</summary>
     Tensor Empty(DType dtype, params int[] dims);
 
+    /// <summary>
+    /// A scope for the tensors of one piece of work: they are given back when it is disposed, while tensors
+    /// made with <see cref="Empty"/> (weights) stay until <see cref="Reset"/>.
+    /// </summary>
+    ITensorScope OpenScope();
+
     /// <summary>A copy of a host tensor where the kernels run, converted to <paramref name="dtype"/>.</summary>
     Tensor Upload(Tensor host, DType dtype);
 

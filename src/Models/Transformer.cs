@@ -17,17 +17,19 @@ public sealed class Transformer
     private Workspace? _ws;
 
     public Transformer(TransformerConfig config, TransformerWeights weights, IKernels kernels, string source = "model")
-        : this(config, weights, kernels, (dtype, dims) => Tensor.Zeros(dtype, dims), source)
+        : this(config, weights, kernels, null, (dtype, dims) => Tensor.Zeros(dtype, dims), source)
     {
     }
 
-    private Transformer(TransformerConfig config, TransformerWeights weights, IKernels kernels, Func<DType, int[], Tensor> allocate, string source)
+    private Transformer(TransformerConfig config, TransformerWeights weights, IKernels kernels, IKernelBackend? backend,
+        Func<DType, int[], Tensor> allocate, string source)
     {
         config.Validate(source);
         weights.Validate(config, source);
         Config = config;
         Weights = weights;
         _k = kernels;
+        Backend = backend;
         _allocate = allocate;
     }
 
@@ -37,7 +39,7 @@ public sealed class Transformer
     /// </summary>
     public static Transformer OnBackend(TransformerConfig config, TransformerWeights hostWeights, IKernelBackend backend, DType dtype,
         string source = "model") =>
-        new(config, hostWeights.Map(t => backend.Upload(t, dtype)), backend.Kernels, backend.Empty, source);
+        new(config, hostWeights.Map(t => backend.Upload(t, dtype)), backend.Kernels, backend, backend.Empty, source);
 
     /// <summary>The dtype of activations and logits: the weights' dtype.</summary>
     public DType DType => Weights.DType;
@@ -45,6 +47,9 @@ public sealed class Transformer
     public TransformerConfig Config { get; }
     public TransformerWeights Weights { get; }
     public IKernels Kernels => _k;
+
+    /// <summary>The backend the model was built on with <see cref="OnBackend"/>; null for a host model built from its kernels.</summary>
+    public IKernelBackend? Backend { get; }
 
     /// <summary>
     /// Runs <paramref name="tokens"/> (batch × tokensPerSequence ids, row-major) and returns the readout

@@ -18,6 +18,7 @@ public sealed class CpuKernelBackend(IKernels kernels) : IKernelBackend
     public IReadOnlyList<DType> DTypes { get; } = [DType.F32];
 
     public Tensor Empty(DType dtype, params int[] dims) => Tensor.Empty(dtype, dims);
+    public ITensorScope OpenScope() => new HostTensorScope();
 
     public Tensor Upload(Tensor host, DType dtype)
     {

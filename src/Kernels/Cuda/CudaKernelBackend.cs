@@ -57,6 +57,7 @@ public sealed class CudaKernelBackend : IKernelBackend
     public int LiveAllocations => _context.Pool.LiveAllocations - _ownAllocations;
 
     public Tensor Empty(DType dtype, params int[] dims) => _scope.Empty(dtype, dims);
+    public ITensorScope OpenScope() => new DeviceScope(_context);
 
     /// <summary>Converts on the host, copies, and waits for the copy (the host tensor may change afterwards).</summary>
     public Tensor Upload(Tensor host, DType dtype)

@@ -1,6 +1,8 @@
 using EdgePruning.Autodiff;
 using EdgePruning.Autodiff.Ops;
 using EdgePruning.Kernels;
+using EdgePruning.Kernels.Cpu;
+using EdgePruning.Kernels.Gradients;
 using EdgePruning.Models;
 using EdgePruning.Models.Graph;
 using EdgePruning.Runtime;
@@ -15,10 +17,18 @@ namespace EdgePruning.Pruning.Masking;
 /// writers r sees (plus the unmasked clean embedding when embeddings are not nodes). Edge masks z = 1
 /// reproduce the plain forward; z = 0 reproduces the baseline run. The reads of a layer are one matrix
 /// product over the append-only stack of writer contributions.
+/// <para>
+/// Every operation of the forward and of the recorded backward goes through the model's backend (its
+/// kernels and gradient kernels), so the same pass runs on the host or, for a model built with
+/// <see cref="Transformer.OnBackend"/>, on a GPU. Activations and their gradients take the weights' dtype;
+/// masks and mask gradients are f32.
+/// </para>
 /// </summary>
 public sealed class EdgeMaskedModel
 {
+    private readonly IKernelBackend _backend;
     private readonly IKernels _k;
+    private readonly IGradientKernels _g;
     private readonly HeadSlices[] _heads;
     private Tensor? _ones;
 
@@ -26,9 +36,11 @@ public sealed class EdgeMaskedModel
     {
         Model = model;
         _k = model.Kernels;
+        _backend = model.Backend ?? new CpuKernelBackend(model.Kernels);
+        _g = _backend.Gradients;
         Graph = EdgeGraph.For(model.Config, embeddingNodes);
         Layout = new MaskLayout(Graph);
-        _heads = model.Weights.Layers.Select(w => HeadSlices.Of(w, model.Config)).ToArray();
+        _heads = model.Weights.Layers.Select(w => HeadSlices.Of(w, model.Config, _backend)).ToArray();
     }
 
     public Transformer Model { get; }
@@ -38,28 +50,43 @@ public sealed class EdgeMaskedModel
     public int Writers => Graph.Writers.Count;
     public long EdgeCount => Layout.EdgeCount;
 
+    /// <summary>Where the pass runs: the model's backend, or the host over the model's kernels.</summary>
+    public IKernelBackend Backend => _backend;
+
+    /// <summary>Whether the weights (and so every tensor of a pass) live in device memory.</summary>
+    public bool OnDevice => Model.Weights.TokenEmbedding.IsOnDevice;
+
     /// <summary>
     /// Runs the edge-masked model on <paramref name="tokens"/> (batch × T, row-major).
     /// <paramref name="baseline"/> [writers, batch·T·d] holds ỹ (null: zero ablation);
     /// <paramref name="edgeMasks"/> [edges] and <paramref name="nodeMasks"/> [writers] default to all ones.
-    /// With a <paramref name="tape"/>, the backward into the masks is recorded on it. With an
-    /// <paramref name="arena"/>, every tensor of the pass (the returned ones included) lives there and is
-    /// valid until the arena is reset. With <paramref name="baselineGrad"/>, the backward also fills
-    /// <see cref="MaskedPass.BaselineGrad"/> (for a learned baseline: optimal-constant ablation).
+    /// Tensors passed in live where the model does. With a <paramref name="tape"/>, the backward into the
+    /// masks is recorded on it. The pass's tensors (the returned ones included) come from
+    /// <paramref name="arena"/> (host) or <paramref name="scope"/> when given, and are valid until it is
+    /// reset or disposed; otherwise from the backend. With <paramref name="baselineGrad"/>, the backward
+    /// also fills <see cref="MaskedPass.BaselineGrad"/> (for a learned baseline: optimal-constant ablation).
     /// </summary>
     public MaskedPass Forward(ReadOnlySpan<int> tokens, int batch, Tensor? baseline = null, Tensor? edgeMasks = null,
-        Tensor? nodeMasks = null, Tape? tape = null, TensorArena? arena = null, bool baselineGrad = false)
+        Tensor? nodeMasks = null, Tape? tape = null, TensorArena? arena = null, bool baselineGrad = false, ITensorScope? scope = null)
     {
         var c = Config;
-        Tensor Z(params int[] dims) => arena?.Zeros(dims) ?? Tensor.Zeros(dims);
+        var memory = new PassMemory(_backend, _g, arena, scope);
+        var at = Model.DType;
+        Tensor Z(params int[] dims) => memory.Zeros(at, dims);
+        Tensor Z32(params int[] dims) => memory.Zeros(DType.F32, dims);
         if (batch <= 0 || tokens.Length % batch != 0) throw new ShapeException($"{tokens.Length} tokens do not split into {batch} sequences");
         int T = tokens.Length / batch, n = tokens.Length, d = c.ModelDim, nd = n * d, W = Writers;
         if (T > c.MaxSeqLen) throw new ShapeException($"sequence of {T} tokens exceeds the model's {c.MaxSeqLen} positions");
         if (baseline is not null && (baseline.Shape.Rows != W || baseline.Shape.Cols != nd))
             throw new ShapeException($"baseline {baseline.Shape} does not match [{W}, {nd}]");
-        var z = edgeMasks ?? Ones(EdgeCount);
+        var z = edgeMasks ?? Ones(memory);
         if (z.Count != EdgeCount) throw new ShapeException($"{z.Count} edge masks for a graph of {EdgeCount} edges");
         if (nodeMasks is not null && nodeMasks.Count != W) throw new ShapeException($"{nodeMasks.Count} node masks for {W} writers");
+        RequirePlaced("edge masks", z);
+        RequirePlaced("node masks", nodeMasks);
+        RequirePlaced("baseline", baseline);
+        // Node masks scale whole rows, so the kernels take them as scalars: read them once.
+        float[]? m = nodeMasks is null ? null : (nodeMasks.IsOnDevice ? _backend.Download(nodeMasks) : nodeMasks).Span.ToArray();
         bool grad = tape is { IsRecording: true };
 
         var pass = new MaskedPass
@@ -69,8 +96,8 @@ public sealed class EdgeMaskedModel
             Logits = Z(batch, T, c.EffectiveOutputSize),
             Outputs = Z(W, nd),
             LogitsGrad = Z(batch, T, c.EffectiveOutputSize),
-            EdgeGrad = Z(checked((int)EdgeCount)),
-            NodeGrad = Z(W),
+            EdgeGrad = Z32(checked((int)EdgeCount)),
+            NodeGrad = Z32(W),
             BaselineGrad = baselineGrad && grad ? Z(W, nd) : null,
         };
         // Σ of the reader gradients seen so far by the backward: every reader read after writer w has
@@ -91,12 +118,12 @@ public sealed class EdgeMaskedModel
         if (Model.Weights.PositionEmbedding is { } pe)
         {
             pos = Z(n, d);
-            for (int b = 0; b < batch; b++) pe.Rows(0, T).Span.CopyTo(pos.Rows(b * T, T).Span);
+            for (int b = 0; b < batch; b++) _k.Copy(pe.Rows(0, T), pos.Rows(b * T, T));
         }
         int e = Graph.EmbeddingNodes;
         if (e == 0)
         {
-            tok.Span.CopyTo(corruptedSum.Span);
+            _k.Copy(tok.Reshape(nd), corruptedSum);
             if (pos is not null) _k.Add(corruptedSum, pos.Reshape(nd), corruptedSum);
         }
         else if (e == 1)
@@ -119,45 +146,72 @@ public sealed class EdgeMaskedModel
         void Write(int w, Tensor y, Action<Tensor>? backward = null)
         {
             var row = D.Row(w);
-            if (baseline is not null) System.Numerics.Tensors.TensorPrimitives.Subtract(y.Span, baseline.Row(w).Span, row.Span);
-            else y.Span.CopyTo(row.Span);
-            if (diff is not null) row.Span.CopyTo(diff.Row(w).Span);
-            float m = nodeMasks is null ? 1f : nodeMasks.Span[w];
-            if (m != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(row.Span, m, row.Span);
+            _k.Copy(y, row);
+            if (baseline is not null) _g.Axpy(-1f, baseline.Row(w), row);
+            if (diff is not null) _k.Copy(row, diff.Row(w));
+            float mw = m is null ? 1f : m[w];
+            if (mw != 1f) _g.Scale(row, mw, row);
             if (baseline is not null) _k.Add(corruptedSum, baseline.Row(w), corruptedSum);
             if (!grad) return;
             tape!.Record(() =>
             {
                 var g = dD!.Row(w);
-                if (diff is not null) pass.NodeGrad.Span[w] += System.Numerics.Tensors.TensorPrimitives.Dot(g.Span, diff.Row(w).Span);
+                // dm_w += ⟨dD[w], y − ỹ⟩
+                if (diff is not null) AddProduct(g.Reshape(1, nd), diff.Row(w).Reshape(1, nd), pass.NodeGrad.Rows(w, 1).Reshape(1, 1));
                 if (pass.BaselineGrad is { } db)
                 {
                     // ỹ_w enters D[w] = m·(y − ỹ) and the corrupted sum of every later reader.
-                    var dbw = db.Row(w).Span;
-                    readerGradSum!.Span.CopyTo(dbw);
-                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(g.Span, -m, dbw, dbw);
+                    var dbw = db.Row(w);
+                    _k.Copy(readerGradSum!, dbw);
+                    _g.Axpy(-mw, g, dbw);
                 }
                 if (backward is null) return;
-                var dy = Z(checked((int)g.Count));
-                System.Numerics.Tensors.TensorPrimitives.Multiply(g.Span, m, dy.Span);
+                var dy = Z(nd);
+                _g.Scale(g, mw, dy);
                 backward(dy);
             });
+        }
+
+        // c32[m,n] += a[m,k]·b[n,k]ᵀ, through a product in the activations' dtype when that is not f32.
+        void AddProduct(Tensor a, Tensor b, Tensor c32)
+        {
+            if (a.DType == DType.F32)
+            {
+                _k.Gemm(a, false, b, true, c32, 1f, 1f);
+                return;
+            }
+            var product = Z(c32.Shape.Rows, c32.Shape.Cols);
+            _k.Gemm(a, false, b, true, product);
+            var wide = Z32(c32.Shape.Rows, c32.Shape.Cols);
+            _k.Copy(product, wide);
+            _k.Add(c32, wide, c32);
         }
 
         // X[readers, nd] = C + Z[readers, visible]·D[0:visible]; the backward adds dZ = dX·Dᵀ and dD += Zᵀ·dX.
         Tensor Read(int firstReader, int readers, int visible, out Tensor? dX)
         {
             var x = Z(readers, nd);
+            for (int r = 0; r < readers; r++) _k.Copy(corruptedSum, x.Row(r));
             var zBlock = z.Rows((int)Layout.Offset(firstReader), readers * visible).Reshape(readers, visible);
+            if (at != DType.F32)
+            {
+                var narrow = Z(readers, visible);
+                _k.Copy(zBlock, narrow);
+                zBlock = narrow;
+            }
             var dVisible = D.Rows(0, visible);
-            MaskedEdgeSumOp.Forward(_k, zBlock, default, dVisible, corruptedSum, x);
+            if (visible > 0) _k.Gemm(zBlock, false, dVisible, false, x, 1f, 1f);
             dX = null;
             if (!grad) return x;
             var gx = dX = Z(readers, nd);
             var gz = pass.EdgeGrad.Rows((int)Layout.Offset(firstReader), readers * visible).Reshape(readers, visible);
             tape!.Record(() =>
             {
-                MaskedEdgeSumOp.Backward(_k, zBlock, default, dVisible, gx, gz, dD!.Rows(0, visible));
+                if (visible > 0)
+                {
+                    AddProduct(gx, dVisible, gz);
+                    _k.Gemm(zBlock, true, gx, false, dD!.Rows(0, visible), 1f, 1f);
+                }
                 if (readerGradSum is not null)
                     for (int r = 0; r < readers; r++) _k.Add(readerGradSum, gx.Row(r), readerGradSum);
             });
@@ -175,7 +229,7 @@ public sealed class EdgeMaskedModel
             var x = Read(first, R, visible, out var dX);
             // Every attention reader of a layer goes through the same norm weights: one call over R·n rows.
             var normed = Z(R, nd);
-            var norm = new ReaderNorm(c, w.AttnNormWeight, w.AttnNormBias);
+            var norm = new ReaderNorm(c, w.AttnNormWeight, w.AttnNormBias, _k, _g);
             norm.Forward(x.Reshape(R * n, d), normed.Reshape(R * n, d));
             var q = new Tensor[H]; var k = new Tensor[KV]; var v = new Tensor[KV];
             for (int h = 0; h < H; h++) { q[h] = Z(n, hd); LinearOp.Forward(_k, normed.Row(h).Reshape(n, d), hs.Wq[h], hs.Bq[h], q[h]); }
@@ -204,13 +258,13 @@ public sealed class EdgeMaskedModel
                         var dRow = dNormed.Row(r).Reshape(n, d);
                         if (r < H)
                         {
-                            if (c.Rope) RopeOp.BackwardInPlace(dq![r].Reshape(batch, T, 1, hd), 0, c.RopeTheta);
+                            if (c.Rope) _g.RopeBackward(dq![r].Reshape(batch, T, 1, hd), 0, c.RopeTheta);
                             LinearOp.Backward(_k, dq![r], hs.Wq[r], dRow);
                         }
                         else if (r < H + KV)
                         {
                             int g = r - H;
-                            if (c.Rope) RopeOp.BackwardInPlace(dk![g].Reshape(batch, T, 1, hd), 0, c.RopeTheta);
+                            if (c.Rope) _g.RopeBackward(dk![g].Reshape(batch, T, 1, hd), 0, c.RopeTheta);
                             LinearOp.Backward(_k, dk![g], hs.Wk[g], dRow);
                         }
                         else
@@ -219,17 +273,16 @@ public sealed class EdgeMaskedModel
                             LinearOp.Backward(_k, dv![g], hs.Wv[g], dRow);
                         }
                     }
-                    norm.Backward(dNormed.Reshape(R * n, d), dX!.Reshape(R * n, d));
+                    norm.Backward(x.Reshape(R * n, d), dNormed.Reshape(R * n, d), dX!.Reshape(R * n, d));
                 });
             }
 
             for (int h = 0; h < H; h++)
             {
                 int g = h / group;
-                var att = new AttentionOp(c.AttentionScale, c.Causal);
                 var o = Z(n, vd);
-                att.Forward(q[h].Reshape(batch, T, 1, hd), k[g].Reshape(batch, T, 1, hd), v[g].Reshape(batch, T, 1, vd),
-                    o.Reshape(batch, T, 1, vd), keyMask);
+                _k.Attention(q[h].Reshape(batch, T, 1, hd), k[g].Reshape(batch, T, 1, hd), v[g].Reshape(batch, T, 1, vd),
+                    o.Reshape(batch, T, 1, vd), T, 0, c.Causal, c.AttentionScale, keyMask);
                 var y = Z(n, d);
                 LinearOp.Forward(_k, o, hs.Wo[h], hs.BoShare, y);
                 int head = h;
@@ -237,15 +290,16 @@ public sealed class EdgeMaskedModel
                 {
                     var dO = Z(n, vd);
                     LinearOp.Backward(_k, dy.Reshape(n, d), hs.Wo[head], dO);
-                    att.Backward(dO.Reshape(batch, T, 1, vd), dq![head].Reshape(batch, T, 1, hd),
-                        dk![g].Reshape(batch, T, 1, hd), dv![g].Reshape(batch, T, 1, vd));
+                    _g.AttentionBackward(q[head].Reshape(batch, T, 1, hd), k[g].Reshape(batch, T, 1, hd), v[g].Reshape(batch, T, 1, vd),
+                        dO.Reshape(batch, T, 1, vd), dq![head].Reshape(batch, T, 1, hd), dk![g].Reshape(batch, T, 1, hd),
+                        dv![g].Reshape(batch, T, 1, vd), c.Causal, c.AttentionScale, keyMask);
                 } : null);
             }
 
             // MLP.
             int mlpReader = Layout.MlpReader(l);
             var xm = Read(mlpReader, 1, Graph.Readers[mlpReader].VisibleWriters, out var dXm);
-            var mlpNorm = new ReaderNorm(c, w.MlpNormWeight, w.MlpNormBias);
+            var mlpNorm = new ReaderNorm(c, w.MlpNormWeight, w.MlpNormBias, _k, _g);
             var hm = Z(n, d);
             mlpNorm.Forward(xm.Reshape(n, d), hm);
             var up = Z(n, c.MlpDim);
@@ -273,15 +327,15 @@ public sealed class EdgeMaskedModel
                 if (gateUp is not null)
                 {
                     var dGateUp = Z(n, c.MlpDim);
-                    SwiGluOp.Backward(up, gateUp, dAct, dUp, dGateUp);
+                    _g.SwiGluBackward(up, gateUp, dAct, dUp, dGateUp);
                     LinearOp.Backward(_k, dGateUp, w.WGateUp!, dH);
                 }
                 else
                 {
-                    ActivationOp.Backward(c.MlpActivation, up, dAct, dUp);
+                    _g.ActivationBackward(c.MlpActivation, up, dAct, dUp);
                 }
                 LinearOp.Backward(_k, dUp, w.WUp, dH);
-                mlpNorm.Backward(dH, dXm!.Reshape(n, d));
+                mlpNorm.Backward(xm.Reshape(n, d), dH, dXm!.Reshape(n, d));
             } : null);
         }
 
@@ -289,7 +343,7 @@ public sealed class EdgeMaskedModel
         {
             int reader = Layout.LogitsReader;
             var xf = Read(reader, 1, Graph.Readers[reader].VisibleWriters, out var dXf);
-            var norm = new ReaderNorm(c, Model.Weights.FinalNormWeight, Model.Weights.FinalNormBias);
+            var norm = new ReaderNorm(c, Model.Weights.FinalNormWeight, Model.Weights.FinalNormBias, _k, _g);
             var hf = Z(n, d);
             norm.Forward(xf.Reshape(n, d), hf);
             var logits2 = pass.Logits.Reshape(n, c.EffectiveOutputSize);
@@ -299,9 +353,15 @@ public sealed class EdgeMaskedModel
             {
                 var dH = Z(n, d);
                 LinearOp.Backward(_k, pass.LogitsGrad.Reshape(n, c.EffectiveOutputSize), Model.Weights.Unembedding, dH);
-                norm.Backward(dH, dXf!.Reshape(n, d));
+                norm.Backward(xf.Reshape(n, d), dH, dXf!.Reshape(n, d));
             });
         }
+    }
+
+    private void RequirePlaced(string what, Tensor? t)
+    {
+        if (t is not null && t.IsOnDevice != OnDevice)
+            throw new ShapeException($"{what} live on {t.Storage.Location}; the model lives on {Model.Weights.TokenEmbedding.Storage.Location}");
     }
 
     private bool[] KeyMask(int[] ids, int batch, int T)
@@ -312,11 +372,18 @@ public sealed class EdgeMaskedModel
         return mask;
     }
 
-    private Tensor Ones(long count)
+    /// <summary>All-ones edge masks: kept on the host, made for the pass on a device.</summary>
+    private Tensor Ones(PassMemory memory)
     {
-        if (_ones is null || _ones.Count != count)
+        if (OnDevice)
         {
-            var t = Tensor.Empty(DType.F32, checked((int)count));
+            var t = memory.Zeros(DType.F32, checked((int)EdgeCount));
+            _g.Fill(t, 1f);
+            return t;
+        }
+        if (_ones is null || _ones.Count != EdgeCount)
+        {
+            var t = Tensor.Empty(DType.F32, checked((int)EdgeCount));
             t.Fill(1f);
             _ones = t;
         }

@@ -1,36 +1,34 @@
-using EdgePruning.Autodiff.Ops;
+using EdgePruning.Kernels;
+using EdgePruning.Kernels.Gradients;
 using EdgePruning.Models;
 using EdgePruning.Runtime;
 
 namespace EdgePruning.Pruning.Masking;
 
-/// <summary>The norm in front of a reader's projection (LayerNorm, RMSNorm or none), with its backward.</summary>
-internal sealed class ReaderNorm
+/// <summary>
+/// The norm in front of a reader's projection (LayerNorm, RMSNorm or none), forward through the kernels and
+/// backward through the gradient kernels, which recompute the statistics from the forward's input.
+/// </summary>
+internal sealed class ReaderNorm(TransformerConfig c, Tensor? weight, Tensor? bias, IKernels kernels, IGradientKernels gradients)
 {
-    private readonly LayerNormOp? _ln;
-    private readonly RmsNormOp? _rms;
-
-    public ReaderNorm(TransformerConfig c, Tensor? weight, Tensor? bias)
+    public void Forward(Tensor x, Tensor y)
     {
         switch (c.Norm)
         {
-            case NormKind.LayerNorm: _ln = new LayerNormOp(weight!, bias, c.NormEps); break;
-            case NormKind.RmsNorm: _rms = new RmsNormOp(weight!, c.NormEps); break;
+            case NormKind.LayerNorm: kernels.LayerNorm(x, weight!, bias, y, c.NormEps); break;
+            case NormKind.RmsNorm: kernels.RmsNorm(x, weight!, y, c.NormEps); break;
+            default: kernels.Copy(x, y); break;
         }
     }
 
-    public void Forward(Tensor x, Tensor y)
+    /// <summary>dx += d norm(x)/dx · dy, with x the forward's input.</summary>
+    public void Backward(Tensor x, Tensor dy, Tensor dx)
     {
-        if (_ln is not null) _ln.Forward(x, y);
-        else if (_rms is not null) _rms.Forward(x, y);
-        else x.Span.CopyTo(y.Span);
-    }
-
-    /// <summary>dx += d norm(x)/dx · dy.</summary>
-    public void Backward(Tensor dy, Tensor dx)
-    {
-        if (_ln is not null) _ln.Backward(dy, dx);
-        else if (_rms is not null) _rms.Backward(dy, dx);
-        else System.Numerics.Tensors.TensorPrimitives.Add(dx.Span, dy.Span, dx.Span);
+        switch (c.Norm)
+        {
+            case NormKind.LayerNorm: gradients.LayerNormBackward(x, weight!, dy, dx, c.NormEps); break;
+            case NormKind.RmsNorm: gradients.RmsNormBackward(x, weight!, dy, dx, c.NormEps); break;
+            default: gradients.Axpy(1f, dy, dx); break;
+        }
     }
 }

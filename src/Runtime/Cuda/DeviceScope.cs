@@ -4,7 +4,7 @@ namespace EdgePruning.Runtime.Cuda;
 /// Device tensors allocated for one piece of work (a step, a test) and given back together when the
 /// scope is disposed: the device counterpart of a <see cref="TensorArena"/>.
 /// </summary>
-public sealed class DeviceScope(CudaContext context) : IDisposable
+public sealed class DeviceScope(CudaContext context) : ITensorScope
 {
     private readonly List<Tensor> _owned = [];
 

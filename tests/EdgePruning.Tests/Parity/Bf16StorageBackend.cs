@@ -21,6 +21,7 @@ public sealed class Bf16StorageBackend : IKernelBackend
     public ITrainingKernels Training { get; } = new ReferenceTrainingKernels(CpuKernels.Instance);
     public IReadOnlyList<DType> DTypes { get; } = [DType.F32, DType.BF16];
     public Tensor Empty(DType dtype, params int[] dims) => Tensor.Empty(dtype, dims);
+    public ITensorScope OpenScope() => new HostTensorScope();
     public Tensor Upload(Tensor host, DType dtype) => host.DType == dtype ? host.Clone() : host.To(dtype);
     public Tensor Download(Tensor tensor) => tensor.DType == DType.F32 ? tensor.Clone() : tensor.ToF32();
     public void Synchronize() { }
