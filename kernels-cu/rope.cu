@@ -2,13 +2,15 @@
 // (2i, 2i+1) by angle pos·theta^(−2i/headDim), pos = startPos + token index. One block per (batch, token)
 // row: its threads first compute the cos and sin of each pair's angle in double precision (positions
 // times frequencies reach thousands of radians, where an f32 angle would be off by ~1e-3), keep them in
-// shared memory, then rotate every head of the row with them in f32.
+// shared memory, then rotate every head of the row with them in f32. rope_backward rotates by the opposite
+// angle (the transpose, and inverse, of the forward rotation): in place on a gradient, it turns
+// ∂L/∂rotated into ∂L/∂x.
 //
-// Launch: grid batch·tokens; block 128 threads; dynamic shared memory headDim·4 bytes (headDim/2 cos, headDim/2 sin).
+// Launch (both): grid batch·tokens; block 128 threads; dynamic shared memory headDim·4 bytes (headDim/2 cos, headDim/2 sin).
 #include "element.cuh"
 
 template <typename T>
-__device__ __forceinline__ void ep_rope(T* x, int tokens, int heads, int headDim, int startPos, float theta)
+__device__ __forceinline__ void ep_rope(T* x, int tokens, int heads, int headDim, int startPos, float theta, bool inverse)
 {
     extern __shared__ float ep_rope_shared[];
     int half = headDim / 2;
@@ -22,7 +24,7 @@ __device__ __forceinline__ void ep_rope(T* x, int tokens, int heads, int headDim
         double s, c;
         sincos(pos * frequency, &s, &c);
         cosines[p] = (float)c;
-        sines[p] = (float)s;
+        sines[p] = inverse ? -(float)s : (float)s;
     }
     __syncthreads();
     T* xr = x + row * heads * headDim;
@@ -39,10 +41,20 @@ __device__ __forceinline__ void ep_rope(T* x, int tokens, int heads, int headDim
 
 extern "C" __global__ void rope_forward_f32(float* x, int tokens, int heads, int headDim, int startPos, float theta)
 {
-    ep_rope(x, tokens, heads, headDim, startPos, theta);
+    ep_rope(x, tokens, heads, headDim, startPos, theta, false);
 }
 
 extern "C" __global__ void rope_forward_bf16(ep_bf16* x, int tokens, int heads, int headDim, int startPos, float theta)
 {
-    ep_rope(x, tokens, heads, headDim, startPos, theta);
+    ep_rope(x, tokens, heads, headDim, startPos, theta, false);
+}
+
+extern "C" __global__ void rope_backward_f32(float* x, int tokens, int heads, int headDim, int startPos, float theta)
+{
+    ep_rope(x, tokens, heads, headDim, startPos, theta, true);
+}
+
+extern "C" __global__ void rope_backward_bf16(ep_bf16* x, int tokens, int heads, int headDim, int startPos, float theta)
+{
+    ep_rope(x, tokens, heads, headDim, startPos, theta, true);
 }

@@ -9,13 +9,14 @@ namespace EdgePruning.Kernels.Cuda;
 /// One GPU as a kernel backend: tensors are device tensors of a scope that <see cref="Reset"/> gives back,
 /// uploads convert on the host and then copy, downloads copy back and convert to f32. The backend owns its
 /// context. <see cref="LiveAllocations"/> counts pool buffers beyond those the backend keeps for itself
-/// (cuBLAS's workspace, the staging buffer of ids and masks), so it is 0 after a reset.
+/// (cuBLAS's workspace, the staging buffers of ids and masks), so it is 0 after a reset.
 /// </summary>
 public sealed class CudaKernelBackend : IKernelBackend
 {
     private readonly CudaContext _context;
     private readonly CudaKernelModules _modules;
     private readonly CudaKernels _kernels;
+    private readonly CudaGradientKernels _gradients;
     private readonly CudaTrainingKernels _training;
     private readonly DeviceScope _scope;
     private readonly int _ownAllocations;
@@ -25,6 +26,7 @@ public sealed class CudaKernelBackend : IKernelBackend
         _context = context;
         _modules = new CudaKernelModules(context);
         _kernels = new CudaKernels(context, _modules);
+        _gradients = new CudaGradientKernels(context, _modules);
         _training = new CudaTrainingKernels(context, _modules);
         _scope = new DeviceScope(context);
         _ = context.Cublas; // loads cuBLAS now (a missing library fails here, not in the first GEMM) and rents its workspace
@@ -50,7 +52,7 @@ public sealed class CudaKernelBackend : IKernelBackend
     public string Name => _context.Location;
     public string Description { get; }
     public IKernels Kernels => _kernels;
-    public IGradientKernels Gradients => throw new NotSupportedException("CUDA gradient kernels are not built yet");
+    public IGradientKernels Gradients => _gradients;
     public ITrainingKernels Training => _training;
     public CudaContext Context => _context;
     public IReadOnlyList<DType> DTypes { get; } = [DType.F32, DType.BF16];
@@ -100,6 +102,7 @@ public sealed class CudaKernelBackend : IKernelBackend
         _context.Synchronize();
         _scope.Dispose();
         _kernels.Dispose();
+        _gradients.Dispose();
         _training.Dispose();
         _modules.Dispose();
         _context.Dispose();

@@ -46,34 +46,9 @@ public sealed partial class CudaKernels : IKernels, IDisposable
 
     public CudaContext Context => _context;
 
-    /// <summary>
-    /// The dtype shared by <paramref name="tensors"/> (nulls skipped): each must be a device tensor of this
-    /// context with f32 or bf16 storage, and all of one dtype.
-    /// </summary>
-    private DType CommonDType(string op, params ReadOnlySpan<Tensor?> tensors)
-    {
-        DType? common = null;
-        foreach (var t in tensors)
-        {
-            if (t is null) continue;
-            RequireHere(op, t);
-            if (t.DType is not (DType.F32 or DType.BF16))
-                throw new ShapeException($"{op}: tensor {t.Shape} holds {t.DType.Name()}; the CUDA kernels take f32 or bf16");
-            if (common is { } d && d != t.DType)
-                throw new ShapeException($"{op}: tensors mix {d.Name()} and {t.DType.Name()}; all tensors of one call share a dtype");
-            common = t.DType;
-        }
-        return common ?? DType.F32;
-    }
+    private DType CommonDType(string op, params ReadOnlySpan<Tensor?> tensors) => CudaTensorChecks.CommonDType(_context, op, tensors);
 
-    /// <summary>Throws unless <paramref name="t"/> lives in this context's device memory.</summary>
-    private void RequireHere(string op, Tensor t)
-    {
-        if (!t.IsOnDevice)
-            throw new ShapeException($"{op}: tensor {t.Shape} lives on the host; copy it to {_context.Location} before a kernel reads it");
-        if (t.Storage.Location != _context.Location)
-            throw new ShapeException($"{op}: tensor {t.Shape} lives on {t.Storage.Location}, these kernels run on {_context.Location}");
-    }
+    private void RequireHere(string op, Tensor t) => CudaTensorChecks.RequireHere(_context, op, t);
 
     /// <summary>
     /// Throws a ShapeException when <paramref name="ok"/> is false; the message is formatted only on failure.

@@ -6,8 +6,8 @@ namespace EdgePruning.Kernels.Cuda;
 internal readonly record struct KernelName(string File, string Name);
 
 /// <summary>
-/// Every kernel <see cref="CudaKernels"/> launches, in one table, so that a test without a GPU can check
-/// each name against the sources.
+/// Every kernel <see cref="CudaKernels"/> and <see cref="CudaGradientKernels"/> launch, in one table, so that
+/// a test without a GPU can check each name against the sources.
 /// </summary>
 internal static class KernelEntryPoints
 {
@@ -26,11 +26,27 @@ internal static class KernelEntryPoints
     public static readonly KernelName AttentionShort = new("attention.cu", "attention_short");
     public static readonly KernelName AttentionLong = new("attention.cu", "attention_long");
 
+    public static readonly KernelName Fill = new("vector.cu", "vector_fill");
+    public static readonly KernelName Scale = new("vector.cu", "vector_scale");
+    public static readonly KernelName Axpy = new("vector.cu", "vector_axpy");
+    public static readonly KernelName LayerNormBackward = new("norm_backward.cu", "layernorm_backward");
+    public static readonly KernelName RmsNormBackward = new("norm_backward.cu", "rmsnorm_backward");
+    public static readonly KernelName GeluErfBackward = new("activation_backward.cu", "gelu_erf_backward");
+    public static readonly KernelName GeluTanhBackward = new("activation_backward.cu", "gelu_tanh_backward");
+    public static readonly KernelName ReluBackward = new("activation_backward.cu", "relu_backward");
+    public static readonly KernelName SiluBackward = new("activation_backward.cu", "silu_backward");
+    public static readonly KernelName SwiGluBackward = new("swiglu_backward.cu", "swiglu_backward");
+    public static readonly KernelName RopeBackward = new("rope.cu", "rope_backward");
+    public static readonly KernelName AttentionBackwardRows = new("attention_backward.cu", "attention_backward_rows");
+    public static readonly KernelName AttentionBackwardKeys = new("attention_backward.cu", "attention_backward_keys");
+
     /// <summary>The kernels built for f32 and bf16 storage.</summary>
     public static IReadOnlyList<KernelName> Typed { get; } =
     [
         Embedding, LayerNorm, RmsNorm, Softmax, GeluErf, GeluTanh, Relu, Silu, SwiGlu, Add, BiasBroadcast, Rope,
         AttentionShort, AttentionLong,
+        Fill, Scale, Axpy, LayerNormBackward, RmsNormBackward, GeluErfBackward, GeluTanhBackward, ReluBackward, SiluBackward,
+        SwiGluBackward, RopeBackward, AttentionBackwardRows, AttentionBackwardKeys,
     ];
 
     public const string ConvertFile = "convert.cu";

@@ -28,6 +28,15 @@ public class KernelEntryPointTests
     }
 
     [Fact]
+    public void EveryNamedKernel_IsInTheTypedTable()
+    {
+        var named = typeof(KernelEntryPoints).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.FieldType == typeof(KernelName))
+            .Select(f => (KernelName)f.GetValue(null)!);
+        Assert.All(named, kernel => Assert.Contains(kernel, KernelEntryPoints.Typed));
+    }
+
+    [Fact]
     public void Conversions_ExistBetweenEveryPairOfStorageTypes()
     {
         var names = EntryPoints(KernelEntryPoints.ConvertFile);
