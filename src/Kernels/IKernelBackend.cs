@@ -40,6 +40,9 @@ public interface IKernelBackend : IDisposable
     /// <summary>A copy of a host tensor where the kernels run, converted to <paramref name="dtype"/>.</summary>
     Tensor Upload(Tensor host, DType dtype);
 
+    /// <summary>Copies a host tensor's values into a backend tensor of as many elements, converting to its dtype (waits for the copy).</summary>
+    void CopyFromHost(Tensor host, Tensor destination);
+
     /// <summary>A host f32 copy of a backend tensor (waits for queued work).</summary>
     Tensor Download(Tensor tensor);
 

@@ -54,9 +54,10 @@ public sealed class Transformer
     /// <summary>
     /// Runs <paramref name="tokens"/> (batch × tokensPerSequence ids, row-major) and returns the readout
     /// [batch, T, outputs] (T = 1 with <paramref name="lastOnly"/>). With a cache, the tokens continue the
-    /// cached positions and are appended to it.
+    /// cached positions and are appended to it. The logits come from <paramref name="scope"/> when given (valid
+    /// until it is disposed), else they are fresh (on a backend: until it is reset).
     /// </summary>
-    public Tensor Forward(ReadOnlySpan<int> tokens, int batch, KvCache? cache = null, bool lastOnly = false)
+    public Tensor Forward(ReadOnlySpan<int> tokens, int batch, KvCache? cache = null, bool lastOnly = false, ITensorScope? scope = null)
     {
         var c = Config;
         if (batch <= 0 || tokens.Length % batch != 0)
@@ -166,7 +167,7 @@ public sealed class Transformer
         }
         var normed = ws.Normed.Rows(0, outRows);
         Normalize(finalIn, Weights.FinalNormWeight, Weights.FinalNormBias, normed);
-        var logits = _allocate(DType, [outRows, c.EffectiveOutputSize]);
+        var logits = scope?.Empty(DType, outRows, c.EffectiveOutputSize) ?? _allocate(DType, [outRows, c.EffectiveOutputSize]);
         _k.Linear(normed, Weights.Unembedding, null, logits);
         return logits.Reshape(batch, lastOnly ? 1 : T, c.EffectiveOutputSize);
     }

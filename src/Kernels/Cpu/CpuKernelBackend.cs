@@ -27,6 +27,7 @@ public sealed class CpuKernelBackend(IKernels kernels) : IKernelBackend
         return copy;
     }
 
+    public void CopyFromHost(Tensor host, Tensor destination) => HostCopy.Copy(host, destination);
     public Tensor Download(Tensor tensor) => tensor.DType == DType.F32 ? tensor.Clone() : tensor.ToF32();
     public void Synchronize() { }
     public void Reset() { }

@@ -72,6 +72,14 @@ public sealed class CudaKernelBackend : IKernelBackend
         return device;
     }
 
+    public void CopyFromHost(Tensor host, Tensor destination)
+    {
+        if (host.IsOnDevice) throw new ShapeException($"copy from host: tensor {host.Shape} lives on {host.Storage.Location}");
+        if (host.Count != destination.Count) throw new ShapeException($"copy from host: {host.Shape} into {destination.Shape}");
+        _context.CopyToDevice(host.To(destination.DType), destination);
+        _context.Synchronize();
+    }
+
     public Tensor Download(Tensor tensor)
     {
         if (!tensor.IsOnDevice) throw new ShapeException($"download: tensor {tensor.Shape} lives on the host, not on {Name}");

@@ -1,4 +1,5 @@
 using EdgePruning.Autodiff.Ops;
+using EdgePruning.Kernels;
 using EdgePruning.Pruning.Tasks;
 using EdgePruning.Runtime;
 
@@ -21,19 +22,55 @@ public static class TaskObjective
     /// <param name="dCircuit">gradient of the KL, accumulated into (null: no gradient).</param>
     public static double Kl(TaskDataset task, IReadOnlyList<TaskExample> batch, Tensor full, Tensor circuit, Tensor? dCircuit)
     {
-        int T = full.Shape[1];
         if (task.Loss == TaskLoss.KlAcrossSequence)
             return SequenceKl.Compute(full, circuit, batch.Select(e => e.LossPositions).ToArray(), dCircuit);
+        var (rows, columns) = Selection(task, batch, full.Shape[1]);
+        var op = new KlDivergenceOp();
+        int outputs = full.Shape[2];
+        double kl = op.Forward(full.Reshape(-1, outputs), circuit.Reshape(-1, outputs), rows, columns);
+        if (dCircuit is not null) op.Backward(1.0, dCircuit.Reshape(-1, outputs));
+        return kl;
+    }
+
+    /// <summary>
+    /// <see cref="Kl"/> where the logits live on <paramref name="backend"/> (a GPU): the KL kernel of its
+    /// training kernels, with <paramref name="gradScale"/>·∂KL/∂circuit added into <paramref name="dCircuit"/>
+    /// (which must hold zeros when the logits are not f32). Logits in another dtype are widened to f32 in
+    /// <paramref name="scope"/>. Only the per-position losses run there.
+    /// </summary>
+    public static double KlOnBackend(IKernelBackend backend, ITensorScope scope, TaskDataset task, IReadOnlyList<TaskExample> batch,
+        Tensor full, Tensor circuit, Tensor dCircuit, double gradScale)
+    {
+        if (task.Loss == TaskLoss.KlAcrossSequence)
+            throw new EdgePruningException($"task {task.Name}: the across-sequence KL runs on the host only; prune it on the cpu device");
+        var (rows, columns) = Selection(task, batch, full.Shape[1]);
+        int outputs = full.Shape[2];
+        Tensor Wide(Tensor t)
+        {
+            if (t.DType == DType.F32) return t;
+            var w = scope.Empty(DType.F32, t.Shape.Dims.ToArray());
+            backend.Kernels.Copy(t, w);
+            return w;
+        }
+        var dWide = Wide(dCircuit);
+        var rowKl = scope.Empty(DType.F32, rows.Length);
+        backend.Training.KlDivergence(Wide(full).Reshape(-1, outputs), Wide(circuit).Reshape(-1, outputs), rows, columns, rowKl,
+            dWide.Reshape(-1, outputs), (float)(gradScale / rows.Length));
+        if (!ReferenceEquals(dWide, dCircuit)) backend.Kernels.Copy(dWide, dCircuit);
+        double sum = 0;
+        foreach (float v in backend.Download(rowKl).Span) sum += v;
+        return sum / rows.Length;
+    }
+
+    /// <summary>The logit rows (flattened batch·T) the loss reads, and its restricted columns (empty: every output).</summary>
+    private static (int[] Rows, int[] Columns) Selection(TaskDataset task, IReadOnlyList<TaskExample> batch, int T)
+    {
         var rows = new List<int>();
         for (int b = 0; b < batch.Count; b++)
             foreach (int p in batch[b].LossPositions) rows.Add(b * T + p);
         var columns = task.Loss == TaskLoss.KlRestricted
             ? task.OutputColumns ?? throw new EdgePruningException($"task {task.Name} restricts the KL but names no output columns")
             : [];
-        var op = new KlDivergenceOp();
-        int outputs = full.Shape[2];
-        double kl = op.Forward(full.Reshape(-1, outputs), circuit.Reshape(-1, outputs), rows.ToArray(), columns);
-        if (dCircuit is not null) op.Backward(1.0, dCircuit.Reshape(-1, outputs));
-        return kl;
+        return (rows.ToArray(), columns.ToArray());
     }
 }

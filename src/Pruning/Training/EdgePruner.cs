@@ -49,6 +49,9 @@ public sealed class EdgePruner
     /// <summary>Bytes the step scratch arena holds in blocks.</summary>
     public long ScratchCapacityBytes => _arena.CapacityBytes;
 
+    /// <summary>∂loss/∂z of the last step's edge masks (KL and sparsity terms, before the hard-concrete backward), [edges].</summary>
+    public Tensor? LastEdgeGradient { get; private set; }
+
     private bool NodeLoss => _o.NodeMasks && _o.TargetNodeSparsity is not null;
 
     /// <summary>One optimization step; returns what it measured.</summary>
@@ -77,8 +80,15 @@ public sealed class EdgePruner
 
         // Micro-batches share the step's mask sample, so their weighted gradients add up to the full batch's.
         bool learned = _o.Ablation == Ablation.OptimalConstant;
-        var edgeGrad = Tensor.Zeros(checked((int)E));
-        var nodeGrad = Tensor.Zeros(_model.Writers);
+        // A model built on a backend (a GPU, or the host backend) keeps every tensor of the step there; masks
+        // go there once per step and their gradients come back once.
+        bool device = _model.Model.Backend is not null;
+        if (device && learned) throw new EdgePruningException("optimal-constant ablation trains on the host only; prune it on the cpu device");
+        using var stepScope = device ? _model.Backend.OpenScope() : null;
+        var zRun = device ? Placed(z, stepScope!) : z;
+        var mRun = device && m is not null ? Placed(m, stepScope!) : m;
+        var edgeGrad = device ? Placed(Tensor.Zeros(checked((int)E)), stepScope!) : Tensor.Zeros(checked((int)E));
+        var nodeGrad = device ? Placed(Tensor.Zeros(_model.Writers), stepScope!) : Tensor.Zeros(_model.Writers);
         var gConstant = new float[State.Constants.Length];
         double kl = 0;
         long tokens = 0;
@@ -86,20 +96,34 @@ public sealed class EdgePruner
         for (int first = 0; first < B; first += micro)
         {
             _arena.Reset();
+            using var scope = device ? _model.Backend.OpenScope() : null;
+            var arena = device ? null : _arena;
             var part = batch.Skip(first).Take(micro).ToArray();
             var (clean, corrupted, T) = BatchBuilder.Build(part, _task.PadToken);
-            var baseline = Baseline(corrupted, part.Length, T, _arena);
-            var full = _model.Model.Forward(clean, part.Length);
+            var baseline = Baseline(corrupted, part.Length, T, arena, scope);
+            var full = _model.Model.Forward(clean, part.Length, scope: scope);
             var tape = new Tape();
-            var pass = _model.Forward(clean, part.Length, baseline, z, m, tape, _arena, baselineGrad: learned);
+            var pass = _model.Forward(clean, part.Length, baseline, zRun, mRun, tape, arena, baselineGrad: learned, scope: scope);
             double weight = TaskObjective.Weight(_task, part, batch);
-            kl += weight * TaskObjective.Kl(_task, part, full, pass.Logits, pass.LogitsGrad);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(pass.LogitsGrad.Span, (float)weight, pass.LogitsGrad.Span);
+            if (device)
+            {
+                kl += weight * TaskObjective.KlOnBackend(_model.Backend, scope!, _task, part, full, pass.Logits, pass.LogitsGrad, weight);
+            }
+            else
+            {
+                kl += weight * TaskObjective.Kl(_task, part, full, pass.Logits, pass.LogitsGrad);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(pass.LogitsGrad.Span, (float)weight, pass.LogitsGrad.Span);
+            }
             tape.Backward();
             _k.Add(edgeGrad, pass.EdgeGrad, edgeGrad);
             _k.Add(nodeGrad, pass.NodeGrad, nodeGrad);
             if (learned) SumOverTokens(pass.BaselineGrad!, gConstant);
             tokens += (long)part.Length * T;
+        }
+        if (device)
+        {
+            edgeGrad = _model.Backend.Download(edgeGrad);
+            nodeGrad = _model.Backend.Download(nodeGrad);
         }
 
         double target = LearningRateSchedule.Target(step, _o.SparsityWarmupSteps, _o.TargetEdgeSparsity);
@@ -119,6 +143,7 @@ public sealed class EdgePruner
         double ds = 0, dl1 = 0, dl2 = 0;
         LagrangianOp.Backward(1, s, target, l1, l2, ref ds, ref dl1, ref dl2);
         SparsityOp.Backward(ds, E, edgeGrad.Span);
+        LastEdgeGradient = edgeGrad;
         var gEdge = new float[E];
         HardConcreteOp.Backward(State.EdgeLogAlpha, uEdge, edgeGrad.Span, gEdge);
         var gEdgeLambda = new[] { (float)dl1, (float)dl2 };
@@ -148,27 +173,38 @@ public sealed class EdgePruner
         return new StepReport(step, kl, s, target, l1, l2, sn, loss, clock.Elapsed.TotalSeconds, tokens);
     }
 
-    /// <summary>ỹ for a batch: the corrupted run's writer outputs, nothing, or the training-set mean.</summary>
-    internal Tensor? Baseline(int[] corrupted, int batch, int T, TensorArena? arena = null) => _o.Ablation switch
+    /// <summary>A copy of a host tensor where the model runs, living in <paramref name="scope"/>.</summary>
+    private Tensor Placed(Tensor host, ITensorScope scope)
     {
-        Ablation.Interchange => _model.Forward(corrupted, batch, arena: arena).Outputs,
-        Ablation.Mean => Broadcast(_meanOutputs ??= WriterMeans(), batch * T, arena),
-        Ablation.OptimalConstant => Broadcast(Tensor.FromData(State.Constants, _model.Writers, _model.Config.ModelDim), batch * T, arena),
+        var t = scope.Empty(host.DType, host.Shape.Dims.ToArray());
+        _model.Backend.CopyFromHost(host, t);
+        return t;
+    }
+
+    /// <summary>ỹ for a batch: the corrupted run's writer outputs, nothing, or the training-set mean.</summary>
+    internal Tensor? Baseline(int[] corrupted, int batch, int T, TensorArena? arena = null, ITensorScope? scope = null) => _o.Ablation switch
+    {
+        Ablation.Interchange => _model.Forward(corrupted, batch, arena: arena, scope: scope).Outputs,
+        Ablation.Mean => Broadcast(_meanOutputs ??= WriterMeans(), batch * T, arena, scope),
+        Ablation.OptimalConstant => Broadcast(Tensor.FromData(State.Constants, _model.Writers, _model.Config.ModelDim), batch * T, arena, scope),
         _ => null,
     };
 
-    /// <summary>Per-writer vectors [W, d] repeated over <paramref name="rows"/> token positions: [W, rows·d].</summary>
-    private Tensor Broadcast(Tensor perWriter, int rows, TensorArena? arena)
+    /// <summary>Per-writer vectors [W, d] repeated over <paramref name="rows"/> token positions: [W, rows·d], where the model runs.</summary>
+    private Tensor Broadcast(Tensor perWriter, int rows, TensorArena? arena, ITensorScope? scope)
     {
         int W = _model.Writers, d = _model.Config.ModelDim;
-        var t = arena?.Empty(W, rows * d) ?? Tensor.Empty(DType.F32, W, rows * d);
+        var t = _model.OnDevice ? Tensor.Empty(DType.F32, W, rows * d) : arena?.Empty(W, rows * d) ?? Tensor.Empty(DType.F32, W, rows * d);
         for (int w = 0; w < W; w++)
         {
             var src = perWriter.Row(w).Span;
             var dst = t.Row(w).Span;
             for (int r = 0; r < rows; r++) src.CopyTo(dst.Slice(r * d, d));
         }
-        return t;
+        if (!_model.OnDevice) return t;
+        var placed = scope?.Empty(_model.Model.DType, W, rows * d) ?? _model.Backend.Empty(_model.Model.DType, W, rows * d);
+        _model.Backend.CopyFromHost(t, placed);
+        return placed;
     }
 
     /// <summary>g[w, k] = Σ over token positions of dỹ[w, position·d + k].</summary>
@@ -193,7 +229,9 @@ public sealed class EdgePruner
         {
             var chunk = _task.Train.Skip(i).Take(_o.Batch).ToArray();
             var (clean, _, T) = BatchBuilder.Build(chunk, _task.PadToken);
-            var y = _model.Forward(clean, chunk.Length).Outputs;
+            using var scope = _model.OnDevice ? _model.Backend.OpenScope() : null;
+            var outputs = _model.Forward(clean, chunk.Length, scope: scope).Outputs;
+            var y = _model.OnDevice ? _model.Backend.Download(outputs) : outputs;
             int rows = chunk.Length * T;
             for (int w = 0; w < W; w++)
             {

@@ -23,6 +23,7 @@ public sealed class Bf16StorageBackend : IKernelBackend
     public Tensor Empty(DType dtype, params int[] dims) => Tensor.Empty(dtype, dims);
     public ITensorScope OpenScope() => new HostTensorScope();
     public Tensor Upload(Tensor host, DType dtype) => host.DType == dtype ? host.Clone() : host.To(dtype);
+    public void CopyFromHost(Tensor host, Tensor destination) => HostCopy.Copy(host, destination);
     public Tensor Download(Tensor tensor) => tensor.DType == DType.F32 ? tensor.Clone() : tensor.ToF32();
     public void Synchronize() { }
     public void Reset() { }

@@ -22,6 +22,7 @@ public sealed class FakeDeviceBackend : IKernelBackend
     public Tensor Empty(DType dtype, params int[] dims) => Tensor.Wrap(new FakeDeviceStorage(new Shape(dims).Count * dtype.SizeOf()), 0, dtype, dims);
     public ITensorScope OpenScope() => throw new NotSupportedException("a fake device makes no scopes");
     public Tensor Upload(Tensor host, DType dtype) => Empty(dtype, host.Shape.Dims.ToArray());
+    public void CopyFromHost(Tensor host, Tensor destination) { }
     public Tensor Download(Tensor tensor) => throw new NotSupportedException("a fake device holds no values");
     public void Synchronize() { }
     public void Reset() { }

@@ -1,0 +1,91 @@
+using EdgePruning.Kernels;
+using EdgePruning.Kernels.Cpu;
+using EdgePruning.Kernels.Parity;
+using EdgePruning.Models;
+using EdgePruning.Pruning.Benchmarking;
+using EdgePruning.Pruning.Masking;
+using EdgePruning.Pruning.Training;
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Pruning.SelfTest;
+
+/// <summary>
+/// A whole Edge Pruning step on a candidate backend against the host trainer: the same model, seed, batch
+/// and mask sample; the trainer on a model built with <see cref="Transformer.OnBackend"/> (every tensor of
+/// the step on the backend, masks in and mask gradients out) against the trainer on the host CPU kernels
+/// with the weights rounded as the backend stored them. The step's edge-mask gradients are compared under
+/// <see cref="ParityTolerances.ForStep"/>, their longest dot product being one reader's whole input (tokens·d).
+/// The step uses node masks, interchange ablation and two micro-batches, so accumulation is part of it.
+/// </summary>
+public static class StepParity
+{
+    private const int Sequences = 4;
+    private const int MicroBatch = 2;
+
+    public static IReadOnlyList<ParityCheck> Run(IKernelBackend candidate, IEnumerable<SelfTestModel> models, Action<ParityCheck>? progress = null)
+    {
+        bool onDevice = KernelParitySuite.OnDevice(candidate);
+        var checks = new List<ParityCheck>();
+        foreach (var model in models)
+            foreach (var dtype in candidate.DTypes)
+            {
+                var check = Check(candidate, model, dtype, onDevice);
+                checks.Add(check);
+                progress?.Invoke(check);
+            }
+        return checks;
+    }
+
+    public static ParityCheck Check(IKernelBackend candidate, SelfTestModel model, DType dtype, bool onDevice)
+    {
+        string name = $"pruning step {model.Name}";
+        int T = model.TokensPerSequence;
+        string shape = $"{Sequences}×{T} tokens, micro-batch {MicroBatch}";
+        var c = model.Config;
+        int embeddingNodes = c.LearnedPositions ? 2 : 1;
+        Tensor expected;
+        try
+        {
+            var host = new Transformer(c, WeightPlacement.Rounded(model.Weights, dtype), CpuKernels.Instance, model.Name);
+            expected = Gradient(new EdgeMaskedModel(host, embeddingNodes), model);
+        }
+        catch (Exception e)
+        {
+            return ParityCheck.Crashed(name, dtype, shape, e);
+        }
+        try
+        {
+            var placed = Transformer.OnBackend(c, model.Weights, candidate, dtype, model.Name);
+            var actual = Gradient(new EdgeMaskedModel(placed, embeddingNodes), model);
+            var tolerance = ParityTolerances.ForStep(dtype, onDevice, Sequences / 2 * T * c.ModelDim, c.Layers, expected.Span);
+            return ParityComparison.Compare(name, dtype, shape, expected, actual, tolerance);
+        }
+        catch (Exception e)
+        {
+            return ParityCheck.Crashed(name, dtype, shape, e);
+        }
+        finally
+        {
+            candidate.Reset();
+        }
+    }
+
+    /// <summary>The edge-mask gradient of the first step on a random task of the model's own tokens' length.</summary>
+    private static Tensor Gradient(EdgeMaskedModel masked, SelfTestModel model)
+    {
+        var task = RandomTokenTask.Create(model.Config.VocabSize, Sequences, model.TokensPerSequence, seed: 5);
+        // log α around 0.5 keeps the hard-concrete samples inside (0, 1), where gradients pass.
+        var pruner = new EdgePruner(masked, task, new PruningOptions
+        {
+            Batch = Sequences,
+            MicroBatch = MicroBatch,
+            Steps = 1,
+            NodeMasks = true,
+            InitMean = 0.5,
+            Ablation = Ablation.Interchange,
+            Seed = 3,
+        });
+        pruner.Step();
+        return pruner.LastEdgeGradient!;
+    }
+}
