@@ -15,6 +15,7 @@ extern "C" __device__ float logf(float);
 extern "C" __device__ float sqrtf(float);
 extern "C" __device__ float rsqrtf(float);
 extern "C" __device__ float tanhf(float);
+extern "C" __device__ float cosf(float);
 extern "C" __device__ float erff(float);
 extern "C" __device__ float fmaxf(float, float);
 extern "C" __device__ float __shfl_xor_sync(unsigned, float, int, int);

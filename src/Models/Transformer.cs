@@ -41,6 +41,15 @@ public sealed class Transformer
         string source = "model") =>
         new(config, hostWeights.Map(t => backend.Upload(t, dtype)), backend.Kernels, backend, backend.Empty, source);
 
+    /// <summary>
+    /// The model over weights already on <paramref name="backend"/> (made there, as random benchmark weights are),
+    /// its scratch and logits allocated there. <paramref name="kernels"/> stands in for the backend's own kernels
+    /// when given (a recording wrapper of them).
+    /// </summary>
+    public static Transformer Placed(TransformerConfig config, TransformerWeights weights, IKernelBackend backend, IKernels? kernels = null,
+        string source = "model") =>
+        new(config, weights, kernels ?? backend.Kernels, backend, backend.Empty, source);
+
     /// <summary>The dtype of activations and logits: the weights' dtype.</summary>
     public DType DType => Weights.DType;
 

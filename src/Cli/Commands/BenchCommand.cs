@@ -1,3 +1,4 @@
+using EdgePruning.Kernels;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -48,8 +49,6 @@ public static class BenchCommand
             bool only = parse.GetValue(planOnly);
             if (dev is not ("cpu" or "cuda")) throw new EdgePruningException($"unknown device '{dev}' (expected cpu or cuda)");
             if (type == DType.F16) throw new EdgePruningException("--dtype f16 is not offered: use f32 or bf16");
-            if (dev == "cuda" && !only)
-                throw new EdgePruningException("CUDA backend not available: the pruning step has no CUDA kernels wired in yet; use --device cpu, or --plan-only for the GPU memory plan");
             if (dev == "cpu" && type != DType.F32)
                 throw new EdgePruningException($"--dtype {type.Name()} is not supported on the CPU backend, which computes in f32; use --dtype f32 (or --device cuda --plan-only for a {type.Name()} memory plan)");
 
@@ -82,6 +81,9 @@ public static class BenchCommand
                 };
             if (only) return CommandOutput.Emit(parse, result, o => PrintPlan(o, plan, budgetBytes));
 
+            using var backend = dev == "cuda" ? KernelBackends.Open("cuda") : null;
+            if (backend is not null) result["device_description"] = backend.Description;
+
             if (!json)
             {
                 // People see the plan before waiting for the steps; --json keeps it for the one document.
@@ -89,7 +91,7 @@ public static class BenchCommand
                 err.WriteLine($"building {shapeName} ({config.Layers} layers) with random weights…");
             }
             var kernels = parse.GetValue(threads) is { } t ? new CpuKernels(t) : CpuKernels.Instance;
-            var bench = new PruneStepBenchmark(config, e, kernels);
+            var bench = backend is null ? new PruneStepBenchmark(config, e, kernels) : new PruneStepBenchmark(config, e, backend, type);
             var m = bench.Measure(settings, (i, ms) =>
             {
                 if (json) CommandOutput.WriteEvent(err, "step", new JsonObject { ["step"] = i + 1, ["steps"] = settings.Steps, ["ms"] = ms });
@@ -149,7 +151,10 @@ public static class BenchCommand
         table.AddRow("tokens/s", F(m.TokensPerSecond, "N0"));
         table.AddRow("launches/step", m.LaunchesPerStep.Launches.ToString(CultureInfo.InvariantCulture));
         table.AddRow("GEMM GFLOP/step", F(m.LaunchesPerStep.GemmFlops / 1e9, "F2"));
-        table.AddRow("arena peak (planned)", $"{ByteCount.Format(m.Peak.ArenaHighWaterBytes)} ({ByteCount.Format(plan.ArenaBytes)})");
+        if (m.Peak.DevicePeakBytes is { } device)
+            table.AddRow("device peak (planned)", $"{ByteCount.Format(device)} ({ByteCount.Format(plan.TotalBytes)})");
+        else
+            table.AddRow("arena peak (planned)", $"{ByteCount.Format(m.Peak.ArenaHighWaterBytes)} ({ByteCount.Format(plan.ArenaBytes)})");
         table.AddRow("process peak working set", ByteCount.Format(m.Peak.ProcessPeakWorkingSetBytes));
         Plain(o).Write(table);
     }

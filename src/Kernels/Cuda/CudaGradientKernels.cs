@@ -6,7 +6,7 @@ using EdgePruning.Runtime.Cuda;
 namespace EdgePruning.Kernels.Cuda;
 
 /// <summary>
-/// <see cref="IGradientKernels"/> on a GPU: vector.cu, norm_backward.cu, activation_backward.cu,
+/// <see cref="IGradientKernels"/> on a GPU: vector.cu, random.cu, norm_backward.cu, activation_backward.cu,
 /// swiglu_backward.cu, rope.cu's rope_backward and attention_backward.cu, on device tensors of this context
 /// with f32 or bf16 storage, every tensor of one call in the same dtype, f32 accumulation. The math is that of
 /// <c>CpuGradientKernels</c> (the oracle); every backward adds into its gradients. Calls queue work on the
@@ -23,7 +23,7 @@ public sealed partial class CudaGradientKernels : IGradientKernels, IDisposable
 
     private readonly CudaContext _context;
     private readonly DeviceStaging _staging;
-    private readonly TypedKernel _fill, _scale, _axpy;
+    private readonly TypedKernel _fill, _fillNormal, _scale, _axpy;
     private readonly TypedKernel _layerNorm, _rmsNorm;
     private readonly TypedKernel _geluErf, _geluTanh, _relu, _silu, _swiGlu;
     private readonly TypedKernel _rope;
@@ -33,6 +33,7 @@ public sealed partial class CudaGradientKernels : IGradientKernels, IDisposable
         _context = context;
         _staging = new DeviceStaging(context);
         _fill = new TypedKernel(modules, KernelEntryPoints.Fill);
+        _fillNormal = new TypedKernel(modules, KernelEntryPoints.FillNormal);
         _scale = new TypedKernel(modules, KernelEntryPoints.Scale);
         _axpy = new TypedKernel(modules, KernelEntryPoints.Axpy);
         _layerNorm = new TypedKernel(modules, KernelEntryPoints.LayerNormBackward);
@@ -51,6 +52,12 @@ public sealed partial class CudaGradientKernels : IGradientKernels, IDisposable
     {
         var dtype = CudaTensorChecks.CommonDType(_context, "fill", x);
         LaunchElementwise(_fill.For(dtype), x.Count, x, value, x.Count);
+    }
+
+    public void FillNormal(Tensor x, float std, ulong seed)
+    {
+        var dtype = CudaTensorChecks.CommonDType(_context, "fill normal", x);
+        LaunchElementwise(_fillNormal.For(dtype), x.Count, x, std, seed, x.Count);
     }
 
     public void Scale(Tensor x, float alpha, Tensor y)

@@ -27,6 +27,7 @@ internal static class KernelEntryPoints
     public static readonly KernelName AttentionLong = new("attention.cu", "attention_long");
 
     public static readonly KernelName Fill = new("vector.cu", "vector_fill");
+    public static readonly KernelName FillNormal = new("random.cu", "random_normal");
     public static readonly KernelName Scale = new("vector.cu", "vector_scale");
     public static readonly KernelName Axpy = new("vector.cu", "vector_axpy");
     public static readonly KernelName LayerNormBackward = new("norm_backward.cu", "layernorm_backward");
@@ -45,7 +46,7 @@ internal static class KernelEntryPoints
     [
         Embedding, LayerNorm, RmsNorm, Softmax, GeluErf, GeluTanh, Relu, Silu, SwiGlu, Add, BiasBroadcast, Rope,
         AttentionShort, AttentionLong,
-        Fill, Scale, Axpy, LayerNormBackward, RmsNormBackward, GeluErfBackward, GeluTanhBackward, ReluBackward, SiluBackward,
+        Fill, FillNormal, Scale, Axpy, LayerNormBackward, RmsNormBackward, GeluErfBackward, GeluTanhBackward, ReluBackward, SiluBackward,
         SwiGluBackward, RopeBackward, AttentionBackwardRows, AttentionBackwardKeys,
     ];
 

@@ -16,6 +16,12 @@ public interface IGradientKernels
     /// <summary>x = value, every element.</summary>
     void Fill(Tensor x, float value);
 
+    /// <summary>
+    /// x[i] = std·N(0,1), the normal value number i of <paramref name="seed"/> (<see cref="RandomNormal"/>): the same
+    /// values on every backend. Random weights for benchmarks are made this way where they live.
+    /// </summary>
+    void FillNormal(Tensor x, float std, ulong seed);
+
     /// <summary>y = alpha·x, elementwise (y may be x).</summary>
     void Scale(Tensor x, float alpha, Tensor y);
 

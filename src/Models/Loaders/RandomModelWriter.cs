@@ -30,6 +30,17 @@ public static class RandomModelWriter
             t.Fill(1f);
             return t;
         }
+        return Build(c, Normal, Ones);
+    }
+
+    /// <summary>
+    /// Weights of <paramref name="c"/>'s shapes made by <paramref name="normal"/> (random matrices and biases, asked
+    /// for in a fixed order) and <paramref name="ones"/> (norm gains): wherever those make their tensors.
+    /// </summary>
+    public static TransformerWeights Build(TransformerConfig c, Func<int[], Tensor> normal, Func<int, Tensor> ones)
+    {
+        Tensor Normal(params int[] dims) => normal(dims);
+        Tensor Ones(int n) => ones(n);
         int d = c.ModelDim, hq = c.Heads * c.HeadDim, hk = c.EffectiveKvHeads * c.HeadDim;
         int hv = c.EffectiveKvHeads * c.EffectiveValueDim, ho = c.Heads * c.EffectiveValueDim, f = c.MlpDim;
         bool norm = c.Norm != NormKind.None, ln = c.Norm == NormKind.LayerNorm, ab = c.AttentionBias, mb = c.MlpBias;

@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using EdgePruning.Kernels;
+using EdgePruning.Kernels.Cuda;
 using EdgePruning.Kernels.Recording;
 using EdgePruning.Models;
 using EdgePruning.Models.Loaders;
 using EdgePruning.Pruning.Masking;
 using EdgePruning.Pruning.Planning;
 using EdgePruning.Pruning.Training;
+using EdgePruning.Runtime;
 
 namespace EdgePruning.Pruning.Benchmarking;
 
@@ -17,12 +19,26 @@ namespace EdgePruning.Pruning.Benchmarking;
 public sealed class PruneStepBenchmark
 {
     private readonly RecordingKernels _kernels;
+    private readonly CudaKernelBackend? _device;
 
+    /// <summary>The host trainer over <paramref name="kernels"/>, on host random weights.</summary>
     public PruneStepBenchmark(TransformerConfig config, int embeddingNodes, IKernels kernels, int seed = 1)
     {
         _kernels = new RecordingKernels(kernels) { IsRecording = false };
         var weights = RandomModelWriter.CreateWeights(config, seed);
         Model = new EdgeMaskedModel(new Transformer(config, weights, _kernels, "random weights"), embeddingNodes);
+    }
+
+    /// <summary>
+    /// The trainer with every tensor of the step on <paramref name="backend"/>, on random weights in
+    /// <paramref name="dtype"/> made there (<see cref="RandomWeights.On"/>): nothing of model size passes through the host.
+    /// </summary>
+    public PruneStepBenchmark(TransformerConfig config, int embeddingNodes, IKernelBackend backend, DType dtype, int seed = 1)
+    {
+        _kernels = new RecordingKernels(backend.Kernels) { IsRecording = false };
+        _device = backend as CudaKernelBackend;
+        var weights = RandomWeights.On(backend, config, dtype, seed);
+        Model = new EdgeMaskedModel(Transformer.Placed(config, weights, backend, _kernels, "random weights"), embeddingNodes);
     }
 
     public EdgeMaskedModel Model { get; }
@@ -62,6 +78,7 @@ public sealed class PruneStepBenchmark
         });
 
         LaunchSummary launches;
+        _device?.Context.Pool.ResetPeak();
         _kernels.Restart();
         _kernels.IsRecording = true;
         var clock = Stopwatch.StartNew();
@@ -83,11 +100,12 @@ public sealed class PruneStepBenchmark
             pruner.Step();
             Record(times.Count, clock.Elapsed.TotalMilliseconds);
         }
+        Model.Backend.Synchronize();
         return new PruneStepMeasurement
         {
             StepMilliseconds = times,
             TokensPerStep = (long)settings.Batch * settings.SeqLen,
-            Peak = MeasuredPeak.Of(pruner),
+            Peak = MeasuredPeak.Of(pruner) with { DevicePeakBytes = _device?.Context.Pool.PeakLiveBytes },
             LaunchesPerStep = launches,
         };
 

@@ -13,6 +13,9 @@ namespace EdgePruning.Pruning.Planning;
 /// <param name="ProcessPeakWorkingSetBytes">The process's peak resident memory so far.</param>
 public sealed record MeasuredPeak(long ArenaHighWaterBytes, long ArenaCapacityBytes, long ProcessPeakWorkingSetBytes)
 {
+    /// <summary>On a GPU: the most device bytes the memory pool had handed out at once (weights included), else null.</summary>
+    public long? DevicePeakBytes { get; init; }
+
     public static MeasuredPeak Of(EdgePruner pruner)
     {
         using var process = Process.GetCurrentProcess();
@@ -20,12 +23,13 @@ public sealed record MeasuredPeak(long ArenaHighWaterBytes, long ArenaCapacityBy
     }
 
     public string Summary() =>
-        $"arena peak {ByteCount.Format(ArenaHighWaterBytes)} (in blocks of {ByteCount.Format(ArenaCapacityBytes)}), process peak working set {ByteCount.Format(ProcessPeakWorkingSetBytes)}";
+        (DevicePeakBytes is { } device ? $"device peak {ByteCount.Format(device)}, " : "") + $"arena peak {ByteCount.Format(ArenaHighWaterBytes)} (in blocks of {ByteCount.Format(ArenaCapacityBytes)}), process peak working set {ByteCount.Format(ProcessPeakWorkingSetBytes)}";
 
     public System.Text.Json.Nodes.JsonObject ToJson() => new()
     {
         ["arena_high_water_bytes"] = ArenaHighWaterBytes,
         ["arena_capacity_bytes"] = ArenaCapacityBytes,
         ["process_peak_working_set_bytes"] = ProcessPeakWorkingSetBytes,
+        ["device_peak_bytes"] = DevicePeakBytes,
     };
 }

@@ -64,8 +64,17 @@ public class BenchCommandTests
         Assert.Equal(r.GetProperty("memory_plan").GetProperty("total_bytes").GetInt64() <= 80_000_000_000, budget.GetProperty("fits").GetBoolean());
     }
 
+    [NoCudaFact]
+    public void Bench_OnCudaWithoutAGpu_IsAOneLineError()
+    {
+        var (code, stdout, stderr) = Run(["bench", "--shape", "tiny", "--device", "cuda", "--steps", "1"]);
+        Assert.Equal(CliApp.ExitError, code);
+        Assert.Equal("", stdout);
+        string line = Assert.Single(stderr.TrimEnd().Split('\n'));
+        Assert.Contains(CudaProbe.UnavailableReason!, line);
+    }
+
     [Theory]
-    [InlineData("CUDA backend not available: ", "--device", "cuda")]
     [InlineData("not supported on the CPU backend", "--dtype", "bf16")]
     [InlineData("unknown shape", "--shape", "gpt5")]
     [InlineData("--layers must be in 1..12", "--layers", "13")]

@@ -5,6 +5,7 @@ using EdgePruning.Kernels.Gradients;
 using EdgePruning.Kernels.Parity;
 using EdgePruning.Kernels.Training;
 using EdgePruning.Models;
+using EdgePruning.Pruning.Benchmarking;
 using EdgePruning.Pruning.SelfTest;
 using EdgePruning.Runtime;
 
@@ -42,6 +43,26 @@ public class BackendStepTests
         Assert.Equal(ParityStatus.Failed, check.Status);
     }
 
+    [Fact]
+    public void Benchmark_OnABackend_MakesItsWeightsThereAndTimesSteps()
+    {
+        var config = BenchmarkShapes.Get("tiny", null);
+        var backend = new CpuKernelBackend();
+        var bench = new PruneStepBenchmark(config, 1, backend, DType.F32);
+        var host = new PruneStepBenchmark(config, 1, CpuKernels.Instance);
+        // The backend's seeded fill, not the host generator: other values, the same spread.
+        var a = bench.Model.Model.Weights.Layers[0].WUp.Span.ToArray();
+        var b = host.Model.Model.Weights.Layers[0].WUp.Span.ToArray();
+        Assert.NotEqual(a, b);
+        Assert.InRange(ParityTolerances.RootMeanSquare(a), 0.018, 0.022);
+        Assert.Equal(a[17], 0.02f * RandomNormal.At((1UL << 32) + 12, 17));
+
+        var m = bench.Measure(new PruneStepSettings { Batch = 2, SeqLen = 8, Steps = 2, Warmup = 1 });
+        Assert.Equal(2, m.StepMilliseconds.Count);
+        Assert.True(m.LaunchesPerStep.Launches > 0);
+        Assert.Null(m.Peak.DevicePeakBytes);
+    }
+
     /// <summary>The host backend with a norm backward 1% too large: what a subtly wrong GPU kernel looks like.</summary>
     private sealed class SkewedNormBackend : IKernelBackend
     {
@@ -66,6 +87,7 @@ public class BackendStepTests
         {
             private readonly CpuGradientKernels _g = new();
             public void Fill(Tensor x, float value) => _g.Fill(x, value);
+            public void FillNormal(Tensor x, float std, ulong seed) => _g.FillNormal(x, std, seed);
             public void Scale(Tensor x, float alpha, Tensor y) => _g.Scale(x, alpha, y);
             public void Axpy(float alpha, Tensor x, Tensor y) => _g.Axpy(alpha, x, y);
             public void LayerNormBackward(Tensor x, Tensor gamma, Tensor dy, Tensor dx, float eps)

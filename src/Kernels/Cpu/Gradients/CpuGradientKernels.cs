@@ -15,6 +15,8 @@ public sealed class CpuGradientKernels : IGradientKernels
 
     public void Fill(Tensor x, float value) => x.Span.Fill(value);
 
+    public void FillNormal(Tensor x, float std, ulong seed) => RandomNormal.Fill(x.Span, std, seed);
+
     public void Scale(Tensor x, float alpha, Tensor y)
     {
         HostLoops.Require(x.Count == y.Count, $"scale: x {x.Shape}, y {y.Shape}");
