@@ -46,5 +46,5 @@ run selftest selftest --device cuda
 run selftest-json --json selftest --device cuda
 run bench-gpt2-f32 bench --device cuda --shape gpt2-small --batch 32 --seq 64 --dtype f32
 run bench-gpt2-bf16 bench --device cuda --shape gpt2-small --batch 32 --seq 64 --dtype bf16
-run bench-llama7b bench --device cuda --shape llama-7b --batch 32 --seq 72 --micro-batch 8 --dtype bf16
-run bench-codellama13b bench --device cuda --shape codellama-13b --batch 32 --seq 72 --micro-batch 4 --dtype bf16
+run bench-llama7b bench --device cuda --shape llama-7b --batch 32 --seq 72 --micro-batch 4 --dtype bf16
+run bench-codellama13b bench --device cuda --shape codellama-13b --batch 32 --seq 72 --micro-batch 1 --dtype bf16

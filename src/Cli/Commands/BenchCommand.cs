@@ -60,7 +60,8 @@ public static class BenchCommand
             };
             settings.Validate();
             var request = PruneStepBenchmark.PlanRequest(config, e, settings);
-            if (dev == "cuda") request = request with { WeightDType = type, ActivationDType = type, Schedule = ActivationSchedule.RecomputePerLayer };
+            // The trainer keeps every layer's activations for the backward on either device.
+            if (dev == "cuda") request = request with { WeightDType = type, ActivationDType = type };
             var plan = MemoryPlanner.Plan(request);
             long? budgetBytes = parse.GetValue(budget) is { } gb ? checked((long)(gb * 1e9)) : null;
 

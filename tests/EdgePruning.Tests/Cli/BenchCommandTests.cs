@@ -57,7 +57,7 @@ public class BenchCommandTests
         using var doc = JsonDocument.Parse(stdout);
         var r = doc.RootElement;
         Assert.False(r.TryGetProperty("step_ms", out _));
-        Assert.Equal("recompute-per-layer", r.GetProperty("memory_plan").GetProperty("schedule").GetString());
+        Assert.Equal("keep-all-layers", r.GetProperty("memory_plan").GetProperty("schedule").GetString());
         Assert.Equal(3_872_820, r.GetProperty("edges").GetInt64());
         var budget = r.GetProperty("budget");
         Assert.InRange(budget.GetProperty("largest_micro_batch").GetInt32(), 1, 32);
