@@ -2,6 +2,7 @@ using EdgePruning.Kernels;
 using EdgePruning.Kernels.Cpu;
 using EdgePruning.Kernels.Cpu.Gradients;
 using EdgePruning.Kernels.Gradients;
+using EdgePruning.Kernels.MaskedRead;
 using EdgePruning.Kernels.Training;
 using EdgePruning.Runtime;
 
@@ -19,6 +20,7 @@ public sealed class Bf16StorageBackend : IKernelBackend
     public IKernels Kernels { get; } = new Bf16StorageKernels(CpuKernels.Instance);
     public IGradientKernels Gradients { get; } = new CpuGradientKernels();
     public ITrainingKernels Training { get; } = new ReferenceTrainingKernels(CpuKernels.Instance);
+    public IMaskedReadKernels MaskedRead => MaskedReadReference.Instance;
     public IReadOnlyList<DType> DTypes { get; } = [DType.F32, DType.BF16];
     public Tensor Empty(DType dtype, params int[] dims) => Tensor.Empty(dtype, dims);
     public Tensor Upload(Tensor host, DType dtype) => host.DType == dtype ? host.Clone() : host.To(dtype);
