@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using EdgePruning.Kernels;
 using EdgePruning.Kernels.Parity;
-using EdgePruning.Kernels.Reference;
 using EdgePruning.Pruning.SelfTest;
 using EdgePruning.Runtime;
 using Spectre.Console;
@@ -41,7 +40,7 @@ public static class SelfTestCommand
             using var backend = KernelBackends.Open(deviceName);
             if (!json) err.WriteLine($"checking the kernels of {backend.Name} ({backend.Description}) against the reference{(q ? " (quick)" : "")}");
 
-            var kernelChecks = KernelParitySuite.Run(backend, ReferenceKernels.Instance, s, q, c => Progress(err, json, "kernel", c));
+            var kernelChecks = KernelParitySuite.Run(backend, ParityOracle.Host(), s, q, c => Progress(err, json, "kernel", c));
 
             string? folder = parse.GetValue(models) ?? SelfTestModels.DefaultFolder();
             if (folder is not null && !Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: model folder not found");

@@ -1,6 +1,5 @@
 using EdgePruning.Kernels;
 using EdgePruning.Kernels.Parity;
-using EdgePruning.Kernels.Reference;
 using EdgePruning.Pruning.SelfTest;
 using EdgePruning.Runtime;
 
@@ -16,7 +15,7 @@ public class CudaParityTests
     {
         using var backend = KernelBackends.Open("cuda");
         Assert.True(KernelParitySuite.OnDevice(backend));
-        var checks = KernelParitySuite.Run(backend, ReferenceKernels.Instance, Seed);
+        var checks = KernelParitySuite.Run(backend, ParityOracle.Host(), Seed);
 
         var failures = checks.Where(c => !c.Passed).Select(c =>
             $"{c.Name} {c.DType.Name()} {c.Shape}: abs {c.MaxAbsError:E2} rel {c.MaxRelError:E2} tol {c.Tolerance}; {c.Detail}");
