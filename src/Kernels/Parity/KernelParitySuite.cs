@@ -25,6 +25,7 @@ public static class KernelParitySuite
         .. RopeParityCases.All(),
         .. AttentionParityCases.All(),
         .. CopyParityCases.All(),
+        .. TrainingParityCases.All(),
     ];
 
     /// <summary>Runs the suite (or its quick subset) and returns one check per case and dtype, in order.</summary>
