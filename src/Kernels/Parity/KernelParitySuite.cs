@@ -25,6 +25,7 @@ public static class KernelParitySuite
         .. RopeParityCases.All(),
         .. AttentionParityCases.All(),
         .. CopyParityCases.All(),
+        .. GradientParityCases.All(),
         .. TrainingParityCases.All(),
     ];
 
