@@ -27,11 +27,15 @@ public static class KernelParitySuite
         .. CopyParityCases.All(),
         .. GradientParityCases.All(),
         .. TrainingParityCases.All(),
+        .. MaskedReadParityCases.All(),
     ];
 
-    /// <summary>Runs the suite (or its quick subset) and returns one check per case and dtype, in order.</summary>
+    /// <summary>
+    /// Runs the suite (or its quick subset; only the cases of <paramref name="families"/> when given) and returns
+    /// one check per case and dtype, in order.
+    /// </summary>
     public static IReadOnlyList<ParityCheck> Run(IKernelBackend candidate, ParityOracle oracle, int seed, bool quick = false,
-        Action<ParityCheck>? progress = null)
+        Action<ParityCheck>? progress = null, IReadOnlyCollection<ParityFamily>? families = null)
     {
         bool onDevice = OnDevice(candidate);
         var checks = new List<ParityCheck>();
@@ -41,7 +45,7 @@ public static class KernelParitySuite
             progress?.Invoke(check);
         }
 
-        var missing = Enum.GetValues<ParityFamily>().ToDictionary(f => f, f => Missing(candidate, f));
+        var missing = (families ?? Enum.GetValues<ParityFamily>()).ToDictionary(f => f, f => Missing(candidate, f));
         foreach (var (family, reason) in missing)
             if (reason is not null)
                 Add(ParityCheck.NotRun(FamilyName(family), DType.F32, $"{Cases.Count(c => c.Family == family && (!quick || c.Quick))} cases",
@@ -49,7 +53,7 @@ public static class KernelParitySuite
         for (int i = 0; i < Cases.Count; i++)
         {
             var c = Cases[i];
-            if ((quick && !c.Quick) || missing[c.Family] is not null) continue;
+            if ((quick && !c.Quick) || !missing.TryGetValue(c.Family, out var reason) || reason is not null) continue;
             foreach (var dtype in DTypesOf(c, candidate))
                 Add(RunOne(candidate, oracle, c, dtype, onDevice, new Random(CaseSeed(seed, i, dtype))));
         }

@@ -62,7 +62,7 @@ public class KernelParitySuiteTests
     public void LayerNormOffByOneHundredth_FailsEveryLayerNormCheckAndNothingElse()
     {
         using var backend = new CpuKernelBackend(new FaultyKernels(CpuKernels.Instance, KernelFault.LayerNormOffset));
-        var checks = KernelParitySuite.Run(backend, ParityOracle.Host(), Seed);
+        var checks = KernelParitySuite.Run(backend, ParityOracle.Host(), Seed, families: [ParityFamily.Kernels]);
 
         var failed = checks.Where(c => !c.Passed).ToList();
         Assert.NotEmpty(failed);
@@ -79,7 +79,7 @@ public class KernelParitySuiteTests
     public void DroppedCausalFlag_FailsEveryCausalCaseWhereItMatters()
     {
         using var backend = new CpuKernelBackend(new FaultyKernels(CpuKernels.Instance, KernelFault.CausalDropped));
-        var checks = KernelParitySuite.Run(backend, ParityOracle.Host(), Seed);
+        var checks = KernelParitySuite.Run(backend, ParityOracle.Host(), Seed, families: [ParityFamily.Kernels]);
 
         // Causality hides keys only when some query sits before the last key.
         var mustFail = AttentionParityCases.Shapes.Where(s => s.Causal && s.QueryStart < s.KeyCount - 1).Select(s => s.ToString()).ToHashSet();
@@ -92,7 +92,7 @@ public class KernelParitySuiteTests
     public void OnePassVariance_FailsTheLayerNormOfRowsFarFromZero()
     {
         using var backend = new CpuKernelBackend(new FaultyKernels(CpuKernels.Instance, KernelFault.LayerNormOnePassVariance));
-        var checks = KernelParitySuite.Run(backend, ParityOracle.Host(), Seed);
+        var checks = KernelParitySuite.Run(backend, ParityOracle.Host(), Seed, families: [ParityFamily.Kernels]);
         var offset = Assert.Single(checks, c => c.Name == "layernorm" && c.Shape.Contains("around"));
         Assert.Equal(ParityStatus.Failed, offset.Status);
     }
@@ -104,9 +104,12 @@ public class KernelParitySuiteTests
         var checks = KernelParitySuite.Run(backend, ParityOracle.Host(), Seed);
 
         Assert.True(checks.All(c => c.Passed), Failures(checks));
-        var bf16 = checks.Where(c => c.DType == DType.BF16 && !c.Tolerance.IsExact).ToList();
+        // The masked read's statistics and gradients are f32 whatever its stack is stored in; every other output is bf16.
+        var maskedRead = KernelParitySuite.Cases.Where(c => c.Family == ParityFamily.MaskedRead).Select(c => c.Name).ToHashSet();
+        var bf16 = checks.Where(c => c.DType == DType.BF16 && !c.Tolerance.IsExact && !maskedRead.Contains(c.Name)).ToList();
         Assert.NotEmpty(bf16);
         Assert.All(bf16, c => Assert.Equal(ParityTolerances.Bf16, c.Tolerance.Rtol));
+        Assert.Contains(checks, c => c.Name == "masked read backward" && c.DType == DType.BF16 && c.Tolerance.Rtol == ParityTolerances.F32);
         // Exact checks (embedding, copies) stay exact in bf16: only possible if the oracle read the rounded table.
         Assert.Contains(checks, c => c.Name == "embedding" && c.DType == DType.BF16 && c.Tolerance.IsExact && c.Passed);
         // bf16 output rounding is visible: some checks are far from f32 agreement.
