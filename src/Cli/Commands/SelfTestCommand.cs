@@ -10,10 +10,12 @@ using Spectre.Console;
 namespace EdgePruning.Cli.Commands;
 
 /// <summary>
-/// <c>edgeprune selftest</c>: checks a backend against the scalar reference: every kernel on odd and
-/// model-sized shapes in every dtype it stores, then whole forward passes of a GPT-2-small-shaped random
-/// model and of the shared test models. Prints the backend, a table of the checks and "N checks passed,
-/// M failed"; exits 0 only when none failed. A device that cannot be opened is a one-line error.
+/// <c>edgeprune selftest</c>: checks a backend against the host references: on a GPU first that every kernel
+/// source compiles and loads (<see cref="KernelCompilation"/>), then every forward, backward, training and
+/// masked-read kernel on odd and model-sized shapes in every dtype it stores (<see cref="KernelParitySuite"/>),
+/// then whole forward passes of a GPT-2-small-shaped random model and of the shared test models. Prints the
+/// backend, a table of the checks and "N checks passed, M failed"; exits 0 only when none failed. A device
+/// that cannot be opened is a one-line error.
 /// </summary>
 public static class SelfTestCommand
 {
@@ -40,6 +42,8 @@ public static class SelfTestCommand
             using var backend = KernelBackends.Open(deviceName);
             if (!json) err.WriteLine($"checking the kernels of {backend.Name} ({backend.Description}) against the reference{(q ? " (quick)" : "")}");
 
+            var compileCheck = KernelCompilation.Check(backend);
+            if (compileCheck is not null) Progress(err, json, "compile", compileCheck);
             var kernelChecks = KernelParitySuite.Run(backend, ParityOracle.Host(), s, q, c => Progress(err, json, "kernel", c));
 
             string? folder = parse.GetValue(models) ?? SelfTestModels.DefaultFolder();
@@ -49,7 +53,8 @@ public static class SelfTestCommand
             if (folder is not null) testModels.AddRange(SelfTestModels.FromFolder(folder, s));
             var modelChecks = ModelParity.Run(backend, testModels, c => Progress(err, json, "model", c));
 
-            var all = kernelChecks.Concat(modelChecks).ToList();
+            var compileChecks = compileCheck is null ? [] : new[] { compileCheck };
+            var all = compileChecks.Concat(kernelChecks).Concat(modelChecks).ToList();
             int passed = all.Count(c => c.Status == ParityStatus.Passed), failed = all.Count(c => c.Status == ParityStatus.Failed);
             int notRun = all.Count(c => c.Status == ParityStatus.NotRun);
             string summary = $"{passed} checks passed, {failed} failed" + (notRun > 0 ? $", {notRun} not run" : "");
@@ -61,7 +66,8 @@ public static class SelfTestCommand
                 ["seed"] = s,
                 ["quick"] = q,
                 ["models_folder"] = folder,
-                ["checks"] = new JsonArray(kernelChecks.Select(c => Json("kernel", c)).Concat(modelChecks.Select(c => Json("model", c))).ToArray()),
+                ["checks"] = new JsonArray(compileChecks.Select(c => Json("compile", c)).Concat(kernelChecks.Select(c => Json("kernel", c)))
+                    .Concat(modelChecks.Select(c => Json("model", c))).ToArray()),
                 ["passed"] = passed,
                 ["failed"] = failed,
                 ["not_run"] = notRun,

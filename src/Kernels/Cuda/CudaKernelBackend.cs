@@ -55,6 +55,7 @@ public sealed class CudaKernelBackend : IKernelBackend
     public ITrainingKernels Training => _training;
     public CudaContext Context => _context;
     public IMaskedReadKernels MaskedRead => field ??= new CudaMaskedRead(_context, _modules);
+    public CudaKernelModules Modules => _modules;
     public IReadOnlyList<DType> DTypes { get; } = [DType.F32, DType.BF16];
     public int LiveAllocations => _context.Pool.LiveAllocations - _ownAllocations;
 
