@@ -96,7 +96,7 @@ internal static class GradientParityCases
             var before = dx.Oracle.Clone();
             ctx.Backend.Gradients.LayerNormBackward(x.Candidate, gamma.Candidate, dy.Candidate, dx.Candidate, 1e-5f);
             ctx.Oracles.Gradients.LayerNormBackward(x.Oracle, gamma.Oracle, dy.Oracle, dx.Oracle, 1e-5f);
-            return Accumulated(ctx, dx, before);
+            return Accumulated(ctx, dx, before, NormGradientTerms(x.Oracle, gamma.Oracle, dy.Oracle, layerNorm: true, 1e-5f));
         }, Quick: quick, Family: ParityFamily.Gradients);
 
     private static ParityCase RmsNormBackward(int rows, int dim, bool quick) =>
@@ -109,7 +109,7 @@ internal static class GradientParityCases
             var before = dx.Oracle.Clone();
             ctx.Backend.Gradients.RmsNormBackward(x.Candidate, gamma.Candidate, dy.Candidate, dx.Candidate, 1e-6f);
             ctx.Oracles.Gradients.RmsNormBackward(x.Oracle, gamma.Oracle, dy.Oracle, dx.Oracle, 1e-6f);
-            return Accumulated(ctx, dx, before);
+            return Accumulated(ctx, dx, before, NormGradientTerms(x.Oracle, gamma.Oracle, dy.Oracle, layerNorm: false, 1e-6f));
         }, Quick: quick, Family: ParityFamily.Gradients);
 
     /// <summary>
@@ -222,6 +222,27 @@ internal static class GradientParityCases
             return new ParityOutcome([.. outputs]);
         }, Reduction: Math.Max(Math.Max(s.KeyDim, s.ValueDim), Math.Max(s.Keys, s.Queries * (s.Heads / s.KvHeads))), Quick: s.Quick,
             Family: ParityFamily.Gradients);
+
+    /// <summary>
+    /// RMS of rstd·dy·γ: the size of the terms of a norm's gradient, rstd·(g − mean(g) − x̂·mean(g·x̂)), which cancel
+    /// in short rows (to exactly zero for a LayerNorm of one or two elements).
+    /// </summary>
+    private static double NormGradientTerms(Tensor x, Tensor gamma, Tensor dy, bool layerNorm, float eps)
+    {
+        int d = checked((int)gamma.Count), rows = checked((int)(x.Count / d));
+        var X = x.Span; var G = gamma.Span; var D = dy.Span;
+        double sum = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            var row = X.Slice(r * d, d);
+            double mean = 0, variance = 0;
+            if (layerNorm) foreach (var v in row) mean += v / (double)d;
+            foreach (var v in row) variance += (v - mean) * (v - mean) / d;
+            double rstd = 1 / Math.Sqrt(variance + eps);
+            for (int i = 0; i < d; i++) sum += Math.Pow(rstd * D[r * d + i] * G[i], 2);
+        }
+        return Math.Sqrt(sum / x.Count);
+    }
 
     /// <summary>The one output of a backward that added into <paramref name="gradient"/>.</summary>
     private static ParityOutcome Accumulated(ParityContext ctx, ParityInput gradient, Tensor before, double factors = 0) =>

@@ -34,7 +34,10 @@ namespace EdgePruning.Kernels.Parity;
 /// | KL divergence | float | a log-sum-exp over the row in f32, as softmax |
 /// | masked read (and backward) | float | f32 sums over the U writers, over d for the statistics and over N·d for dz, on ordinary cores; each output in its own dtype (statistics and gradients f32 whatever D and y are) |
 ///
-/// An output a kernel adds into (dx += …) is measured against <see cref="ScaleOfSum"/>.
+/// An output a kernel adds into (dx += …, an optimizer's update) is measured against <see cref="ScaleOfSum"/>; a
+/// result that is a difference of order-one terms against the size of those terms, as the activations are:
+/// a mask against 1, a KL in nats, a norm gradient against rstd·dy·γ, a row mean against the row's spread, a
+/// gradient of probabilities against the largest probability.
 /// </summary>
 public static class ParityTolerances
 {

@@ -52,6 +52,7 @@ internal static class TrainingParityCases
         bool quick, int reduction = 0) =>
         new(name, shape, arithmetic, run, reduction, quick, OnlyDType: DType.F32, Family: ParityFamily.Training);
 
+    /// <summary>A mask is l + (r−l)·s clamped to [0,1], a difference of terms of order one: measured against 1.</summary>
     private static ParityCase HardConcrete(int count, bool quick) =>
         Training("hard concrete", $"logα,u[{count}]", ParityArithmetic.Float, ctx =>
         {
@@ -60,7 +61,7 @@ internal static class TrainingParityCases
             var expected = ctx.OracleOutput(count);
             ctx.Backend.Training.HardConcrete(logAlpha.Candidate, uniform.Candidate, z);
             ctx.Oracles.Training.HardConcrete(logAlpha.Oracle, uniform.Oracle, expected);
-            return new ParityOutcome(expected, ctx.Read(z));
+            return new ParityOutcome(expected, ctx.Read(z), scale: 1);
         }, quick);
 
     private static ParityCase HardConcreteBackward(int count, bool quick) =>
@@ -171,11 +172,12 @@ internal static class TrainingParityCases
             var expected = ctx.OracleOutput(selected);
             ctx.Backend.Training.KlDivergence(full.Candidate, circuit.Candidate, picked, cols, kl, grad.Candidate, gradScale);
             ctx.Oracles.Training.KlDivergence(full.Oracle, circuit.Oracle, picked, cols, expected, grad.Oracle, gradScale);
-            // The gradient is a difference of probabilities, each known to a few ulp of the row's log-normalizer
-            // relative to itself: its typical size is the largest probability, not the difference.
+            // A KL is a p-weighted sum of log-probability differences of order one, each known to a few ulp of the
+            // row's log-normalizer: its error is absolute, in nats, however small the KL. The gradient is a difference
+            // of probabilities, each known to that relative error: its typical size is the largest probability.
             double probability = gradScale * Math.Max(LargestProbability(full.Oracle, picked, cols), LargestProbability(circuit.Oracle, picked, cols));
             return new ParityOutcome(
-                new ParityOutput("kl", expected, ctx.Read(kl)),
+                new ParityOutput("kl", expected, ctx.Read(kl), Math.Max(ParityTolerances.RootMeanSquare(expected.Span), 1)),
                 new ParityOutput("dcircuit", grad.Oracle, ctx.Read(grad.Candidate), Math.Max(ParityTolerances.ScaleOfSum(before.Span, grad.Oracle.Span), probability)));
         }, quick);
 
@@ -207,7 +209,8 @@ internal static class TrainingParityCases
 
     /// <summary>
     /// <paramref name="steps"/> AdamW updates from step <paramref name="firstStep"/>, a fresh gradient each (every
-    /// seventh element 0), compared in the parameters and both moments, each against its own size.
+    /// seventh element 0), compared in the parameters and both moments, each against its own size: that of the
+    /// larger of its value before and its change (a parameter next to one step's size ends near zero).
     /// </summary>
     private static ParityCase AdamW(int count, int firstStep, int steps, double weightDecay, bool maximize, bool quick) =>
         Training("adamw", string.Create(CultureInfo.InvariantCulture,
@@ -217,6 +220,7 @@ internal static class TrainingParityCases
             var parameters = ctx.Input(3f, 0f, count);
             var first = ctx.Input(1e-2f, 0f, count);
             var second = ctx.Input(1e-4f, 1e-4f, count);
+            var before = new[] { parameters.Oracle.Clone(), first.Oracle.Clone(), second.Oracle.Clone() };
             for (int t = firstStep; t < firstStep + steps; t++)
             {
                 var host = ctx.HostRandom(1e-2f, 0f, count);
@@ -228,11 +232,11 @@ internal static class TrainingParityCases
                 ctx.Oracles.Training.AdamW(parameters.Oracle, gradients.Oracle, first.Oracle, second.Oracle, step);
             }
             return new ParityOutcome(
-                new ParityOutput("p", parameters.Oracle, ctx.Read(parameters.Candidate)),
-                new ParityOutput("m", first.Oracle, ctx.Read(first.Candidate)),
-                new ParityOutput("v", second.Oracle, ctx.Read(second.Candidate)));
+                Accumulated(ctx, "p", parameters, before[0]),
+                Accumulated(ctx, "m", first, before[1]),
+                Accumulated(ctx, "v", second, before[2]));
         }, quick);
 
-    private static ParityOutput Accumulated(ParityContext ctx, string name, ParityInput gradient, Tensor before, int reduction) =>
-        new(name, gradient.Oracle, ctx.Read(gradient.Candidate), ParityTolerances.ScaleOfSum(before.Span, gradient.Oracle.Span), Reduction: reduction);
+    private static ParityOutput Accumulated(ParityContext ctx, string name, ParityInput updated, Tensor before, int? reduction = null) =>
+        new(name, updated.Oracle, ctx.Read(updated.Candidate), ParityTolerances.ScaleOfSum(before.Span, updated.Oracle.Span), Reduction: reduction);
 }
