@@ -210,7 +210,9 @@ internal static class TrainingParityCases
     /// <summary>
     /// <paramref name="steps"/> AdamW updates from step <paramref name="firstStep"/>, a fresh gradient each (every
     /// seventh element 0), compared in the parameters and both moments, each against its own size: that of the
-    /// larger of its value before and its change (a parameter next to one step's size ends near zero).
+    /// larger of its value before and its change (a parameter next to one step's size ends near zero). Moments
+    /// as an optimizer holds them, v ≥ m² (a step is then at most about lr); a v near 0 under a sizable m would
+    /// make steps of thousands of lr, whose f32 rounding no parameter-sized tolerance covers.
     /// </summary>
     private static ParityCase AdamW(int count, int firstStep, int steps, double weightDecay, bool maximize, bool quick) =>
         Training("adamw", string.Create(CultureInfo.InvariantCulture,
@@ -218,8 +220,13 @@ internal static class TrainingParityCases
             ParityArithmetic.Float, ctx =>
         {
             var parameters = ctx.Input(3f, 0f, count);
-            var first = ctx.Input(1e-2f, 0f, count);
-            var second = ctx.Input(1e-4f, 1e-4f, count);
+            var hostFirst = ctx.HostRandom(1e-2f, 0f, count);
+            var hostSecond = ctx.HostRandom(0.5e-4f, 0.5e-4f, count);
+            var m = hostFirst.Span;
+            var v = hostSecond.Span;
+            for (int i = 0; i < v.Length; i++) v[i] += m[i] * m[i];
+            var first = ctx.Input(hostFirst);
+            var second = ctx.Input(hostSecond);
             var before = new[] { parameters.Oracle.Clone(), first.Oracle.Clone(), second.Oracle.Clone() };
             for (int t = firstStep; t < firstStep + steps; t++)
             {
