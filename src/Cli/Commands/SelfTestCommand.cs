@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using EdgePruning.Kernels;
 using EdgePruning.Kernels.Parity;
-using EdgePruning.Kernels.Reference;
 using EdgePruning.Pruning.SelfTest;
 using EdgePruning.Runtime;
 using Spectre.Console;
@@ -11,10 +10,13 @@ using Spectre.Console;
 namespace EdgePruning.Cli.Commands;
 
 /// <summary>
-/// <c>edgeprune selftest</c>: checks a backend against the scalar reference: every kernel on odd and
-/// model-sized shapes in every dtype it stores, then whole forward passes of a GPT-2-small-shaped random
-/// model and of the shared test models. Prints the backend, a table of the checks and "N checks passed,
-/// M failed"; exits 0 only when none failed. A device that cannot be opened is a one-line error.
+/// <c>edgeprune selftest</c>: checks a backend against the host references: on a GPU first that every kernel
+/// source compiles and loads (<see cref="KernelCompilation"/>), then every forward, backward, training and
+/// masked-read kernel on odd and model-sized shapes in every dtype it stores (<see cref="KernelParitySuite"/>),
+/// then whole forward passes of a GPT-2-small-shaped random model and of the shared test models, then whole
+/// pruning steps of that model and of a small Llama-shaped one against the host trainer (<see cref="StepParity"/>). Prints the
+/// backend, a table of the checks and "N checks passed, M failed"; exits 0 only when none failed. A device
+/// that cannot be opened is a one-line error.
 /// </summary>
 public static class SelfTestCommand
 {
@@ -41,7 +43,9 @@ public static class SelfTestCommand
             using var backend = KernelBackends.Open(deviceName);
             if (!json) err.WriteLine($"checking the kernels of {backend.Name} ({backend.Description}) against the reference{(q ? " (quick)" : "")}");
 
-            var kernelChecks = KernelParitySuite.Run(backend, ReferenceKernels.Instance, s, q, c => Progress(err, json, "kernel", c));
+            var compileCheck = KernelCompilation.Check(backend);
+            if (compileCheck is not null) Progress(err, json, "compile", compileCheck);
+            var kernelChecks = KernelParitySuite.Run(backend, ParityOracle.Host(), s, q, c => Progress(err, json, "kernel", c));
 
             string? folder = parse.GetValue(models) ?? SelfTestModels.DefaultFolder();
             if (folder is not null && !Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: model folder not found");
@@ -50,7 +54,12 @@ public static class SelfTestCommand
             if (folder is not null) testModels.AddRange(SelfTestModels.FromFolder(folder, s));
             var modelChecks = ModelParity.Run(backend, testModels, c => Progress(err, json, "model", c));
 
-            var all = kernelChecks.Concat(modelChecks).ToList();
+            if (!json) err.WriteLine("checking whole pruning steps against the host trainer");
+            var stepModels = new[] { testModels[0], SelfTestModels.RandomLlama(s, batch: 1, tokensPerSequence: q ? 4 : 8) };
+            var stepChecks = StepParity.Run(backend, stepModels, c => Progress(err, json, "step", c));
+
+            var compileChecks = compileCheck is null ? [] : new[] { compileCheck };
+            var all = compileChecks.Concat(kernelChecks).Concat(modelChecks).Concat(stepChecks).ToList();
             int passed = all.Count(c => c.Status == ParityStatus.Passed), failed = all.Count(c => c.Status == ParityStatus.Failed);
             int notRun = all.Count(c => c.Status == ParityStatus.NotRun);
             string summary = $"{passed} checks passed, {failed} failed" + (notRun > 0 ? $", {notRun} not run" : "");
@@ -62,7 +71,8 @@ public static class SelfTestCommand
                 ["seed"] = s,
                 ["quick"] = q,
                 ["models_folder"] = folder,
-                ["checks"] = new JsonArray(kernelChecks.Select(c => Json("kernel", c)).Concat(modelChecks.Select(c => Json("model", c))).ToArray()),
+                ["checks"] = new JsonArray(compileChecks.Select(c => Json("compile", c)).Concat(kernelChecks.Select(c => Json("kernel", c)))
+                    .Concat(modelChecks.Select(c => Json("model", c))).Concat(stepChecks.Select(c => Json("step", c))).ToArray()),
                 ["passed"] = passed,
                 ["failed"] = failed,
                 ["not_run"] = notRun,

@@ -1,5 +1,6 @@
 using EdgePruning.Kernels.Cpu.Gradients;
 using EdgePruning.Kernels.Gradients;
+using EdgePruning.Kernels.MaskedRead;
 using EdgePruning.Kernels.Training;
 using EdgePruning.Runtime;
 
@@ -15,6 +16,7 @@ public sealed class CpuKernelBackend(IKernels kernels) : IKernelBackend
     public IKernels Kernels => kernels;
     public IGradientKernels Gradients { get; } = new CpuGradientKernels();
     public ITrainingKernels Training { get; } = new ReferenceTrainingKernels(kernels);
+    public IMaskedReadKernels MaskedRead => MaskedReadReference.Instance;
     public IReadOnlyList<DType> DTypes { get; } = [DType.F32];
 
     public Tensor Empty(DType dtype, params int[] dims) => Tensor.Empty(dtype, dims);

@@ -1,4 +1,5 @@
 using EdgePruning.Kernels.Gradients;
+using EdgePruning.Kernels.MaskedRead;
 using EdgePruning.Kernels.Training;
 using EdgePruning.Runtime;
 using EdgePruning.Runtime.Cuda;
@@ -55,6 +56,8 @@ public sealed class CudaKernelBackend : IKernelBackend
     public IGradientKernels Gradients => _gradients;
     public ITrainingKernels Training => _training;
     public CudaContext Context => _context;
+    public IMaskedReadKernels MaskedRead => field ??= new CudaMaskedRead(_context, _modules);
+    public CudaKernelModules Modules => _modules;
     public IReadOnlyList<DType> DTypes { get; } = [DType.F32, DType.BF16];
     public int LiveAllocations => _context.Pool.LiveAllocations - _ownAllocations;
 

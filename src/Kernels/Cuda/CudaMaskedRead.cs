@@ -7,10 +7,10 @@ namespace EdgePruning.Kernels.Cuda;
 /// <summary>
 /// Launches the fused masked-read kernels of masked_read.cu: every reader's normed input of a layer from
 /// the difference stack and the corrupted sum in one pass, and its backward. Same contract as
-/// <see cref="MaskedReadReference"/> (the oracle): z, C, γ, β, mean, rstd, dZ, dD, dC f32; D f32 or bf16;
+/// <see cref="MaskedReadReference"/> (the oracle, <see cref="IMaskedReadKernels"/>): z, C, γ, β, mean, rstd, dZ, dD, dC f32; D f32 or bf16;
 /// y and dY f32 or bf16; all on the device.
 /// </summary>
-public sealed class CudaMaskedRead(CudaContext context, CudaKernelModules modules)
+public sealed class CudaMaskedRead(CudaContext context, CudaKernelModules modules) : IMaskedReadKernels
 {
     private const int Threads = 256;
     private const int MaxReadersPerForwardBlock = 8;

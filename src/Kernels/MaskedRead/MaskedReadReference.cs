@@ -23,12 +23,17 @@ namespace EdgePruning.Kernels.MaskedRead;
 /// saved, rounds dX to f32 and sums the gradients in double before adding them to the f32 outputs.
 /// </para>
 /// </summary>
-public static class MaskedReadReference
+public sealed class MaskedReadReference : IMaskedReadKernels
 {
+    /// <summary>The one instance (it keeps no state).</summary>
+    public static MaskedReadReference Instance { get; } = new();
+
+    private MaskedReadReference() { }
+
     /// <summary>
     /// Writes y [R,N,d] (f32 or bf16) and, when given, mean and rstd [R,N]. RMSNorm keeps no mean: pass null.
     /// </summary>
-    public static void Forward(Tensor z, Tensor stack, Tensor corrupted, MaskedReadNorm norm, Tensor y, Tensor? mean, Tensor? rstd)
+    public void Forward(Tensor z, Tensor stack, Tensor corrupted, MaskedReadNorm norm, Tensor y, Tensor? mean, Tensor? rstd)
     {
         var s = MaskedReadShape.Of(z, stack, corrupted, norm);
         KernelChecks.Require(y.Count == s.OutputCount && y.DType is DType.F32 or DType.BF16,
@@ -56,7 +61,7 @@ public static class MaskedReadReference
     /// Adds the gradients of y (<paramref name="outputGrad"/> dY [R,N,d], f32 or bf16) into dz [R,U], dStack
     /// [U,N,d] and dCorrupted [N,d], each optional. mean (LayerNorm only) and rstd are the forward's.
     /// </summary>
-    public static void Backward(Tensor z, Tensor stack, Tensor corrupted, MaskedReadNorm norm, Tensor? mean, Tensor rstd,
+    public void Backward(Tensor z, Tensor stack, Tensor corrupted, MaskedReadNorm norm, Tensor? mean, Tensor rstd,
         Tensor outputGrad, Tensor? dz, Tensor? dStack, Tensor? dCorrupted)
     {
         var s = MaskedReadShape.Of(z, stack, corrupted, norm);

@@ -48,13 +48,16 @@ internal static class AttentionParityCases
             return new ParityOutcome(expected, ctx.Read(y));
         }, Reduction: s.KeyDim, Quick: s.Quick);
 
-    private static bool[] KeyMask(Shape s)
+    private static bool[] KeyMask(Shape s) => KeyMask(s.Mask, s.Batch, s.MaxKeys);
+
+    /// <summary>The key mask [batch, maxKeys] of <paramref name="hidden"/> (empty for none).</summary>
+    internal static bool[] KeyMask(Mask hidden, int batch, int maxKeys)
     {
-        if (s.Mask == Mask.None) return [];
-        var mask = new bool[s.Batch * s.MaxKeys];
-        for (int b = 0; b < s.Batch; b++)
-        for (int key = 0; key < s.MaxKeys; key++)
-            mask[b * s.MaxKeys + key] = key % 5 != 3 && !(key == 0 && b == 0 && s.Mask == Mask.EveryFifthAndFirst);
+        if (hidden == Mask.None) return [];
+        var mask = new bool[batch * maxKeys];
+        for (int b = 0; b < batch; b++)
+        for (int key = 0; key < maxKeys; key++)
+            mask[b * maxKeys + key] = key % 5 != 3 && !(key == 0 && b == 0 && hidden == Mask.EveryFifthAndFirst);
         return mask;
     }
 }

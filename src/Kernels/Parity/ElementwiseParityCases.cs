@@ -60,7 +60,7 @@ internal static class ElementwiseParityCases
             return new ParityOutcome(expected, ctx.Read(y));
         }, Quick: quick);
 
-    private static string Name(Activation activation) => activation switch
+    internal static string Name(Activation activation) => activation switch
     {
         Activation.GeluErf => "gelu-erf",
         Activation.GeluTanh => "gelu-tanh",

@@ -3,11 +3,14 @@ using EdgePruning.Runtime;
 namespace EdgePruning.Kernels.Parity;
 
 /// <summary>
-/// Every <see cref="IKernels"/> primitive of a candidate backend against an oracle (the scalar reference on the
-/// host), on random inputs over odd and model-sized shapes, in every dtype the backend stores. Inputs are made
-/// on the host and rounded to the dtype before either side sees them. A check that throws fails with the
-/// exception's message; the others keep running. Tolerances: <see cref="ParityTolerances"/>.
-/// The same suite runs in the tests (CPU), in <c>edgeprune selftest</c> and on a GPU machine.
+/// Every primitive of a candidate backend against an oracle on the host (<see cref="ParityOracle"/>): the
+/// forward kernels, the backward kernels, the training kernels and the fused masked read, on random inputs
+/// over odd and model-sized shapes, in every dtype the backend stores (the training kernels in f32 only).
+/// Inputs are made on the host and rounded to the dtype before either side sees them. A check that throws
+/// fails with the exception's message; the others keep running. A kernel set the backend does not offer
+/// yet (its property throws <see cref="NotSupportedException"/>) is one check that did not run.
+/// Tolerances: <see cref="ParityTolerances"/>. The same suite runs in the tests (CPU), in
+/// <c>edgeprune selftest</c> and on a GPU machine.
 /// </summary>
 public static class KernelParitySuite
 {
@@ -22,39 +25,58 @@ public static class KernelParitySuite
         .. RopeParityCases.All(),
         .. AttentionParityCases.All(),
         .. CopyParityCases.All(),
+        .. GradientParityCases.All(),
+        .. TrainingParityCases.All(),
+        .. MaskedReadParityCases.All(),
     ];
 
-    /// <summary>Runs the suite (or its quick subset) and returns one check per case and dtype, in order.</summary>
-    public static IReadOnlyList<ParityCheck> Run(IKernelBackend candidate, IKernels oracle, int seed, bool quick = false,
-        Action<ParityCheck>? progress = null)
+    /// <summary>
+    /// Runs the suite (or its quick subset; only the cases of <paramref name="families"/> when given) and returns
+    /// one check per case and dtype, in order.
+    /// </summary>
+    public static IReadOnlyList<ParityCheck> Run(IKernelBackend candidate, ParityOracle oracle, int seed, bool quick = false,
+        Action<ParityCheck>? progress = null, IReadOnlyCollection<ParityFamily>? families = null)
     {
         bool onDevice = OnDevice(candidate);
         var checks = new List<ParityCheck>();
+        void Add(ParityCheck check)
+        {
+            checks.Add(check);
+            progress?.Invoke(check);
+        }
+
+        var missing = (families ?? Enum.GetValues<ParityFamily>()).ToDictionary(f => f, f => Missing(candidate, f));
+        foreach (var (family, reason) in missing)
+            if (reason is not null)
+                Add(ParityCheck.NotRun(FamilyName(family), DType.F32, $"{Cases.Count(c => c.Family == family && (!quick || c.Quick))} cases",
+                    $"not on this backend yet: {reason}"));
         for (int i = 0; i < Cases.Count; i++)
         {
             var c = Cases[i];
-            if (quick && !c.Quick) continue;
-            foreach (var dtype in c.OnlyDType is { } only ? [only] : candidate.DTypes)
-            {
-                var check = RunOne(candidate, oracle, c, dtype, onDevice, new Random(CaseSeed(seed, i, dtype)));
-                checks.Add(check);
-                progress?.Invoke(check);
-            }
+            if ((quick && !c.Quick) || !missing.TryGetValue(c.Family, out var reason) || reason is not null) continue;
+            foreach (var dtype in DTypesOf(c, candidate))
+                Add(RunOne(candidate, oracle, c, dtype, onDevice, new Random(CaseSeed(seed, i, dtype))));
         }
-        var leaks = LeakCheck(candidate);
-        checks.Add(leaks);
-        progress?.Invoke(leaks);
+        Add(LeakCheck(candidate));
         return checks;
     }
 
+    /// <summary>The dtypes <paramref name="c"/> runs in on <paramref name="backend"/>: one check each.</summary>
+    public static IReadOnlyList<DType> DTypesOf(ParityCase c, IKernelBackend backend)
+    {
+        if (c.Needs is { } needed && !backend.DTypes.Contains(needed)) return [];
+        return c.OnlyDType is { } only ? [only] : backend.DTypes;
+    }
+
     /// <summary>One case in one dtype; the backend's tensors are given back afterwards.</summary>
-    public static ParityCheck RunOne(IKernelBackend candidate, IKernels oracle, ParityCase c, DType dtype, bool onDevice, Random random)
+    public static ParityCheck RunOne(IKernelBackend candidate, ParityOracle oracle, ParityCase c, DType dtype, bool onDevice, Random random)
     {
         try
         {
-            var (expected, actual, scale) = c.Run(new ParityContext(candidate, oracle, dtype, random));
-            var tolerance = ParityTolerances.For(dtype, onDevice, c.Arithmetic, c.Reduction, scale ?? ParityTolerances.RootMeanSquare(expected.Span));
-            return ParityComparison.Compare(c.Name, dtype, c.Shape, expected, actual, tolerance);
+            var outcome = c.Run(new ParityContext(candidate, oracle, dtype, random));
+            return ParityComparison.Compare(c.Name, dtype, c.Shape, outcome.Outputs.Select(o => (o.Name, o.Expected, o.Actual,
+                ParityTolerances.For(o.DType ?? dtype, onDevice, c.Arithmetic, o.Reduction ?? c.Reduction, o.Scale ?? ParityTolerances.RootMeanSquare(o.Expected.Span))))
+                .ToList());
         }
         catch (Exception e)
         {
@@ -78,6 +100,36 @@ public static class KernelParitySuite
             backend.Reset();
         }
     }
+
+    /// <summary>Why the backend does not offer <paramref name="family"/> (its property throws), or null when it does.</summary>
+    private static string? Missing(IKernelBackend backend, ParityFamily family)
+    {
+        Func<object> kernels = family switch
+        {
+            ParityFamily.Kernels => () => backend.Kernels,
+            ParityFamily.Gradients => () => backend.Gradients,
+            ParityFamily.Training => () => backend.Training,
+            ParityFamily.MaskedRead => () => backend.MaskedRead,
+            _ => throw new ArgumentOutOfRangeException(nameof(family)),
+        };
+        try
+        {
+            kernels();
+            return null;
+        }
+        catch (NotSupportedException e)
+        {
+            return e.Message;
+        }
+    }
+
+    private static string FamilyName(ParityFamily family) => family switch
+    {
+        ParityFamily.Kernels => "kernels",
+        ParityFamily.Gradients => "gradient kernels",
+        ParityFamily.Training => "training kernels",
+        _ => "masked read",
+    };
 
     /// <summary>After the last reset the backend holds no tensors.</summary>
     private static ParityCheck LeakCheck(IKernelBackend candidate)

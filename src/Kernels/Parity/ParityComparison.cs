@@ -6,6 +6,28 @@ namespace EdgePruning.Kernels.Parity;
 /// <summary>Compares a candidate's output with the oracle's, element by element, under one tolerance.</summary>
 public static class ParityComparison
 {
+    /// <summary>
+    /// Each output under its own tolerance; one check that passes when all do. Its errors are the largest of
+    /// the outputs' (the relative ones are each against their own scale), its tolerance that of the output
+    /// closest to failing, and its detail names each output that failed.
+    /// </summary>
+    public static ParityCheck Compare(string name, DType dtype, string shape,
+        IReadOnlyList<(string Output, Tensor Expected, Tensor Actual, ParityTolerance Tolerance)> outputs)
+    {
+        if (outputs.Count == 1) return Compare(name, dtype, shape, outputs[0].Expected, outputs[0].Actual, outputs[0].Tolerance);
+        var parts = outputs.Select(o => (o.Output, Check: Compare(name, dtype, shape, o.Expected, o.Actual, o.Tolerance))).ToList();
+        bool passed = parts.All(p => p.Check.Passed);
+        var worst = passed ? parts.MaxBy(p => Closeness(p.Check)) : parts.First(p => !p.Check.Passed);
+        double maxAbs = parts.Aggregate(0.0, (m, p) => Math.Max(m, p.Check.MaxAbsError));
+        double maxRel = parts.Aggregate(0.0, (m, p) => Math.Max(m, p.Check.MaxRelError));
+        string? detail = passed ? null : string.Join("; ", parts.Where(p => !p.Check.Passed).Select(p => $"{p.Output}: {p.Check.Detail}"));
+        return new ParityCheck(name, dtype, shape, passed ? ParityStatus.Passed : ParityStatus.Failed, maxAbs, maxRel, worst.Check.Tolerance, detail);
+    }
+
+    /// <summary>How much of its tolerance a passed check used (1 at the limit).</summary>
+    private static double Closeness(ParityCheck check) =>
+        check.Tolerance.IsExact ? (check.MaxAbsError > 0 ? double.PositiveInfinity : 0) : check.MaxRelError / check.Tolerance.Rtol;
+
     public static ParityCheck Compare(string name, DType dtype, string shape, Tensor expected, Tensor actual, ParityTolerance tolerance)
     {
         if (expected.Count != actual.Count)

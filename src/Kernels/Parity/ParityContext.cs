@@ -3,15 +3,17 @@ using EdgePruning.Runtime;
 namespace EdgePruning.Kernels.Parity;
 
 /// <summary>
-/// What one check works with: the candidate backend, the oracle, the dtype the candidate stores tensors in
-/// and a seeded random source. Inputs are made once on the host, rounded to <see cref="DType"/>, and then
-/// given to both sides, so the oracle computes on exactly the values the candidate saw.
+/// What one check works with: the candidate backend, the oracles, the dtype the candidate stores tensors in
+/// and a seeded random source. Inputs are made once on the host, rounded to <see cref="DType"/> (or to the
+/// dtype a case names), and then given to both sides, so the oracle computes on exactly the values the
+/// candidate saw.
 /// </summary>
-public sealed class ParityContext(IKernelBackend backend, IKernels oracle, DType dtype, Random random)
+public sealed class ParityContext(IKernelBackend backend, ParityOracle oracle, DType dtype, Random random)
 {
     public IKernelBackend Backend => backend;
     public IKernels Candidate => backend.Kernels;
-    public IKernels Oracle => oracle;
+    public IKernels Oracle => oracle.Kernels;
+    public ParityOracle Oracles => oracle;
     public DType DType => dtype;
     public Random Random => random;
 
@@ -28,11 +30,17 @@ public sealed class ParityContext(IKernelBackend backend, IKernels oracle, DType
     }
 
     /// <summary>The given host f32 values, as both sides see them after rounding to <see cref="DType"/>.</summary>
-    public ParityInput Input(Tensor host) =>
-        new(backend.Upload(host, dtype), Rounded(host, dtype));
+    public ParityInput Input(Tensor host) => Input(host, dtype);
+
+    /// <summary>The given host f32 values, as both sides see them after rounding to <paramref name="storage"/>.</summary>
+    public ParityInput Input(Tensor host, DType storage) =>
+        new(backend.Upload(host, storage), Rounded(host, storage));
 
     /// <summary>An output for the candidate, filled with NaN so that an element it fails to write shows up.</summary>
-    public Tensor Output(params int[] dims) => backend.Upload(Poisoned(dims), dtype);
+    public Tensor Output(params int[] dims) => OutputIn(dtype, dims);
+
+    /// <summary>An output for the candidate in <paramref name="storage"/>, filled with NaN.</summary>
+    public Tensor OutputIn(DType storage, params int[] dims) => backend.Upload(Poisoned(dims), storage);
 
     /// <summary>An output for the oracle, filled with NaN.</summary>
     public Tensor OracleOutput(params int[] dims) => Poisoned(dims);

@@ -22,6 +22,23 @@ namespace EdgePruning.Kernels.Parity;
 /// | bf16  | any   | any inexact     | 2⁻⁷                    | output rounded to 8 significant bits (2⁻⁸) plus one intermediate rounded the same way (a bias added to a rounded product, attention probabilities fed to a bf16 P·V) |
 /// | any   | any   | whole model     | matrix-product rtol × √(2L + 2) | L blocks each add two kernel results to the residual stream, plus embedding and readout; independent errors add in quadrature (CPU, f32: GPT-2-small-shaped 12 layers measured 2e-6 against 5.1e-5) |
 /// | any   | any   | pruning step    | matrix-product rtol × √(4L + 4) | the mask gradients: the forward's 2L + 2 kernel errors and as many again from the backward |
+///
+/// The backward, training and masked-read kernels take the same rules, by what they compute:
+/// | family | arithmetic | why |
+/// |--------|------------|-----|
+/// | fill | exact | a stored value, rounded to nearest even in bf16 |
+/// | scale, axpy, activation/SwiGLU/rope backward | float | elementwise f32 maps (rope: a rotation), as their forwards |
+/// | layernorm/rmsnorm backward | float | two row sums over d in f32, as the forward norms |
+/// | attention backward | matrix product over max(dk, dv, S, T·H/KV) | the products of the forward and their transposes; a key or value collects every query of its group |
+/// | hard concrete (and backward), AdamW | float | elementwise f32 with logf/expf/sqrtf, a few ulp each; inputs kept off the clamp's corners, where the gradient jumps |
+/// | masked edge sum (and backward) | matrix product over W (x), N (dz), R (dD) | cuBLAS GEMMs, TF32 where the context allows it |
+/// | KL divergence | float | a log-sum-exp over the row in f32, as softmax |
+/// | masked read (and backward) | float | f32 sums over the U writers, over d for the statistics and over N·d for dz, on ordinary cores; each output in its own dtype (statistics and gradients f32 whatever D and y are) |
+///
+/// An output a kernel adds into (dx += …, an optimizer's update) is measured against <see cref="ScaleOfSum"/>; a
+/// result that is a difference of order-one terms against the size of those terms, as the activations are:
+/// a mask against 1, a KL in nats, a norm gradient against rstd·dy·γ, a row mean against the row's spread, a
+/// gradient of probabilities against the largest probability.
 /// </summary>
 public static class ParityTolerances
 {
@@ -80,6 +97,26 @@ public static class ParityTolerances
 
     /// <summary>√(2L + 2): how many kernel errors of independent sign reach the logits of an L-block model.</summary>
     public static double ModelGrowth(int layers) => Math.Sqrt(2.0 * Math.Max(0, layers) + 2);
+
+    /// <summary>
+    /// The typical size of an output a kernel adds into: that of the larger of the two terms, the value before
+    /// and what was added (<paramref name="after"/> − <paramref name="before"/>). Against the sum alone, an
+    /// element where the two cancel would be held to nothing.
+    /// </summary>
+    public static double ScaleOfSum(ReadOnlySpan<float> before, ReadOnlySpan<float> after)
+    {
+        if (before.Length != after.Length) throw new ArgumentException($"{before.Length} values before, {after.Length} after");
+        double added = 0;
+        long n = 0;
+        for (int i = 0; i < after.Length; i++)
+        {
+            double d = (double)after[i] - before[i];
+            if (!double.IsFinite(d)) continue;
+            added += d * d;
+            n++;
+        }
+        return Math.Max(RootMeanSquare(before), n == 0 ? 0 : Math.Sqrt(added / n));
+    }
 
     /// <summary>RMS of the finite values (0 when there are none).</summary>
     public static double RootMeanSquare(ReadOnlySpan<float> values)

@@ -19,6 +19,13 @@ public static class SelfTestModels
         return WithTokens("gpt2-small (random)", config, RandomModelWriter.CreateWeights(config, seed), seed, batch, tokensPerSequence);
     }
 
+    /// <summary>A small Llama-shaped model (RoPE, grouped KV heads, SwiGLU, RMSNorm) with seeded random weights.</summary>
+    public static SelfTestModel RandomLlama(int seed, int batch, int tokensPerSequence)
+    {
+        var config = KnownShapes.Llama(layers: 2, heads: 8, kvHeads: 2, dim: 256, mlp: 688, vocab: 512, positions: 128);
+        return WithTokens("llama-shaped 2×256 (random)", config, RandomModelWriter.CreateWeights(config, seed), seed, batch, tokensPerSequence);
+    }
+
     /// <summary>Every model under <paramref name="folder"/> (one level of subfolders) that loads; files that are not models are passed over.</summary>
     public static IReadOnlyList<SelfTestModel> FromFolder(string folder, int seed, int tokensPerSequence = 6)
     {

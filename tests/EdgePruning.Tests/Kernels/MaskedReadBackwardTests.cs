@@ -61,7 +61,7 @@ public class MaskedReadBackwardTests
         var dCorrupted0 = Random(rng, 1f, 3, 11);
         var (mean, rstd) = Statistics(input);
         var dzAcc = dz0.Clone(); var dStackAcc = dStack0.Clone(); var dCorruptedAcc = dCorrupted0.Clone();
-        MaskedReadReference.Backward(input.Z, input.Stack, input.Corrupted, input.Norm, mean, rstd, w, dzAcc, dStackAcc, dCorruptedAcc);
+        MaskedReadReference.Instance.Backward(input.Z, input.Stack, input.Corrupted, input.Norm, mean, rstd, w, dzAcc, dStackAcc, dCorruptedAcc);
 
         Assert.Equal(Sum(dz0, dz), dzAcc.ToArray());
         Assert.Equal(Sum(dStack0, dStack), dStackAcc.ToArray());
@@ -94,7 +94,7 @@ public class MaskedReadBackwardTests
         var dz = Tensor.Zeros(input.Readers, input.Writers);
         var dStack = Tensor.Zeros(input.Writers, input.Tokens, input.Dim);
         var dCorrupted = Tensor.Zeros(input.Tokens, input.Dim);
-        MaskedReadReference.Backward(input.Z, input.Stack, input.Corrupted, input.Norm, mean, rstd, w, dz, dStack, dCorrupted);
+        MaskedReadReference.Instance.Backward(input.Z, input.Stack, input.Corrupted, input.Norm, mean, rstd, w, dz, dStack, dCorrupted);
         return (dz, dStack, dCorrupted);
     }
 
@@ -102,7 +102,7 @@ public class MaskedReadBackwardTests
     {
         var (mean, rstd) = input.PoisonedStatistics();
         var y = Tensor.Zeros(input.Readers, input.Tokens, input.Dim);
-        MaskedReadReference.Forward(input.Z, input.Stack, input.Corrupted, input.Norm, y, mean, rstd);
+        MaskedReadReference.Instance.Forward(input.Z, input.Stack, input.Corrupted, input.Norm, y, mean, rstd);
         return (mean, rstd);
     }
 

@@ -44,7 +44,7 @@ public class MaskedReadForwardTests
 
         var y = Poisoned(readers, tokens, dim);
         var (mean, rstd) = input.PoisonedStatistics();
-        MaskedReadReference.Forward(input.Z, input.Stack, input.Corrupted, input.Norm, y, mean, rstd);
+        MaskedReadReference.Instance.Forward(input.Z, input.Stack, input.Corrupted, input.Norm, y, mean, rstd);
 
         AssertElementsClose(expected.Span, y.Span, UnfusedTolerance, $"{kind} y [{readers},{writers},{tokens},{dim}]");
         var (expectedMean, expectedRstd) = RowStatistics(x, kind, input.Norm.Eps);
@@ -59,10 +59,10 @@ public class MaskedReadForwardTests
     {
         var input = MaskedReadInputs.Random(11, kind, 4, 6, 3, 29);
         var f32 = Poisoned(4, 3, 29);
-        MaskedReadReference.Forward(input.Z, input.Stack, input.Corrupted, input.Norm, f32, null, null);
+        MaskedReadReference.Instance.Forward(input.Z, input.Stack, input.Corrupted, input.Norm, f32, null, null);
         var bf16 = Tensor.Zeros(DType.BF16, 4, 3, 29);
         bf16.AsSpan<ushort>().Fill(0x7fc1); // NaN: any element left unwritten shows
-        MaskedReadReference.Forward(input.Z, input.Stack, input.Corrupted, input.Norm, bf16, null, null);
+        MaskedReadReference.Instance.Forward(input.Z, input.Stack, input.Corrupted, input.Norm, bf16, null, null);
 
         var rounded = new ushort[f32.Count];
         HalfConversion.FloatToBF16(f32.Span, rounded);
@@ -79,12 +79,12 @@ public class MaskedReadForwardTests
         var widened = bf16.ToF32();
         var fromBf16 = Poisoned(3, 4, 21);
         var fromF32 = Poisoned(3, 4, 21);
-        MaskedReadReference.Forward(input.Z, bf16, input.Corrupted, input.Norm, fromBf16, null, null);
-        MaskedReadReference.Forward(input.Z, widened, input.Corrupted, input.Norm, fromF32, null, null);
+        MaskedReadReference.Instance.Forward(input.Z, bf16, input.Corrupted, input.Norm, fromBf16, null, null);
+        MaskedReadReference.Instance.Forward(input.Z, widened, input.Corrupted, input.Norm, fromF32, null, null);
         Assert.Equal(fromF32.ToArray(), fromBf16.ToArray());
         // The rounding of D must matter, or the comparison above proves nothing.
         var exact = Poisoned(3, 4, 21);
-        MaskedReadReference.Forward(input.Z, input.Stack, input.Corrupted, input.Norm, exact, null, null);
+        MaskedReadReference.Instance.Forward(input.Z, input.Stack, input.Corrupted, input.Norm, exact, null, null);
         Assert.NotEqual(exact.ToArray(), fromBf16.ToArray());
     }
 
@@ -92,7 +92,7 @@ public class MaskedReadForwardTests
     public void RmsNorm_KeepsNoMean()
     {
         var input = MaskedReadInputs.Random(13, MaskedReadNormKind.RmsNorm, 2, 3, 2, 8);
-        Assert.Throws<ShapeException>(() => MaskedReadReference.Forward(input.Z, input.Stack, input.Corrupted, input.Norm,
+        Assert.Throws<ShapeException>(() => MaskedReadReference.Instance.Forward(input.Z, input.Stack, input.Corrupted, input.Norm,
             Tensor.Zeros(2, 2, 8), Tensor.Zeros(2, 2), Tensor.Zeros(2, 2)));
     }
 

@@ -2,6 +2,7 @@ using EdgePruning.Kernels;
 using EdgePruning.Kernels.Cpu;
 using EdgePruning.Kernels.Cpu.Gradients;
 using EdgePruning.Kernels.Gradients;
+using EdgePruning.Kernels.MaskedRead;
 using EdgePruning.Kernels.Training;
 using EdgePruning.Runtime;
 
@@ -18,6 +19,7 @@ public sealed class FakeDeviceBackend : IKernelBackend
     public IKernels Kernels => CpuKernels.Instance;
     public IGradientKernels Gradients { get; } = new CpuGradientKernels();
     public ITrainingKernels Training { get; } = new ReferenceTrainingKernels(CpuKernels.Instance);
+    public IMaskedReadKernels MaskedRead => MaskedReadReference.Instance;
     public IReadOnlyList<DType> DTypes { get; } = [DType.F32];
     public Tensor Empty(DType dtype, params int[] dims) => Tensor.Wrap(new FakeDeviceStorage(new Shape(dims).Count * dtype.SizeOf()), 0, dtype, dims);
     public ITensorScope OpenScope() => throw new NotSupportedException("a fake device makes no scopes");

@@ -2,6 +2,7 @@ using EdgePruning.Kernels;
 using EdgePruning.Kernels.Cpu;
 using EdgePruning.Kernels.Cpu.Gradients;
 using EdgePruning.Kernels.Gradients;
+using EdgePruning.Kernels.MaskedRead;
 using EdgePruning.Kernels.Parity;
 using EdgePruning.Kernels.Training;
 using EdgePruning.Models;
@@ -72,6 +73,7 @@ public class BackendStepTests
         public IKernels Kernels => _inner.Kernels;
         public IGradientKernels Gradients { get; } = new Skewed();
         public ITrainingKernels Training => _inner.Training;
+        public IMaskedReadKernels MaskedRead => _inner.MaskedRead;
         public IReadOnlyList<DType> DTypes => _inner.DTypes;
         public Tensor Empty(DType dtype, params int[] dims) => _inner.Empty(dtype, dims);
         public ITensorScope OpenScope() => _inner.OpenScope();

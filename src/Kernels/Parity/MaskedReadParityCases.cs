@@ -1,0 +1,120 @@
+using EdgePruning.Kernels.MaskedRead;
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Kernels.Parity;
+
+/// <summary>
+/// The fused masked read and its backward against <see cref="MaskedReadReference"/>, LayerNorm (with β) and
+/// RMSNorm: the stack D in the check's dtype, y and dY in f32 and (where the backend stores it) bf16, so a bf16
+/// backend runs every pairing. Shapes from one reader of one writer to a GPT-2 layer's readers over 16 tokens,
+/// more readers than one register group of the kernel (8), and rows longer than a block's pass. Masks lie in
+/// [0,1] with one writer masked off for every reader (the kernel skips its D rows). The backward takes the
+/// oracle's statistics, so it is checked apart from the forward, and adds into gradients that hold values.
+/// </summary>
+internal static class MaskedReadParityCases
+{
+    private static readonly (int Readers, int Writers, int Tokens, int Dim, bool Quick)[] Shapes =
+        [(1, 1, 1, 3, true), (9, 4, 3, 130, false), (12, 25, 16, 768, true), (2, 3, 5, 1500, false)];
+
+    public static IEnumerable<ParityCase> All()
+    {
+        foreach (var (readers, writers, tokens, dim, quick) in Shapes)
+            foreach (var kind in new[] { MaskedReadNormKind.LayerNorm, MaskedReadNormKind.RmsNorm })
+                foreach (var output in new[] { DType.F32, DType.BF16 })
+                {
+                    bool shapeQuick = quick && output == DType.F32;
+                    var shape = new MaskedReadShape(readers, writers, tokens, dim);
+                    yield return Forward(shape, kind, output, shapeQuick && kind == MaskedReadNormKind.LayerNorm);
+                    yield return Backward(shape, kind, output, shapeQuick && kind == MaskedReadNormKind.RmsNorm);
+                }
+    }
+
+    /// <summary>y in <paramref name="output"/>; mean (LayerNorm) and rstd f32, each measured in its own dtype.</summary>
+    private static ParityCase Forward(MaskedReadShape s, MaskedReadNormKind kind, DType output, bool quick) =>
+        new("masked read forward", $"{Name(kind)}: {Sizes(s)} → y {output.Name()}, {(kind == MaskedReadNormKind.LayerNorm ? "mean, " : "")}rstd",
+            ParityArithmetic.Float, ctx =>
+        {
+            var input = Inputs(ctx, s, kind);
+            bool layerNorm = kind == MaskedReadNormKind.LayerNorm;
+            var y = ctx.OutputIn(output, s.Readers, s.Tokens, s.Dim);
+            var mean = layerNorm ? ctx.OutputIn(DType.F32, s.Readers, s.Tokens) : null;
+            var rstd = ctx.OutputIn(DType.F32, s.Readers, s.Tokens);
+            var expected = ctx.OracleOutput(s.Readers, s.Tokens, s.Dim);
+            var expectedMean = layerNorm ? ctx.OracleOutput(s.Readers, s.Tokens) : null;
+            var expectedRstd = ctx.OracleOutput(s.Readers, s.Tokens);
+            ctx.Backend.MaskedRead.Forward(input.Z.Candidate, input.Stack.Candidate, input.Corrupted.Candidate, input.Candidate, y, mean, rstd);
+            ctx.Oracles.MaskedRead.Forward(input.Z.Oracle, input.Stack.Oracle, input.Corrupted.Oracle, input.Oracle, expected, expectedMean, expectedRstd);
+            var outputs = new List<ParityOutput> { new("y", expected, ctx.Read(y), DType: output) };
+            // A mean is a sum of order-|x| terms that may cancel: measured against the row's spread 1/rstd as well.
+            if (layerNorm)
+                outputs.Add(new ParityOutput("mean", expectedMean!, ctx.Read(mean!), Math.Max(ParityTolerances.RootMeanSquare(expectedMean!.Span), Spread(expectedRstd)), DType.F32));
+            outputs.Add(new ParityOutput("rstd", expectedRstd, ctx.Read(rstd), DType: DType.F32));
+            return new ParityOutcome([.. outputs]);
+        }, Quick: quick, Family: ParityFamily.MaskedRead, Needs: output == DType.BF16 ? DType.BF16 : null);
+
+    /// <summary>
+    /// dY in <paramref name="output"/>; dz, dD and dC are f32 sums of f32 arithmetic on values both sides hold
+    /// exactly, so they are held to f32 whatever D and dY are stored in.
+    /// </summary>
+    private static ParityCase Backward(MaskedReadShape s, MaskedReadNormKind kind, DType output, bool quick) =>
+        new("masked read backward", $"{Name(kind)}: {Sizes(s)}, dY {output.Name()} → dz, dD, dC += …", ParityArithmetic.Float, ctx =>
+        {
+            var input = Inputs(ctx, s, kind);
+            bool layerNorm = kind == MaskedReadNormKind.LayerNorm;
+            var hostMean = layerNorm ? Tensor.Empty(DType.F32, s.Readers, s.Tokens) : null;
+            var hostRstd = Tensor.Empty(DType.F32, s.Readers, s.Tokens);
+            ctx.Oracles.MaskedRead.Forward(input.Z.Oracle, input.Stack.Oracle, input.Corrupted.Oracle, input.Oracle,
+                Tensor.Empty(DType.F32, s.Readers, s.Tokens, s.Dim), hostMean, hostRstd);
+            ParityInput? mean = hostMean is null ? null : ctx.Input(hostMean, DType.F32);
+            var rstd = ctx.Input(hostRstd, DType.F32);
+            var dY = ctx.Input(ctx.HostRandom(1f, 0f, s.Readers, s.Tokens, s.Dim), output);
+            var dz = ctx.Input(ctx.HostRandom(0.5f, 0f, s.Readers, s.Writers), DType.F32);
+            var dStack = ctx.Input(ctx.HostRandom(0.5f, 0f, s.Writers, s.Tokens, s.Dim), DType.F32);
+            var dCorrupted = ctx.Input(ctx.HostRandom(0.5f, 0f, s.Tokens, s.Dim), DType.F32);
+            var before = new[] { dz.Oracle.Clone(), dStack.Oracle.Clone(), dCorrupted.Oracle.Clone() };
+            ctx.Backend.MaskedRead.Backward(input.Z.Candidate, input.Stack.Candidate, input.Corrupted.Candidate, input.Candidate,
+                mean?.Candidate, rstd.Candidate, dY.Candidate, dz.Candidate, dStack.Candidate, dCorrupted.Candidate);
+            ctx.Oracles.MaskedRead.Backward(input.Z.Oracle, input.Stack.Oracle, input.Corrupted.Oracle, input.Oracle,
+                mean?.Oracle, rstd.Oracle, dY.Oracle, dz.Oracle, dStack.Oracle, dCorrupted.Oracle);
+            return new ParityOutcome(
+                Accumulated(ctx, "dz", dz, before[0]),
+                Accumulated(ctx, "dD", dStack, before[1]),
+                Accumulated(ctx, "dC", dCorrupted, before[2]));
+        }, Quick: quick, Family: ParityFamily.MaskedRead, Needs: output == DType.BF16 ? DType.BF16 : null);
+
+    private sealed record MaskedReadInputs(ParityInput Z, ParityInput Stack, ParityInput Corrupted, MaskedReadNorm Candidate, MaskedReadNorm Oracle);
+
+    /// <summary>z in [0,1] (z[0,0] = 1, writer 1 masked off when there are three or more), D in the check's dtype, C, γ and β f32.</summary>
+    private static MaskedReadInputs Inputs(ParityContext ctx, MaskedReadShape s, MaskedReadNormKind kind)
+    {
+        var hostZ = ctx.HostRandom(0.5f, 0.5f, s.Readers, s.Writers);
+        var zs = hostZ.Span;
+        zs[0] = 1f;
+        if (s.Writers >= 3)
+            for (int r = 0; r < s.Readers; r++) zs[r * s.Writers + 1] = 0f;
+        var z = ctx.Input(hostZ, DType.F32);
+        var stack = ctx.Input(1f, 0f, s.Writers, s.Tokens, s.Dim);
+        var corrupted = ctx.Input(ctx.HostRandom(1f, 0f, s.Tokens, s.Dim), DType.F32);
+        var gamma = ctx.Input(ctx.HostRandom(0.5f, 1f, s.Dim), DType.F32);
+        if (kind == MaskedReadNormKind.RmsNorm)
+            return new(z, stack, corrupted, MaskedReadNorm.RmsNorm(gamma.Candidate, 1e-6f), MaskedReadNorm.RmsNorm(gamma.Oracle, 1e-6f));
+        var beta = ctx.Input(ctx.HostRandom(0.5f, 0f, s.Dim), DType.F32);
+        return new(z, stack, corrupted, MaskedReadNorm.LayerNorm(gamma.Candidate, beta.Candidate, 1e-5f),
+            MaskedReadNorm.LayerNorm(gamma.Oracle, beta.Oracle, 1e-5f));
+    }
+
+    /// <summary>RMS of 1/rstd: the rows' standard deviation.</summary>
+    private static double Spread(Tensor rstd)
+    {
+        double sum = 0;
+        foreach (var r in rstd.Span) sum += 1 / ((double)r * r);
+        return Math.Sqrt(sum / rstd.Count);
+    }
+
+    private static ParityOutput Accumulated(ParityContext ctx, string name, ParityInput gradient, Tensor before) =>
+        new(name, gradient.Oracle, ctx.Read(gradient.Candidate), ParityTolerances.ScaleOfSum(before.Span, gradient.Oracle.Span), DType.F32);
+
+    private static string Sizes(MaskedReadShape s) => $"z[{s.Readers},{s.Writers}] D[{s.Writers},{s.Tokens},{s.Dim}]";
+
+    private static string Name(MaskedReadNormKind kind) => kind == MaskedReadNormKind.LayerNorm ? "layernorm" : "rmsnorm";
+}
