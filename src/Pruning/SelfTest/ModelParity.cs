@@ -17,16 +17,21 @@ namespace EdgePruning.Pruning.SelfTest;
 /// </summary>
 public static class ModelParity
 {
-    public static IReadOnlyList<ParityCheck> Run(IKernelBackend candidate, IEnumerable<SelfTestModel> models, Action<ParityCheck>? progress = null)
+    public static IReadOnlyList<ParityCheck> Run(IKernelBackend candidate, IEnumerable<SelfTestModel> models, Action<ParityCheck>? progress = null) =>
+        EachModelAndDType(candidate, models, Check, progress);
+
+    /// <summary>One check per model and per dtype the candidate stores, in order, each reported as it ends.</summary>
+    internal static IReadOnlyList<ParityCheck> EachModelAndDType(IKernelBackend candidate, IEnumerable<SelfTestModel> models,
+        Func<IKernelBackend, SelfTestModel, DType, bool, ParityCheck> check, Action<ParityCheck>? progress)
     {
         bool onDevice = KernelParitySuite.OnDevice(candidate);
         var checks = new List<ParityCheck>();
         foreach (var model in models)
             foreach (var dtype in candidate.DTypes)
             {
-                var check = Check(candidate, model, dtype, onDevice);
-                checks.Add(check);
-                progress?.Invoke(check);
+                var result = check(candidate, model, dtype, onDevice);
+                checks.Add(result);
+                progress?.Invoke(result);
             }
         return checks;
     }

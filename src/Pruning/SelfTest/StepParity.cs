@@ -22,19 +22,8 @@ public static class StepParity
     private const int Sequences = 4;
     private const int MicroBatch = 2;
 
-    public static IReadOnlyList<ParityCheck> Run(IKernelBackend candidate, IEnumerable<SelfTestModel> models, Action<ParityCheck>? progress = null)
-    {
-        bool onDevice = KernelParitySuite.OnDevice(candidate);
-        var checks = new List<ParityCheck>();
-        foreach (var model in models)
-            foreach (var dtype in candidate.DTypes)
-            {
-                var check = Check(candidate, model, dtype, onDevice);
-                checks.Add(check);
-                progress?.Invoke(check);
-            }
-        return checks;
-    }
+    public static IReadOnlyList<ParityCheck> Run(IKernelBackend candidate, IEnumerable<SelfTestModel> models, Action<ParityCheck>? progress = null) =>
+        ModelParity.EachModelAndDType(candidate, models, Check, progress);
 
     public static ParityCheck Check(IKernelBackend candidate, SelfTestModel model, DType dtype, bool onDevice)
     {

@@ -2,12 +2,11 @@ using EdgePruning.Kernels;
 using EdgePruning.Kernels.Cpu;
 using EdgePruning.Kernels.Cpu.Gradients;
 using EdgePruning.Kernels.Gradients;
-using EdgePruning.Kernels.MaskedRead;
 using EdgePruning.Kernels.Parity;
-using EdgePruning.Kernels.Training;
 using EdgePruning.Models;
 using EdgePruning.Pruning.Benchmarking;
 using EdgePruning.Pruning.SelfTest;
+using EdgePruning.Tests.Parity;
 using EdgePruning.Runtime;
 
 namespace EdgePruning.Tests.Pruning;
@@ -40,7 +39,7 @@ public class BackendStepTests
     [MemberData(nameof(Families))]
     public void StepParity_FailsWhenABackwardKernelIsWrong(string family)
     {
-        var check = StepParity.Check(new SkewedNormBackend(), Model(family), DType.F32, onDevice: false);
+        var check = StepParity.Check(SkewedNormBackend(), Model(family), DType.F32, onDevice: false);
         Assert.Equal(ParityStatus.Failed, check.Status);
     }
 
@@ -64,51 +63,32 @@ public class BackendStepTests
         Assert.Null(m.Peak.DevicePeakBytes);
     }
 
-    /// <summary>The host backend with a norm backward 1% too large: what a subtly wrong GPU kernel looks like.</summary>
-    private sealed class SkewedNormBackend : IKernelBackend
-    {
-        private readonly CpuKernelBackend _inner = new();
-        public string Name => "skewed";
-        public string Description => "host backend with a skewed norm backward (test backend)";
-        public IKernels Kernels => _inner.Kernels;
-        public IGradientKernels Gradients { get; } = new Skewed();
-        public ITrainingKernels Training => _inner.Training;
-        public IMaskedReadKernels MaskedRead => _inner.MaskedRead;
-        public IReadOnlyList<DType> DTypes => _inner.DTypes;
-        public Tensor Empty(DType dtype, params int[] dims) => _inner.Empty(dtype, dims);
-        public ITensorScope OpenScope() => _inner.OpenScope();
-        public Tensor Upload(Tensor host, DType dtype) => _inner.Upload(host, dtype);
-        public void CopyFromHost(Tensor host, Tensor destination) => _inner.CopyFromHost(host, destination);
-        public Tensor Download(Tensor tensor) => _inner.Download(tensor);
-        public void Synchronize() { }
-        public void Reset() { }
-        public int LiveAllocations => 0;
-        public void Dispose() { }
+    /// <summary>Host gradient kernels with a norm backward 1% too large: what a subtly wrong GPU kernel looks like.</summary>
+    private static IKernelBackend SkewedNormBackend() => new ReplacedSetBackend(gradients: new Skewed());
 
-        private sealed class Skewed : IGradientKernels
+    private sealed class Skewed : IGradientKernels
+    {
+        private readonly CpuGradientKernels _g = new();
+        public void Fill(Tensor x, float value) => _g.Fill(x, value);
+        public void FillNormal(Tensor x, float std, ulong seed) => _g.FillNormal(x, std, seed);
+        public void Scale(Tensor x, float alpha, Tensor y) => _g.Scale(x, alpha, y);
+        public void Axpy(float alpha, Tensor x, Tensor y) => _g.Axpy(alpha, x, y);
+        public void LayerNormBackward(Tensor x, Tensor gamma, Tensor dy, Tensor dx, float eps)
         {
-            private readonly CpuGradientKernels _g = new();
-            public void Fill(Tensor x, float value) => _g.Fill(x, value);
-            public void FillNormal(Tensor x, float std, ulong seed) => _g.FillNormal(x, std, seed);
-            public void Scale(Tensor x, float alpha, Tensor y) => _g.Scale(x, alpha, y);
-            public void Axpy(float alpha, Tensor x, Tensor y) => _g.Axpy(alpha, x, y);
-            public void LayerNormBackward(Tensor x, Tensor gamma, Tensor dy, Tensor dx, float eps)
-            {
-                var scaled = dy.Clone();
-                _g.Scale(dy, 1.01f, scaled);
-                _g.LayerNormBackward(x, gamma, scaled, dx, eps);
-            }
-            public void RmsNormBackward(Tensor x, Tensor gamma, Tensor dy, Tensor dx, float eps)
-            {
-                var scaled = dy.Clone();
-                _g.Scale(dy, 1.01f, scaled);
-                _g.RmsNormBackward(x, gamma, scaled, dx, eps);
-            }
-            public void ActivationBackward(Activation activation, Tensor x, Tensor dy, Tensor dx) => _g.ActivationBackward(activation, x, dy, dx);
-            public void SwiGluBackward(Tensor gate, Tensor up, Tensor dy, Tensor? dGate, Tensor? dUp) => _g.SwiGluBackward(gate, up, dy, dGate, dUp);
-            public void RopeBackward(Tensor grad, int startPos, float theta) => _g.RopeBackward(grad, startPos, theta);
-            public void AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor dOut, Tensor? dq, Tensor? dk, Tensor? dv, bool causal,
-                float scale, ReadOnlySpan<bool> keyMask = default) => _g.AttentionBackward(q, k, v, dOut, dq, dk, dv, causal, scale, keyMask);
+            var scaled = dy.Clone();
+            _g.Scale(dy, 1.01f, scaled);
+            _g.LayerNormBackward(x, gamma, scaled, dx, eps);
         }
+        public void RmsNormBackward(Tensor x, Tensor gamma, Tensor dy, Tensor dx, float eps)
+        {
+            var scaled = dy.Clone();
+            _g.Scale(dy, 1.01f, scaled);
+            _g.RmsNormBackward(x, gamma, scaled, dx, eps);
+        }
+        public void ActivationBackward(Activation activation, Tensor x, Tensor dy, Tensor dx) => _g.ActivationBackward(activation, x, dy, dx);
+        public void SwiGluBackward(Tensor gate, Tensor up, Tensor dy, Tensor? dGate, Tensor? dUp) => _g.SwiGluBackward(gate, up, dy, dGate, dUp);
+        public void RopeBackward(Tensor grad, int startPos, float theta) => _g.RopeBackward(grad, startPos, theta);
+        public void AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor dOut, Tensor? dq, Tensor? dk, Tensor? dv, bool causal,
+            float scale, ReadOnlySpan<bool> keyMask = default) => _g.AttentionBackward(q, k, v, dOut, dq, dk, dv, causal, scale, keyMask);
     }
 }
