@@ -3,7 +3,7 @@
 // its elements for the last time before it writes them.
 //
 // Launch: block 256 threads (8 rows), grid ceil(rows/8).
-#include "element.cuh"
+#include "norm_stats.cuh"
 
 template <typename T>
 __device__ __forceinline__ void ep_layernorm(const T* x, const T* gamma, const T* beta, T* y, int rows, int dim, float eps)
@@ -12,16 +12,8 @@ __device__ __forceinline__ void ep_layernorm(const T* x, const T* gamma, const T
     int lane = threadIdx.x % 32;
     if (row >= rows) return;
     const T* xr = x + (long long)row * dim;
-    float sum = 0.0f;
-    for (int i = lane; i < dim; i += 32) sum += ep_load(xr, i);
-    float mean = ep_warp_sum(sum) / dim;
-    float var = 0.0f;
-    for (int i = lane; i < dim; i += 32)
-    {
-        float t = ep_load(xr, i) - mean;
-        var += t * t;
-    }
-    float inv = rsqrtf(ep_warp_sum(var) / dim + eps);
+    float mean, inv;
+    ep_layernorm_stats(xr, dim, eps, lane, &mean, &inv);
     T* yr = y + (long long)row * dim;
     for (int i = lane; i < dim; i += 32)
         ep_store(yr, i, (ep_load(xr, i) - mean) * inv * ep_load(gamma, i) + (beta ? ep_load(beta, i) : 0.0f));

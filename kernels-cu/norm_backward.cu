@@ -7,7 +7,7 @@
 // last time before it writes them.
 //
 // Launch: block 256 threads (8 rows), grid ceil(rows/8).
-#include "element.cuh"
+#include "norm_stats.cuh"
 
 template <typename T>
 __device__ __forceinline__ void ep_layernorm_backward(const T* x, const T* gamma, const T* dy, T* dx, int rows, int dim, float eps)
@@ -18,16 +18,8 @@ __device__ __forceinline__ void ep_layernorm_backward(const T* x, const T* gamma
     const T* xr = x + (long long)row * dim;
     const T* gr = dy + (long long)row * dim;
     T* dr = dx + (long long)row * dim;
-    float sum = 0.0f;
-    for (int i = lane; i < dim; i += 32) sum += ep_load(xr, i);
-    float mean = ep_warp_sum(sum) / dim;
-    float var = 0.0f;
-    for (int i = lane; i < dim; i += 32)
-    {
-        float t = ep_load(xr, i) - mean;
-        var += t * t;
-    }
-    float inv = rsqrtf(ep_warp_sum(var) / dim + eps);
+    float mean, inv;
+    ep_layernorm_stats(xr, dim, eps, lane, &mean, &inv);
     float sumG = 0.0f, sumGx = 0.0f;
     for (int i = lane; i < dim; i += 32)
     {

@@ -27,7 +27,7 @@ public sealed unsafe class CpuKernels : IKernels
     {
         var (m, k) = transA ? (a.Shape.Cols, a.Shape.Rows) : (a.Shape.Rows, a.Shape.Cols);
         var (kb, n) = transB ? (b.Shape.Cols, b.Shape.Rows) : (b.Shape.Rows, b.Shape.Cols);
-        Require(k == kb && c.Shape.Rows == m && c.Shape.Cols == n,
+        KernelChecks.Require(k == kb && c.Shape.Rows == m && c.Shape.Cols == n,
             $"gemm: op(A) {m}x{k}, op(B) {kb}x{n}, C {c.Shape}");
         CpuGemm.Gemm(F32(a), a.Shape.Cols, transA, F32(b), b.Shape.Cols, transB, F32(c), m, n, k, alpha, beta, null, MaxThreads);
     }
@@ -35,7 +35,7 @@ public sealed unsafe class CpuKernels : IKernels
     public void Linear(Tensor x, Tensor w, Tensor? bias, Tensor y)
     {
         int m = x.Shape.Rows, k = x.Shape.Cols, n = w.Shape.Rows;
-        Require(w.Shape.Cols == k && y.Shape.Rows == m && y.Shape.Cols == n && (bias is null || bias.Count == n),
+        KernelChecks.Require(w.Shape.Cols == k && y.Shape.Rows == m && y.Shape.Cols == n && (bias is null || bias.Count == n),
             $"linear: x {x.Shape}, w {w.Shape}, bias {bias?.Shape}, y {y.Shape}");
         CpuGemm.Gemm(F32(x), k, false, F32(w), k, true, F32(y), m, n, k, 1f, 0f, bias is null ? null : F32(bias), MaxThreads);
     }
@@ -43,7 +43,7 @@ public sealed unsafe class CpuKernels : IKernels
     public void LayerNorm(Tensor x, Tensor gamma, Tensor? beta, Tensor y, float eps)
     {
         int d = x.Shape.Cols, rows = x.Shape.Rows;
-        Require(gamma.Count == d && y.Count == x.Count && (beta is null || beta.Count == d),
+        KernelChecks.Require(gamma.Count == d && y.Count == x.Count && (beta is null || beta.Count == d),
             $"layernorm: x {x.Shape}, gamma {gamma.Shape}, y {y.Shape}");
         CpuNorms.LayerNorm(F32(x), F32(gamma), beta is null ? null : F32(beta), F32(y), rows, d, eps, MaxThreads);
     }
@@ -51,7 +51,7 @@ public sealed unsafe class CpuKernels : IKernels
     public void RmsNorm(Tensor x, Tensor gamma, Tensor y, float eps)
     {
         int d = x.Shape.Cols, rows = x.Shape.Rows;
-        Require(gamma.Count == d && y.Count == x.Count, $"rmsnorm: x {x.Shape}, gamma {gamma.Shape}, y {y.Shape}");
+        KernelChecks.Require(gamma.Count == d && y.Count == x.Count, $"rmsnorm: x {x.Shape}, gamma {gamma.Shape}, y {y.Shape}");
         CpuNorms.RmsNorm(F32(x), F32(gamma), F32(y), rows, d, eps, MaxThreads);
     }
 
@@ -59,7 +59,7 @@ public sealed unsafe class CpuKernels : IKernels
 
     public void Activate(Activation activation, Tensor x, Tensor y)
     {
-        Require(x.Count == y.Count, $"activation: x {x.Shape}, y {y.Shape}");
+        KernelChecks.Require(x.Count == y.Count, $"activation: x {x.Shape}, y {y.Shape}");
         float* px = F32(x), py = F32(y);
         long n = x.Count;
         switch (activation)
@@ -74,13 +74,13 @@ public sealed unsafe class CpuKernels : IKernels
 
     public void SwiGlu(Tensor gate, Tensor up, Tensor y)
     {
-        Require(gate.Count == up.Count && up.Count == y.Count, $"swiglu: gate {gate.Shape}, up {up.Shape}, y {y.Shape}");
+        KernelChecks.Require(gate.Count == up.Count && up.Count == y.Count, $"swiglu: gate {gate.Shape}, up {up.Shape}, y {y.Shape}");
         CpuElementwise.Binary<CpuActivations.SwiGlu>(F32(gate), F32(up), F32(y), y.Count, MaxThreads);
     }
 
     public void Add(Tensor a, Tensor b, Tensor y)
     {
-        Require(a.Count == b.Count && b.Count == y.Count, $"add: a {a.Shape}, b {b.Shape}, y {y.Shape}");
+        KernelChecks.Require(a.Count == b.Count && b.Count == y.Count, $"add: a {a.Shape}, b {b.Shape}, y {y.Shape}");
         CpuElementwise.Binary<AddOperator>(F32(a), F32(b), F32(y), y.Count, MaxThreads);
     }
 
@@ -89,7 +89,7 @@ public sealed unsafe class CpuKernels : IKernels
     public void Embedding(Tensor table, ReadOnlySpan<int> ids, Tensor y)
     {
         int d = table.Shape.Cols, vocab = table.Shape.Rows;
-        Require(y.Count == (long)ids.Length * d, $"embedding: {ids.Length} ids, table {table.Shape}, y {y.Shape}");
+        KernelChecks.Require(y.Count == (long)ids.Length * d, $"embedding: {ids.Length} ids, table {table.Shape}, y {y.Shape}");
         foreach (int id in ids)
             if ((uint)id >= (uint)vocab) throw new ShapeException($"token id {id} is outside the vocabulary of {vocab}");
         float* t = F32(table), dst = F32(y);
@@ -100,7 +100,7 @@ public sealed unsafe class CpuKernels : IKernels
 
     public void Rope(Tensor x, int startPos, float theta)
     {
-        Require(x.Shape.Rank == 4 && x.Shape[3] % 2 == 0 && startPos >= 0,
+        KernelChecks.Require(x.Shape.Rank == 4 && x.Shape[3] % 2 == 0 && startPos >= 0,
             $"rope: x must be [B,T,H,even headDim] at a position ≥ 0, got {x.Shape} at {startPos}");
         CpuRope.Apply(F32(x), x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3], startPos, theta, MaxThreads);
     }
@@ -118,10 +118,6 @@ public sealed unsafe class CpuKernels : IKernels
     /// Throws a ShapeException when <paramref name="ok"/> is false. The message is an interpolated-string
     /// handler, formatted only on failure, so a valid call allocates nothing.
     /// </summary>
-    private static void Require(bool ok, [System.Runtime.CompilerServices.InterpolatedStringHandlerArgument(nameof(ok))] ref ShapeMessage what)
-    {
-        if (!ok) throw new ShapeException("shape mismatch in " + what.ToStringAndClear());
-    }
 
     private static float* F32(Tensor t)
     {
@@ -129,21 +125,4 @@ public sealed unsafe class CpuKernels : IKernels
             throw new ShapeException($"tensor {t.Shape} holds {t.DType.Name()}; the CPU kernels compute in f32");
         return (float*)t.Pointer;
     }
-}
-
-/// <summary>An error message formatted only when its check fails.</summary>
-[System.Runtime.CompilerServices.InterpolatedStringHandler]
-internal ref struct ShapeMessage
-{
-    private System.Runtime.CompilerServices.DefaultInterpolatedStringHandler _inner;
-
-    public ShapeMessage(int literalLength, int formattedCount, bool ok, out bool format)
-    {
-        format = !ok;
-        _inner = format ? new(literalLength, formattedCount) : default;
-    }
-
-    public void AppendLiteral(string s) => _inner.AppendLiteral(s);
-    public void AppendFormatted<T>(T value) => _inner.AppendFormatted(value);
-    public string ToStringAndClear() => _inner.ToStringAndClear();
 }

@@ -18,7 +18,7 @@ public sealed partial class CudaGradientKernels
         float scale, ReadOnlySpan<bool> keyMask = default)
     {
         var g = AttentionGeometry.Of(q, k, v, dOut, k.Shape[1], keyMask);
-        Require((dq is null || dq.Count == q.Count) && (dk is null || dk.Count == k.Count) && (dv is null || dv.Count == v.Count),
+        KernelChecks.Require((dq is null || dq.Count == q.Count) && (dk is null || dk.Count == k.Count) && (dv is null || dv.Count == v.Count),
             $"attention backward: q {q.Shape}, k {k.Shape}, v {v.Shape}, dq {dq?.Shape}, dk {dk?.Shape}, dv {dv?.Shape}");
         var dtype = CudaTensorChecks.CommonDType(_context, "attention backward", q, k, v, dOut, dq, dk, dv);
         if (g.KeyDim > AttentionLaunchPlan.MaxHeadDim || g.ValueDim > AttentionLaunchPlan.MaxHeadDim)

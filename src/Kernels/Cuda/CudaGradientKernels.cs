@@ -14,9 +14,6 @@ namespace EdgePruning.Kernels.Cuda;
 /// </summary>
 public sealed partial class CudaGradientKernels : IGradientKernels, IDisposable
 {
-    /// <summary>Threads per block of the grid-stride kernels, and blocks per SM (as <see cref="CudaKernels"/>).</summary>
-    private const int ElementwiseBlock = 256;
-    private const int ElementwiseBlocksPerSm = 16;
     /// <summary>norm_backward.cu gives each row one warp; a block holds this many rows.</summary>
     private const int NormRowsPerBlock = 8;
     private const int RopeBlock = 128;
@@ -62,14 +59,14 @@ public sealed partial class CudaGradientKernels : IGradientKernels, IDisposable
 
     public void Scale(Tensor x, float alpha, Tensor y)
     {
-        Require(x.Count == y.Count, $"scale: x {x.Shape}, y {y.Shape}");
+        KernelChecks.Require(x.Count == y.Count, $"scale: x {x.Shape}, y {y.Shape}");
         var dtype = CudaTensorChecks.CommonDType(_context, "scale", x, y);
         LaunchElementwise(_scale.For(dtype), y.Count, x, y, alpha, y.Count);
     }
 
     public void Axpy(float alpha, Tensor x, Tensor y)
     {
-        Require(x.Count == y.Count, $"axpy: x {x.Shape}, y {y.Shape}");
+        KernelChecks.Require(x.Count == y.Count, $"axpy: x {x.Shape}, y {y.Shape}");
         var dtype = CudaTensorChecks.CommonDType(_context, "axpy", x, y);
         LaunchElementwise(_axpy.For(dtype), y.Count, x, y, alpha, y.Count);
     }
@@ -84,7 +81,7 @@ public sealed partial class CudaGradientKernels : IGradientKernels, IDisposable
     private void NormBackward(TypedKernel kernel, string op, Tensor x, Tensor gamma, Tensor dy, Tensor dx, float eps)
     {
         int d = x.Shape.Cols, rows = x.Shape.Rows;
-        Require(gamma.Count == d && dy.Count == x.Count && dx.Count == x.Count,
+        KernelChecks.Require(gamma.Count == d && dy.Count == x.Count && dx.Count == x.Count,
             $"{op}: x {x.Shape}, gamma {gamma.Shape}, dy {dy.Shape}, dx {dx.Shape}");
         var dtype = CudaTensorChecks.CommonDType(_context, op, x, gamma, dy, dx);
         if (rows == 0 || d == 0) return;
@@ -93,7 +90,7 @@ public sealed partial class CudaGradientKernels : IGradientKernels, IDisposable
 
     public void ActivationBackward(Activation activation, Tensor x, Tensor dy, Tensor dx)
     {
-        Require(dy.Count == x.Count && dx.Count == x.Count, $"activation backward: x {x.Shape}, dy {dy.Shape}, dx {dx.Shape}");
+        KernelChecks.Require(dy.Count == x.Count && dx.Count == x.Count, $"activation backward: x {x.Shape}, dy {dy.Shape}, dx {dx.Shape}");
         var kernel = activation switch
         {
             Activation.GeluErf => _geluErf,
@@ -108,7 +105,7 @@ public sealed partial class CudaGradientKernels : IGradientKernels, IDisposable
 
     public void SwiGluBackward(Tensor gate, Tensor up, Tensor dy, Tensor? dGate, Tensor? dUp)
     {
-        Require(gate.Count == up.Count && dy.Count == up.Count && (dGate is null || dGate.Count == up.Count)
+        KernelChecks.Require(gate.Count == up.Count && dy.Count == up.Count && (dGate is null || dGate.Count == up.Count)
             && (dUp is null || dUp.Count == up.Count), $"swiglu backward: gate {gate.Shape}, up {up.Shape}, dy {dy.Shape}");
         var dtype = CudaTensorChecks.CommonDType(_context, "swiglu backward", gate, up, dy, dGate, dUp);
         if (dGate is null && dUp is null) return;
@@ -118,7 +115,7 @@ public sealed partial class CudaGradientKernels : IGradientKernels, IDisposable
     /// <summary>rope.cu's rotation by the opposite angle: one block per (batch, token) row, its cos/sin pairs in headDim·4 bytes of shared memory.</summary>
     public void RopeBackward(Tensor grad, int startPos, float theta)
     {
-        Require(grad.Shape.Rank == 4 && grad.Shape[3] % 2 == 0, $"rope backward: x must be [B,T,H,even headDim], got {grad.Shape}");
+        KernelChecks.Require(grad.Shape.Rank == 4 && grad.Shape[3] % 2 == 0, $"rope backward: x must be [B,T,H,even headDim], got {grad.Shape}");
         var dtype = CudaTensorChecks.CommonDType(_context, "rope backward", grad);
         int batch = grad.Shape[0], tokens = grad.Shape[1], heads = grad.Shape[2], headDim = grad.Shape[3];
         if ((long)batch * tokens == 0 || heads == 0 || headDim == 0) return;
@@ -126,24 +123,12 @@ public sealed partial class CudaGradientKernels : IGradientKernels, IDisposable
             grad, tokens, heads, headDim, startPos, theta);
     }
 
-    /// <summary>
-    /// Throws a ShapeException when <paramref name="ok"/> is false; the message is formatted only on failure.
-    /// </summary>
-    private static void Require(bool ok, [System.Runtime.CompilerServices.InterpolatedStringHandlerArgument(nameof(ok))] ref ShapeMessage what)
-    {
-        if (!ok) throw new ShapeException("shape mismatch in " + what.ToStringAndClear());
-    }
 
     private void Launch(CudaFunction function, Dim3 grid, Dim3 block, int sharedBytes, params ReadOnlySpan<KernelArg> args) =>
         function.Launch(_context.Stream, grid, block, sharedBytes, args);
 
-    /// <summary>Launches a grid-stride kernel over <paramref name="count"/> elements.</summary>
-    private void LaunchElementwise(CudaFunction function, long count, params ReadOnlySpan<KernelArg> args)
-    {
-        if (count == 0) return;
-        uint blocks = Math.Min(Dim3.Blocks(count, ElementwiseBlock), (uint)(_context.Info.Multiprocessors * ElementwiseBlocksPerSm));
-        Launch(function, new Dim3(blocks), ElementwiseBlock, 0, args);
-    }
+    private void LaunchElementwise(CudaFunction function, long count, params ReadOnlySpan<KernelArg> args) =>
+        GridStrideLaunch.Run(_context, function, count, args);
 
     public void Dispose() => _staging.Dispose();
 }

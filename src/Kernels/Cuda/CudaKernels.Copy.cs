@@ -11,7 +11,7 @@ public sealed partial class CudaKernels
     /// <summary>A device memcpy for equal dtypes; otherwise a conversion kernel (f32, bf16 and f16, rounding to nearest even).</summary>
     public void Copy(Tensor source, Tensor destination)
     {
-        Require(source.Count == destination.Count, $"copy: source {source.Shape}, destination {destination.Shape}");
+        KernelChecks.Require(source.Count == destination.Count, $"copy: source {source.Shape}, destination {destination.Shape}");
         RequireHere("copy", source);
         RequireHere("copy", destination);
         if (source.DType == destination.DType)

@@ -13,7 +13,7 @@ public sealed partial class CudaKernels
 
     public void Activate(Activation activation, Tensor x, Tensor y)
     {
-        Require(x.Count == y.Count, $"activation: x {x.Shape}, y {y.Shape}");
+        KernelChecks.Require(x.Count == y.Count, $"activation: x {x.Shape}, y {y.Shape}");
         var kernel = activation switch
         {
             Activation.GeluErf => _geluErf,
@@ -28,14 +28,14 @@ public sealed partial class CudaKernels
 
     public void SwiGlu(Tensor gate, Tensor up, Tensor y)
     {
-        Require(gate.Count == up.Count && up.Count == y.Count, $"swiglu: gate {gate.Shape}, up {up.Shape}, y {y.Shape}");
+        KernelChecks.Require(gate.Count == up.Count && up.Count == y.Count, $"swiglu: gate {gate.Shape}, up {up.Shape}, y {y.Shape}");
         var dtype = CommonDType("swiglu", gate, up, y);
         LaunchElementwise(_swiGlu.For(dtype), y.Count, gate, up, y, y.Count);
     }
 
     public void Add(Tensor a, Tensor b, Tensor y)
     {
-        Require(a.Count == b.Count && b.Count == y.Count, $"add: a {a.Shape}, b {b.Shape}, y {y.Shape}");
+        KernelChecks.Require(a.Count == b.Count && b.Count == y.Count, $"add: a {a.Shape}, b {b.Shape}, y {y.Shape}");
         var dtype = CommonDType("add", a, b, y);
         LaunchElementwise(_add.For(dtype), y.Count, a, b, y, y.Count);
     }

@@ -13,7 +13,7 @@ public sealed partial class CudaKernels
     public void Embedding(Tensor table, ReadOnlySpan<int> ids, Tensor y)
     {
         int d = table.Shape.Cols, vocab = table.Shape.Rows;
-        Require(y.Count == (long)ids.Length * d, $"embedding: {ids.Length} ids, table {table.Shape}, y {y.Shape}");
+        KernelChecks.Require(y.Count == (long)ids.Length * d, $"embedding: {ids.Length} ids, table {table.Shape}, y {y.Shape}");
         var dtype = CommonDType("embedding", table, y);
         foreach (int id in ids)
             if ((uint)id >= (uint)vocab) throw new ShapeException($"token id {id} is outside the vocabulary of {vocab}");

@@ -10,7 +10,7 @@ public sealed partial class CudaKernels
     {
         var (m, k) = transA ? (a.Shape.Cols, a.Shape.Rows) : (a.Shape.Rows, a.Shape.Cols);
         var (kb, n) = transB ? (b.Shape.Cols, b.Shape.Rows) : (b.Shape.Rows, b.Shape.Cols);
-        Require(k == kb && c.Shape.Rows == m && c.Shape.Cols == n,
+        KernelChecks.Require(k == kb && c.Shape.Rows == m && c.Shape.Cols == n,
             $"gemm: op(A) {m}x{k}, op(B) {kb}x{n}, C {c.Shape}");
         var dtype = CommonDType("gemm", a, b, c);
         if (m == 0 || n == 0) return;
@@ -25,7 +25,7 @@ public sealed partial class CudaKernels
     public void Linear(Tensor x, Tensor w, Tensor? bias, Tensor y)
     {
         int m = x.Shape.Rows, k = x.Shape.Cols, n = w.Shape.Rows;
-        Require(w.Shape.Cols == k && y.Shape.Rows == m && y.Shape.Cols == n && (bias is null || bias.Count == n),
+        KernelChecks.Require(w.Shape.Cols == k && y.Shape.Rows == m && y.Shape.Cols == n && (bias is null || bias.Count == n),
             $"linear: x {x.Shape}, w {w.Shape}, bias {bias?.Shape}, y {y.Shape}");
         var dtype = CommonDType("linear", x, w, bias, y);
         if (m == 0 || n == 0) return;

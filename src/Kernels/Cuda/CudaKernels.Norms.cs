@@ -14,7 +14,7 @@ public sealed partial class CudaKernels
     public void LayerNorm(Tensor x, Tensor gamma, Tensor? beta, Tensor y, float eps)
     {
         int d = x.Shape.Cols, rows = x.Shape.Rows;
-        Require(gamma.Count == d && y.Count == x.Count && (beta is null || beta.Count == d),
+        KernelChecks.Require(gamma.Count == d && y.Count == x.Count && (beta is null || beta.Count == d),
             $"layernorm: x {x.Shape}, gamma {gamma.Shape}, y {y.Shape}");
         var dtype = CommonDType("layernorm", x, gamma, beta, y);
         Launch(_layerNorm.For(dtype), new Dim3(Dim3.Blocks(rows, NormRowsPerBlock)), 32 * NormRowsPerBlock, 0,
@@ -24,7 +24,7 @@ public sealed partial class CudaKernels
     public void RmsNorm(Tensor x, Tensor gamma, Tensor y, float eps)
     {
         int d = x.Shape.Cols, rows = x.Shape.Rows;
-        Require(gamma.Count == d && y.Count == x.Count, $"rmsnorm: x {x.Shape}, gamma {gamma.Shape}, y {y.Shape}");
+        KernelChecks.Require(gamma.Count == d && y.Count == x.Count, $"rmsnorm: x {x.Shape}, gamma {gamma.Shape}, y {y.Shape}");
         var dtype = CommonDType("rmsnorm", x, gamma, y);
         Launch(_rmsNorm.For(dtype), new Dim3(Dim3.Blocks(rows, NormRowsPerBlock)), 32 * NormRowsPerBlock, 0,
             x, gamma, y, rows, d, eps);

@@ -14,10 +14,6 @@ namespace EdgePruning.Kernels.Cuda;
 /// </summary>
 public sealed partial class CudaKernels : IKernels, IDisposable
 {
-    /// <summary>Threads per block of the grid-stride elementwise kernels.</summary>
-    private const int ElementwiseBlock = 256;
-    /// <summary>Blocks per SM of the grid-stride kernels: enough resident warps to cover memory latency.</summary>
-    private const int ElementwiseBlocksPerSm = 16;
 
     private readonly CudaContext _context;
     private readonly CudaKernelModules _modules;
@@ -50,24 +46,12 @@ public sealed partial class CudaKernels : IKernels, IDisposable
 
     private void RequireHere(string op, Tensor t) => CudaTensorChecks.RequireHere(_context, op, t);
 
-    /// <summary>
-    /// Throws a ShapeException when <paramref name="ok"/> is false; the message is formatted only on failure.
-    /// </summary>
-    private static void Require(bool ok, [System.Runtime.CompilerServices.InterpolatedStringHandlerArgument(nameof(ok))] ref ShapeMessage what)
-    {
-        if (!ok) throw new ShapeException("shape mismatch in " + what.ToStringAndClear());
-    }
 
     private void Launch(CudaFunction function, Dim3 grid, Dim3 block, int sharedBytes, params ReadOnlySpan<KernelArg> args) =>
         function.Launch(_context.Stream, grid, block, sharedBytes, args);
 
-    /// <summary>Launches a grid-stride kernel over <paramref name="count"/> elements.</summary>
-    private void LaunchElementwise(CudaFunction function, long count, params ReadOnlySpan<KernelArg> args)
-    {
-        if (count == 0) return;
-        uint blocks = Math.Min(Dim3.Blocks(count, ElementwiseBlock), (uint)(_context.Info.Multiprocessors * ElementwiseBlocksPerSm));
-        Launch(function, new Dim3(blocks), ElementwiseBlock, 0, args);
-    }
+    private void LaunchElementwise(CudaFunction function, long count, params ReadOnlySpan<KernelArg> args) =>
+        GridStrideLaunch.Run(_context, function, count, args);
 
     /// <summary>Threads for a block that strides one row of <paramref name="length"/> elements: a multiple of 32, at most <paramref name="max"/>.</summary>
     private static int RowBlock(int length, int max) => Math.Clamp((length + 31) / 32 * 32, 32, max);

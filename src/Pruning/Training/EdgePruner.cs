@@ -87,8 +87,8 @@ public sealed class EdgePruner
         using var stepScope = device ? _model.Backend.OpenScope() : null;
         var zRun = device ? Placed(z, stepScope!) : z;
         var mRun = device && m is not null ? Placed(m, stepScope!) : m;
-        var edgeGrad = device ? Placed(Tensor.Zeros(checked((int)E)), stepScope!) : Tensor.Zeros(checked((int)E));
-        var nodeGrad = device ? Placed(Tensor.Zeros(_model.Writers), stepScope!) : Tensor.Zeros(_model.Writers);
+        var edgeGrad = device ? ZerosThere(stepScope!, checked((int)E)) : Tensor.Zeros(checked((int)E));
+        var nodeGrad = device ? ZerosThere(stepScope!, _model.Writers) : Tensor.Zeros(_model.Writers);
         var gConstant = new float[State.Constants.Length];
         double kl = 0;
         long tokens = 0;
@@ -178,6 +178,14 @@ public sealed class EdgePruner
     {
         var t = scope.Empty(host.DType, host.Shape.Dims.ToArray());
         _model.Backend.CopyFromHost(host, t);
+        return t;
+    }
+
+    /// <summary>f32 zeros where the model runs, living in <paramref name="scope"/>.</summary>
+    private Tensor ZerosThere(ITensorScope scope, int count)
+    {
+        var t = scope.Empty(DType.F32, count);
+        _model.Backend.Gradients.Fill(t, 0f);
         return t;
     }
 
