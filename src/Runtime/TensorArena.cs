@@ -36,6 +36,19 @@ public sealed class TensorArena
         _inUse = 0;
     }
 
+    /// <summary>Where the arena stands now: <see cref="Release"/> gives back everything handed out after it.</summary>
+    public ArenaMark Mark() => new(_block, _offset, _inUse);
+
+    /// <summary>
+    /// Gives back the tensors handed out since <paramref name="mark"/> (nested scratch, e.g. one layer's tensors);
+    /// they are invalid from now on, those handed out before it stay valid.
+    /// </summary>
+    public void Release(ArenaMark mark)
+    {
+        if (mark.InUse > _inUse) throw new InvalidOperationException("arena mark released after a reset or out of order");
+        (_block, _offset, _inUse) = (mark.Block, mark.Offset, mark.InUse);
+    }
+
     /// <summary>An uninitialized f32 tensor: every element must be written before it is read.</summary>
     public Tensor Empty(params int[] dims)
     {
@@ -65,3 +78,6 @@ public sealed class TensorArena
         return t;
     }
 }
+
+/// <summary>A position of a <see cref="TensorArena"/> (<see cref="TensorArena.Mark"/>).</summary>
+public readonly record struct ArenaMark(int Block, long Offset, long InUse);

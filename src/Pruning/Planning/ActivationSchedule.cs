@@ -4,14 +4,15 @@ namespace EdgePruning.Pruning.Planning;
 public enum ActivationSchedule
 {
     /// <summary>
-    /// The CPU trainer today: the tape keeps every layer's forward tensors and every backward tensor
-    /// until the micro-batch ends, and the corrupted run's layer tensors stay in the step arena beside them.
+    /// The tape keeps every layer's forward tensors and every backward tensor until the micro-batch ends
+    /// (<see cref="Masking.MaskedPassSettings.Recompute"/> off).
     /// </summary>
     KeepAllLayers,
 
     /// <summary>
-    /// The design for the GPU (DESIGN.md §1): only the node outputs are kept for the step; each layer's
-    /// forward is recomputed in the backward, so one layer's tensors (forward and backward) are live at a time.
+    /// Per-layer recomputation (DESIGN.md §1, <see cref="Masking.MaskedPassSettings.Recompute"/> on): the forward
+    /// keeps the difference stack and each layer's starting corrupted sum; the backward runs each layer's forward
+    /// again, so one layer's tensors (forward and backward) are live at a time.
     /// </summary>
     RecomputePerLayer,
 }

@@ -23,6 +23,8 @@ public sealed record MemoryPlanRequest
     public bool NodeMasks { get; init; } = true;
     public Ablation Ablation { get; init; } = Ablation.Interchange;
     public required ActivationSchedule Schedule { get; init; }
+    /// <summary>Whether the reads go through the fused masked read (<see cref="Masking.MaskedReadPath.Fused"/>).</summary>
+    public bool FusedReads { get; init; }
 
     /// <summary>The micro-batch the trainer runs: the requested one clamped to [1, batch].</summary>
     public int EffectiveMicroBatch => Math.Clamp(MicroBatch ?? Batch, 1, Math.Max(1, Batch));
@@ -40,8 +42,8 @@ public sealed record MemoryPlanRequest
     }
 
     /// <summary>
-    /// The request that describes what <paramref name="pruner"/> runs on the CPU: f32 everywhere, every
-    /// layer kept, its batch, micro-batch, graph and ablation, and its longest training example.
+    /// The request that describes what <paramref name="pruner"/> runs on the CPU: f32 everywhere, its model's
+    /// read path and schedule, its batch, micro-batch, graph and ablation, and its longest training example.
     /// </summary>
     public static MemoryPlanRequest ForCpuTrainer(EdgePruner pruner)
     {
@@ -56,7 +58,8 @@ public sealed record MemoryPlanRequest
             MicroBatch = o.MicroBatch,
             NodeMasks = o.NodeMasks,
             Ablation = o.Ablation,
-            Schedule = ActivationSchedule.KeepAllLayers,
+            Schedule = pruner.Model.Settings.Recompute ? ActivationSchedule.RecomputePerLayer : ActivationSchedule.KeepAllLayers,
+            FusedReads = pruner.Model.FusedReads,
         };
     }
 }

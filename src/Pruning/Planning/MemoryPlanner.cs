@@ -33,10 +33,19 @@ public static class MemoryPlanner
         var ablation = request.Ablation;
         string Wt = request.WeightDType.Name();
 
-        // Elements of one layer's forward tensors in the masked model: the attention readers' inputs and
-        // normed inputs, q/k/v, each head's attended values and its output y, the MLP reader's input,
-        // normed input and output, and the MLP hidden tensors. Its backward allocates the same again.
-        long layerForward = 2 * R * nd + n * qkv + H * n * (vd + d) + 3 * nd + mlpHidden * n * f;
+        bool fused = request.FusedReads;
+        long statRows = c.Norm == NormKind.LayerNorm ? 2 : 1;
+        long wideBytes = fused ? F32 : a;
+        // Bytes of one reader group's read (R' readers): unfused, its input x, normed input and their gradients;
+        // fused, the normed input and its gradient, an f32 copy of the corrupted sum and the norm statistics.
+        long ReadBytes(long readers) => fused ? 2 * readers * nd * a + nd * F32 + statRows * readers * n * F32 : 4 * readers * nd * a;
+        string readFormula = fused ? $"2R'·n·d·a + n·d·4 + {statRows}R'·n·4" : "4R'·n·d·a";
+        // Bytes of one layer's forward and backward tensors in the masked model: the reads of its Q/K/V readers
+        // (R' = R) and of its MLP reader (R' = 1); q/k/v and their gradients; each head's attended values and
+        // output y with their gradients; the MLP's output and its gradient, and its hidden tensors with theirs;
+        // under a fused read in a narrow dtype, each writer's stack gradient narrowed for its backward.
+        long narrowed = fused && a != F32 ? (H + 1) * nd * a : 0;
+        long layerBytes = ReadBytes(R) + ReadBytes(1) + (2 * n * qkv + 2 * H * n * (vd + d) + 2 * nd + 2 * mlpHidden * n * f) * a + narrowed;
 
         var terms = new List<MemoryTerm>
         {
@@ -59,31 +68,36 @@ public static class MemoryPlanner
                 MemoryScope.MicroBatch, W * nd * a, $"W·n·d·a = {W}·{n}·{d}·{a} B"));
         terms.Add(new("difference_stack", "difference stack D = m·(y − ỹ), the running corrupted sum and the embedding rows",
             MemoryScope.MicroBatch, (W + 1 + embeddingRows) * nd * a, $"(W + {1 + embeddingRows})·n·d·a = {W + 1 + embeddingRows}·{n}·{d}·{a} B"));
-        long gradientRows = request.NodeMasks ? 2 * W : W;
-        terms.Add(new("stack_gradient", request.NodeMasks ? "stack gradient dD and y − ỹ for the node-mask gradient" : "stack gradient dD",
-            MemoryScope.MicroBatch, gradientRows * nd * a, $"{(request.NodeMasks ? "2·" : "")}W·n·d·a = {gradientRows}·{n}·{d}·{a} B"));
+        string dDType = fused ? "4" : "a";
+        if (request.NodeMasks)
+            terms.Add(new("stack_gradient", $"stack gradient dD{(fused ? " (f32: the fused read accumulates it)" : "")} and y − ỹ for the node-mask gradient",
+                MemoryScope.MicroBatch, W * nd * (wideBytes + a), $"W·n·d·({dDType} + a) = {W}·{n}·{d}·({wideBytes} + {a}) B"));
+        else
+            terms.Add(new("stack_gradient", $"stack gradient dD{(fused ? " (f32: the fused read accumulates it)" : "")}",
+                MemoryScope.MicroBatch, W * nd * wideBytes, $"W·n·d·{dDType} = {W}·{n}·{d}·{wideBytes} B"));
         if (ablation == Ablation.OptimalConstant)
             terms.Add(new("baseline_gradient", "gradient of the learned baselines and the running reader-gradient sum",
-                MemoryScope.MicroBatch, (W + 1) * nd * a, $"(W + 1)·n·d·a = {W + 1}·{n}·{d}·{a} B"));
+                MemoryScope.MicroBatch, W * nd * a + nd * wideBytes, $"W·n·d·a + n·d·{dDType} = {W}·{n}·{d}·{a} + {n}·{d}·{wideBytes} B"));
+        if (!keepAll)
+            terms.Add(new("layer_start_sums", "the corrupted sum at each layer's start, from which the backward recomputes the layer",
+                MemoryScope.MicroBatch, L * nd * a, $"L·n·d·a = {L}·{n}·{d}·{a} B"));
         terms.Add(new("layer_working_set", keepAll ? "every layer's forward and backward tensors (kept by the tape)" : "one layer's forward and backward tensors (recomputed)",
-            MemoryScope.MicroBatch, layersHeld * 2 * layerForward * a,
-            $"{layersHeld}·2·[2R·n·d + n·(H·hd + KV·hd + KV·vd) + H·n·(vd + d) + 3·n·d + {mlpHidden}·n·f]·a = {layersHeld}·2·{layerForward:N0}·{a} B"));
+            MemoryScope.MicroBatch, layersHeld * layerBytes,
+            $"{layersHeld}·[{readFormula} (R' = R, 1) + (2n·(H·hd + KV·hd + KV·vd) + 2H·n·(vd + d) + 2n·d + {2 * mlpHidden}·n·f)·a{(narrowed > 0 ? " + (H + 1)·n·d·a" : "")}] = {layersHeld}·{layerBytes:N0} B"));
         terms.Add(new("attention_probabilities", keepAll ? "attention probabilities of every layer" : "attention probabilities of one layer",
             MemoryScope.MicroBatch, layersHeld * m * H * T * T * F32, $"{layersHeld}·B·H·T²·4 B = {layersHeld}·{m}·{H}·{T}²·4 B"));
-        if (keepAll && ablation == Ablation.Interchange)
+        if (ablation == Ablation.Interchange)
         {
-            // The corrupted run is a masked forward without a tape: its layers, embeddings, corrupted sum,
-            // readout and (unused) logits and gradient buffers stay in the step arena until the micro-batch ends.
-            long corruptedRun = (L * layerForward + (3 + embeddingRows) * nd) * a + (2 * n * V + 2 * E + W) * F32;
-            terms.Add(new("corrupted_run_layers", "corrupted run's layer tensors, embeddings, readout and unused logits",
-                MemoryScope.MicroBatch, corruptedRun,
-                $"[L·{layerForward:N0} + {3 + embeddingRows}·n·d]·a + (2·n·V + 2·E + W)·4 B"));
+            // The corrupted run keeps, besides its outputs ỹ, its embedding rows and corrupted sum until the
+            // micro-batch ends; each of its layers' tensors is given back when the layer is done, and it has no readout.
+            terms.Add(new("corrupted_run", "corrupted run's embedding rows and corrupted sum",
+                MemoryScope.MicroBatch, (1 + embeddingRows) * nd * a, $"{1 + embeddingRows}·n·d·a = {1 + embeddingRows}·{n}·{d}·{a} B"));
         }
         long workspace = n * (5 * d + H * hd + KV * hd + KV * vd + H * vd + 2 * f);
         terms.Add(new("full_model_run", "full-model run: one layer's workspace and its logits",
             MemoryScope.MicroBatch, workspace * a + n * V * F32, $"n·(5d + H·hd + KV·hd + KV·vd + H·vd + 2f)·a + n·V·4 B = {workspace:N0}·{a} + {n}·{V}·4 B"));
-        terms.Add(new("circuit_logits", "circuit logits and their gradient, the readout's input and normed input with gradients",
-            MemoryScope.MicroBatch, 2 * n * V * F32 + 4 * nd * a, $"2·n·V·4 + 4·n·d·a B = 2·{n}·{V}·4 + 4·{n}·{d}·{a} B"));
+        terms.Add(new("circuit_logits", "circuit logits and their gradient, the readout's read (R' = 1) and the gradient of its normed input",
+            MemoryScope.MicroBatch, 2 * n * V * F32 + ReadBytes(1), $"2·n·V·4 + {readFormula} = 2·{n}·{V}·4 + {ReadBytes(1):N0} B"));
         return new MemoryPlan(request, terms);
     }
 

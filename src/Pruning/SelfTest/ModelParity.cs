@@ -21,8 +21,8 @@ public static class ModelParity
         EachModelAndDType(candidate, models, Check, progress);
 
     /// <summary>One check per model and per dtype the candidate stores, in order, each reported as it ends.</summary>
-    internal static IReadOnlyList<ParityCheck> EachModelAndDType(IKernelBackend candidate, IEnumerable<SelfTestModel> models,
-        Func<IKernelBackend, SelfTestModel, DType, bool, ParityCheck> check, Action<ParityCheck>? progress)
+    internal static IReadOnlyList<ParityCheck> EachModelAndDType<TModel>(IKernelBackend candidate, IEnumerable<TModel> models,
+        Func<IKernelBackend, TModel, DType, bool, ParityCheck> check, Action<ParityCheck>? progress)
     {
         bool onDevice = KernelParitySuite.OnDevice(candidate);
         var checks = new List<ParityCheck>();

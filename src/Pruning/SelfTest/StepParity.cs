@@ -16,6 +16,8 @@ namespace EdgePruning.Pruning.SelfTest;
 /// with the weights rounded as the backend stored them. The step's edge-mask gradients are compared under
 /// <see cref="ParityTolerances.ForStep"/>, their longest dot product being one reader's whole input (tokens·d).
 /// The step uses node masks, interchange ablation and two micro-batches, so accumulation is part of it.
+/// <see cref="Run"/> checks each way of computing the candidate's pass (<see cref="Variants"/>): the unfused read,
+/// the fused read, and the fused read with per-layer recomputation; the host trainer always reads unfused.
 /// </summary>
 public static class StepParity
 {
@@ -23,11 +25,18 @@ public static class StepParity
     private const int MicroBatch = 2;
 
     public static IReadOnlyList<ParityCheck> Run(IKernelBackend candidate, IEnumerable<SelfTestModel> models, Action<ParityCheck>? progress = null) =>
-        ModelParity.EachModelAndDType(candidate, models, Check, progress);
+        ModelParity.EachModelAndDType(candidate, models.SelectMany(m => Variants(m.Config).Select(v => (m, v))).ToArray(),
+            (backend, item, dtype, onDevice) => Check(backend, item.m, dtype, onDevice, item.v), progress);
 
-    public static ParityCheck Check(IKernelBackend candidate, SelfTestModel model, DType dtype, bool onDevice)
+    /// <summary>The pass settings a step is checked under: the unfused read, and where the model has norms the fused read without and with recomputation.</summary>
+    public static IReadOnlyList<MaskedPassSettings> Variants(TransformerConfig config) => FusedReadNorms.Supports(config)
+        ? [new(MaskedReadPath.Unfused), new(MaskedReadPath.Fused), new(MaskedReadPath.Fused, Recompute: true)]
+        : [new(MaskedReadPath.Unfused), new(MaskedReadPath.Unfused, Recompute: true)];
+
+    public static ParityCheck Check(IKernelBackend candidate, SelfTestModel model, DType dtype, bool onDevice, MaskedPassSettings? settings = null)
     {
-        string name = $"pruning step {model.Name}";
+        settings ??= MaskedPassSettings.Default;
+        string name = $"pruning step {model.Name}, {Describe(settings)}";
         int T = model.TokensPerSequence;
         string shape = $"{Sequences}×{T} tokens, micro-batch {MicroBatch}";
         var c = model.Config;
@@ -45,7 +54,7 @@ public static class StepParity
         try
         {
             var placed = Transformer.OnBackend(c, model.Weights, candidate, dtype, model.Name);
-            var actual = Gradient(new EdgeMaskedModel(placed, embeddingNodes), model);
+            var actual = Gradient(new EdgeMaskedModel(placed, embeddingNodes) { Settings = settings }, model);
             var tolerance = ParityTolerances.ForStep(dtype, onDevice, Sequences / 2 * T * c.ModelDim, c.Layers, expected.Span);
             return ParityComparison.Compare(name, dtype, shape, expected, actual, tolerance);
         }
@@ -58,6 +67,11 @@ public static class StepParity
             candidate.Reset();
         }
     }
+
+    /// <summary>"fused read, recomputed layers" and the like.</summary>
+    public static string Describe(MaskedPassSettings settings) =>
+        (settings.Read switch { MaskedReadPath.Fused => "fused read", MaskedReadPath.Unfused => "unfused read", _ => "auto read" })
+        + (settings.Recompute ? ", recomputed layers" : "");
 
     /// <summary>The edge-mask gradient of the first step on a random task of the model's own tokens' length.</summary>
     private static Tensor Gradient(EdgeMaskedModel masked, SelfTestModel model)

@@ -192,7 +192,7 @@ public sealed class EdgePruner
     /// <summary>ỹ for a batch: the corrupted run's writer outputs, nothing, or the training-set mean.</summary>
     internal Tensor? Baseline(int[] corrupted, int batch, int T, TensorArena? arena = null, ITensorScope? scope = null) => _o.Ablation switch
     {
-        Ablation.Interchange => _model.Forward(corrupted, batch, arena: arena, scope: scope).Outputs,
+        Ablation.Interchange => _model.WriterOutputs(corrupted, batch, arena, scope),
         Ablation.Mean => Broadcast(_meanOutputs ??= WriterMeans(), batch * T, arena, scope),
         Ablation.OptimalConstant => Broadcast(Tensor.FromData(State.Constants, _model.Writers, _model.Config.ModelDim), batch * T, arena, scope),
         _ => null,
@@ -238,7 +238,7 @@ public sealed class EdgePruner
             var chunk = _task.Train.Skip(i).Take(_o.Batch).ToArray();
             var (clean, _, T) = BatchBuilder.Build(chunk, _task.PadToken);
             using var scope = _model.OnDevice ? _model.Backend.OpenScope() : null;
-            var outputs = _model.Forward(clean, chunk.Length, scope: scope).Outputs;
+            var outputs = _model.WriterOutputs(clean, chunk.Length, scope: scope);
             var y = _model.OnDevice ? _model.Backend.Download(outputs) : outputs;
             int rows = chunk.Length * T;
             for (int w = 0; w < W; w++)

@@ -51,6 +51,38 @@ public class MemoryPlannerTests
     }
 
     [Theory]
+    [InlineData("gpt2", 2, "interchange", true, "fused")]
+    [InlineData("gpt2", 2, "interchange", true, "recompute")]
+    [InlineData("gpt2", 1, "zero", false, "fused+recompute")]
+    [InlineData("llama", 0, "interchange", true, "fused")]
+    [InlineData("llama", 0, "optimal", true, "fused+recompute")]
+    [InlineData("llama", 0, "mean", false, "recompute")]
+    public void CpuPlan_OfFusedReadsAndRecomputation_MatchesTheTrainersArenaHighWaterMark(string family, int embeddingNodes,
+        string ablation, bool nodeMasks, string settings)
+    {
+        var config = Shape(family);
+        var model = new Transformer(config, RandomModelWriter.CreateWeights(config, seed: 3), new CpuKernels(1));
+        var masked = new EdgeMaskedModel(model, embeddingNodes)
+        {
+            Settings = new MaskedPassSettings(settings.Contains("fused") ? MaskedReadPath.Fused : MaskedReadPath.Unfused, settings.Contains("recompute")),
+        };
+        var task = RandomTokenTask.Create(config.VocabSize, 4, 12, seed: 4);
+        var pruner = new EdgePruner(masked, task, new PruningOptions
+        {
+            Batch = 4, MicroBatch = 2, Steps = 2, NodeMasks = nodeMasks, Ablation = AblationNames.Parse(ablation),
+        });
+        pruner.Step();
+
+        var request = MemoryPlanRequest.ForCpuTrainer(pruner);
+        Assert.Equal(settings.Contains("fused"), request.FusedReads);
+        Assert.Equal(settings.Contains("recompute") ? ActivationSchedule.RecomputePerLayer : ActivationSchedule.KeepAllLayers, request.Schedule);
+        var plan = MemoryPlanner.Plan(request);
+        double ratio = (double)pruner.ScratchHighWaterBytes / plan.ArenaBytes;
+        Assert.True(Math.Abs(ratio - 1) <= ArenaTolerance,
+            $"arena high-water mark {pruner.ScratchHighWaterBytes:N0} B vs planned {plan.ArenaBytes:N0} B (ratio {ratio:F4})\n{plan.ToText()}");
+    }
+
+    [Theory]
     [InlineData(ActivationSchedule.KeepAllLayers)]
     [InlineData(ActivationSchedule.RecomputePerLayer)]
     public void Total_GrowsWithTheMicroBatchAndTheBatch(ActivationSchedule schedule)

@@ -1,0 +1,386 @@
+using EdgePruning.Autodiff;
+using EdgePruning.Autodiff.Ops;
+using EdgePruning.Kernels;
+using EdgePruning.Kernels.Gradients;
+using EdgePruning.Kernels.MaskedRead;
+using EdgePruning.Models;
+using EdgePruning.Runtime;
+
+namespace EdgePruning.Pruning.Masking;
+
+/// <summary>
+/// One run of <see cref="EdgeMaskedModel.Forward"/>: the pass's tensors (difference stack, corrupted sum, their
+/// gradients) and the layer code. A layer takes the tape and memory it runs under and the corrupted sum its
+/// readers start from, so that the same code runs once in the forward and, under per-layer recomputation,
+/// again inside the backward; everything it writes outside its own memory (stack rows, y − ỹ rows) it writes
+/// with the same values each time.
+/// </summary>
+internal sealed class MaskedForward
+{
+    private readonly EdgeMaskedModel _model;
+    private readonly TransformerConfig _c;
+    private readonly IKernels _k;
+    private readonly IGradientKernels _g;
+    private readonly IMaskedReadKernels _mr;
+    private readonly HeadSlices[] _heads;
+    private readonly FusedReadNorms? _norms;
+    private readonly bool _recompute;
+    private readonly PassMemory _memory;
+    private readonly Tape? _tape;
+    private readonly MaskedPass _pass;
+    private readonly Tensor _z;
+    private readonly Tensor? _baseline;
+    private readonly float[]? _m;
+    private readonly DType _at;
+    private readonly int _batch, _T, _n, _d, _nd;
+    private readonly bool[] _keyMask;
+    // D[w] = m_w·(y_w − ỹ_w), append-only; its gradient (f32 under the fused read, which accumulates in f32).
+    private readonly Tensor _D;
+    private readonly Tensor? _dD;
+    // y − ỹ before the node mask, for the node-mask gradient.
+    private readonly Tensor? _diff;
+    // Σ ỹ of the writers completed so far (+ the clean embedding when embeddings are not nodes).
+    private readonly Tensor _corruptedSum;
+    // Σ of the reader gradients seen so far by the backward: every reader read after writer w has ỹ_w in its
+    // corrupted sum, and exactly those readers are behind it in the backward.
+    private readonly Tensor? _readerGradSum;
+
+    public MaskedForward(EdgeMaskedModel model, HeadSlices[] heads, FusedReadNorms? norms, bool recompute, PassMemory memory,
+        Tape? tape, MaskedPass pass, Tensor z, Tensor? baseline, float[]? nodeMasks, bool[] keyMask)
+    {
+        _model = model;
+        _c = model.Config;
+        _k = model.Model.Kernels;
+        _g = model.Backend.Gradients;
+        _mr = model.Backend.MaskedRead;
+        _heads = heads;
+        _norms = norms;
+        _recompute = recompute;
+        _memory = memory;
+        _tape = tape is { IsRecording: true } ? tape : null;
+        _pass = pass;
+        _z = z;
+        _baseline = baseline;
+        _m = nodeMasks;
+        _keyMask = keyMask;
+        _at = model.Model.DType;
+        _batch = pass.Batch;
+        _T = pass.Tokens;
+        _n = _batch * _T;
+        _d = _c.ModelDim;
+        _nd = _n * _d;
+        int W = model.Writers;
+        _D = pass.Outputs;
+        bool grad = _tape is not null;
+        _dD = grad ? memory.Zeros(norms is null ? _at : DType.F32, W, _nd) : null;
+        _diff = nodeMasks is not null && grad ? memory.Zeros(_at, W, _nd) : null;
+        _corruptedSum = memory.Zeros(_at, _nd);
+        _readerGradSum = pass.BaselineGrad is not null ? memory.Zeros(norms is null ? _at : DType.F32, _nd) : null;
+    }
+
+    public void Run(int[] ids, bool readout)
+    {
+        Embed(ids);
+        for (int l = 0; l < _c.Layers; l++) RunLayer(l);
+        if (readout) Readout();
+    }
+
+    private void Embed(int[] ids)
+    {
+        int n = _n, d = _d, nd = _nd;
+        var tok = _memory.Zeros(_at, n, d);
+        _k.Embedding(_model.Model.Weights.TokenEmbedding, ids, tok);
+        Tensor? pos = null;
+        if (_model.Model.Weights.PositionEmbedding is { } pe)
+        {
+            pos = _memory.Zeros(_at, n, d);
+            for (int b = 0; b < _batch; b++) _k.Copy(pe.Rows(0, _T), pos.Rows(b * _T, _T));
+        }
+        int e = _model.Graph.EmbeddingNodes;
+        if (e == 0)
+        {
+            _k.Copy(tok.Reshape(nd), _corruptedSum);
+            if (pos is not null) _k.Add(_corruptedSum, pos.Reshape(nd), _corruptedSum);
+        }
+        else if (e == 1)
+        {
+            if (pos is not null) _k.Add(tok, pos, tok);
+            Write(0, tok.Reshape(nd), _tape, _memory, _corruptedSum);
+        }
+        else
+        {
+            Write(0, tok.Reshape(nd), _tape, _memory, _corruptedSum);
+            Write(1, pos!.Reshape(nd), _tape, _memory, _corruptedSum);
+        }
+    }
+
+    /// <summary>
+    /// Runs layer <paramref name="l"/>: without a tape its tensors are given back right after it; with per-layer
+    /// recomputation likewise, and the backward runs it again from the corrupted sum saved at its start.
+    /// </summary>
+    private void RunLayer(int l)
+    {
+        if (_tape is null || _recompute)
+        {
+            var start = _tape is null ? null : _memory.Zeros(_at, _nd);
+            if (start is not null) _k.Copy(_corruptedSum, start);
+            using (var layer = _memory.Nested()) Layer(l, null, layer, _corruptedSum);
+            if (start is null) return;
+            _tape!.Record(() =>
+            {
+                using var layer = _memory.Nested();
+                var corrupted = layer.Zeros(_at, _nd);
+                _k.Copy(start, corrupted);
+                var inner = new Tape();
+                Layer(l, inner, layer, corrupted);
+                inner.Backward();
+            });
+            return;
+        }
+        Layer(l, _tape, _memory, _corruptedSum);
+    }
+
+    // Stores writer w's output y as D[w] = m·(y − ỹ) and adds ỹ to the running corrupted sum; the backward
+    // turns dD[w] into dy (handed to the callback) and dm.
+    private void Write(int w, Tensor y, Tape? tape, PassMemory mem, Tensor corrupted, Action<Tensor>? backward = null)
+    {
+        var row = _D.Row(w);
+        _k.Copy(y, row);
+        if (_baseline is not null) _g.Axpy(-1f, _baseline.Row(w), row);
+        if (_diff is not null) _k.Copy(row, _diff.Row(w));
+        float mw = _m is null ? 1f : _m[w];
+        if (mw != 1f) _g.Scale(row, mw, row);
+        if (_baseline is not null) _k.Add(corrupted, _baseline.Row(w), corrupted);
+        if (tape is null) return;
+        tape.Record(() =>
+        {
+            var g = _dD!.Row(w);
+            if (g.DType != _at)
+            {
+                var narrow = mem.Zeros(_at, _nd);
+                _k.Copy(g, narrow);
+                g = narrow;
+            }
+            // dm_w += ⟨dD[w], y − ỹ⟩
+            if (_diff is not null) AddProduct(g.Reshape(1, _nd), _diff.Row(w).Reshape(1, _nd), _pass.NodeGrad.Rows(w, 1).Reshape(1, 1), mem);
+            if (_pass.BaselineGrad is { } db)
+            {
+                // ỹ_w enters D[w] = m·(y − ỹ) and the corrupted sum of every later reader.
+                var dbw = db.Row(w);
+                _k.Copy(_readerGradSum!, dbw);
+                _g.Axpy(-mw, g, dbw);
+            }
+            if (backward is null) return;
+            var dy = mem.Zeros(_at, _nd);
+            _g.Scale(g, mw, dy);
+            backward(dy);
+        });
+    }
+
+    // c32[m,n] += a[m,k]·b[n,k]ᵀ, through a product in the activations' dtype when that is not f32.
+    private void AddProduct(Tensor a, Tensor b, Tensor c32, PassMemory mem)
+    {
+        if (a.DType == DType.F32)
+        {
+            _k.Gemm(a, false, b, true, c32, 1f, 1f);
+            return;
+        }
+        var product = mem.Zeros(_at, c32.Shape.Rows, c32.Shape.Cols);
+        _k.Gemm(a, false, b, true, product);
+        var wide = mem.Zeros(DType.F32, c32.Shape.Rows, c32.Shape.Cols);
+        _k.Copy(product, wide);
+        _k.Add(c32, wide, c32);
+    }
+
+    /// <summary>
+    /// The normed inputs [readers, n·d] of the readers firstReader.. (which share one norm), read from the first
+    /// <paramref name="visible"/> stack rows and <paramref name="corrupted"/>. With a tape, <paramref name="dNormed"/>
+    /// is the gradient the readers' backward fills; the backward recorded here carries it into the masks, the
+    /// stack and the reader-gradient sum.
+    /// </summary>
+    private Tensor ReadNormed(int firstReader, int readers, int visible, ReaderNorm norm, MaskedReadNorm? fused,
+        Tape? tape, PassMemory mem, Tensor corrupted, out Tensor? dNormed)
+    {
+        int n = _n, d = _d, nd = _nd;
+        var zBlock = _z.Rows((int)_model.Layout.Offset(firstReader), readers * visible).Reshape(readers, visible);
+        var stack = _D.Rows(0, visible);
+        var normed = mem.Zeros(_at, readers, nd);
+        dNormed = tape is null ? null : mem.Zeros(_at, readers, nd);
+        var gz = tape is null ? null : _pass.EdgeGrad.Rows((int)_model.Layout.Offset(firstReader), readers * visible).Reshape(readers, visible);
+        if (fused is not null)
+        {
+            // The fused read takes the corrupted sum in f32 and recomputes x from it in the backward: a copy as
+            // of now, since the running sum moves on.
+            var c32 = corrupted;
+            if (tape is not null || corrupted.DType != DType.F32)
+            {
+                c32 = mem.Zeros(DType.F32, nd);
+                _k.Copy(corrupted, c32);
+            }
+            bool layerNorm = fused.Kind == MaskedReadNormKind.LayerNorm;
+            var mean = tape is not null && layerNorm ? mem.Zeros(DType.F32, readers, n) : null;
+            var rstd = tape is not null ? mem.Zeros(DType.F32, readers, n) : null;
+            _mr.Forward(zBlock, stack, c32, fused, normed, mean, rstd);
+            if (tape is null) return normed;
+            var dY = dNormed!;
+            tape.Record(() => _mr.Backward(zBlock, stack, c32, fused, mean, rstd!, dY, gz, _dD!.Rows(0, visible), _readerGradSum));
+            return normed;
+        }
+
+        var x = mem.Zeros(_at, readers, nd);
+        for (int r = 0; r < readers; r++) _k.Copy(corrupted, x.Row(r));
+        var zAt = zBlock;
+        if (_at != DType.F32)
+        {
+            zAt = mem.Zeros(_at, readers, visible);
+            _k.Copy(zBlock, zAt);
+        }
+        if (visible > 0) _k.Gemm(zAt, false, stack, false, x, 1f, 1f);
+        // One norm call over every reader's rows: the readers of a group share the norm's weights.
+        norm.Forward(x.Reshape(readers * n, d), normed.Reshape(readers * n, d));
+        if (tape is null) return normed;
+        var gy = dNormed!;
+        tape.Record(() =>
+        {
+            var gx = mem.Zeros(_at, readers, nd);
+            norm.Backward(x.Reshape(readers * n, d), gy.Reshape(readers * n, d), gx.Reshape(readers * n, d));
+            if (visible > 0)
+            {
+                AddProduct(gx, stack, gz!, mem);
+                _k.Gemm(zAt, true, gx, false, _dD!.Rows(0, visible), 1f, 1f);
+            }
+            if (_readerGradSum is not null)
+                for (int r = 0; r < readers; r++) _k.Add(_readerGradSum, gx.Row(r), _readerGradSum);
+        });
+        return normed;
+    }
+
+    private void Layer(int l, Tape? tape, PassMemory mem, Tensor corrupted)
+    {
+        var c = _c;
+        var w = _model.Model.Weights.Layers[l];
+        var hs = _heads[l];
+        var layout = _model.Layout;
+        var graph = _model.Graph;
+        int batch = _batch, T = _T, n = _n, d = _d, nd = _nd;
+        int H = c.Heads, KV = c.EffectiveKvHeads, hd = c.HeadDim, vd = c.EffectiveValueDim, group = H / KV;
+        int R = layout.AttentionReaders;
+        bool grad = tape is not null;
+        Tensor Z(params int[] dims) => mem.Zeros(_at, dims);
+
+        var norm = new ReaderNorm(c, w.AttnNormWeight, w.AttnNormBias, _k, _g);
+        var normed = ReadNormed(layout.FirstAttentionReader(l), R, layout.AttentionVisible(l), norm, _norms?.Attention[l],
+            tape, mem, corrupted, out var dNormed);
+        var q = new Tensor[H]; var k = new Tensor[KV]; var v = new Tensor[KV];
+        for (int h = 0; h < H; h++) { q[h] = Z(n, hd); LinearOp.Forward(_k, normed.Row(h).Reshape(n, d), hs.Wq[h], hs.Bq[h], q[h]); }
+        for (int g = 0; g < KV; g++)
+        {
+            k[g] = Z(n, hd); LinearOp.Forward(_k, normed.Row(H + g).Reshape(n, d), hs.Wk[g], hs.Bk[g], k[g]);
+            v[g] = Z(n, vd); LinearOp.Forward(_k, normed.Row(H + KV + g).Reshape(n, d), hs.Wv[g], hs.Bv[g], v[g]);
+        }
+        if (c.Rope)
+        {
+            foreach (var t in q) RopeOp.Forward(_k, t.Reshape(batch, T, 1, hd), 0, c.RopeTheta);
+            foreach (var t in k) RopeOp.Forward(_k, t.Reshape(batch, T, 1, hd), 0, c.RopeTheta);
+        }
+        var dq = grad ? q.Select(t => Z(n, hd)).ToArray() : null;
+        var dk = grad ? k.Select(t => Z(n, hd)).ToArray() : null;
+        var dv = grad ? v.Select(t => Z(n, vd)).ToArray() : null;
+
+        // Backward of the Q/K/V projections, recorded before the heads so that it runs after all of them.
+        tape?.Record(() =>
+        {
+            for (int r = 0; r < R; r++)
+            {
+                var dRow = dNormed!.Row(r).Reshape(n, d);
+                if (r < H)
+                {
+                    if (c.Rope) _g.RopeBackward(dq![r].Reshape(batch, T, 1, hd), 0, c.RopeTheta);
+                    LinearOp.Backward(_k, dq![r], hs.Wq[r], dRow);
+                }
+                else if (r < H + KV)
+                {
+                    int g = r - H;
+                    if (c.Rope) _g.RopeBackward(dk![g].Reshape(batch, T, 1, hd), 0, c.RopeTheta);
+                    LinearOp.Backward(_k, dk![g], hs.Wk[g], dRow);
+                }
+                else
+                {
+                    LinearOp.Backward(_k, dv![r - H - KV], hs.Wv[r - H - KV], dRow);
+                }
+            }
+        });
+
+        for (int h = 0; h < H; h++)
+        {
+            int g = h / group;
+            var o = Z(n, vd);
+            _k.Attention(q[h].Reshape(batch, T, 1, hd), k[g].Reshape(batch, T, 1, hd), v[g].Reshape(batch, T, 1, vd),
+                o.Reshape(batch, T, 1, vd), T, 0, c.Causal, c.AttentionScale, _keyMask);
+            var y = Z(n, d);
+            LinearOp.Forward(_k, o, hs.Wo[h], hs.BoShare, y);
+            int head = h;
+            Write(graph.HeadWriter(l, h), y.Reshape(nd), tape, mem, corrupted, grad ? dy =>
+            {
+                var dO = Z(n, vd);
+                LinearOp.Backward(_k, dy.Reshape(n, d), hs.Wo[head], dO);
+                _g.AttentionBackward(q[head].Reshape(batch, T, 1, hd), k[g].Reshape(batch, T, 1, hd), v[g].Reshape(batch, T, 1, vd),
+                    dO.Reshape(batch, T, 1, vd), dq![head].Reshape(batch, T, 1, hd), dk![g].Reshape(batch, T, 1, hd),
+                    dv![g].Reshape(batch, T, 1, vd), c.Causal, c.AttentionScale, _keyMask);
+            } : null);
+        }
+
+        // MLP.
+        int mlpReader = layout.MlpReader(l);
+        var mlpNorm = new ReaderNorm(c, w.MlpNormWeight, w.MlpNormBias, _k, _g);
+        var hm = ReadNormed(mlpReader, 1, graph.Readers[mlpReader].VisibleWriters, mlpNorm, _norms?.Mlp[l], tape, mem, corrupted, out var dHm);
+        hm = hm.Reshape(n, d);
+        var up = Z(n, c.MlpDim);
+        LinearOp.Forward(_k, hm, w.WUp, w.BUp, up);
+        var act = Z(n, c.MlpDim);
+        Tensor? gateUp = null;
+        if (w.WGateUp is { } w3)
+        {
+            gateUp = Z(n, c.MlpDim);
+            LinearOp.Forward(_k, hm, w3, null, gateUp);
+            SwiGluOp.Forward(_k, up, gateUp, act);
+        }
+        else
+        {
+            ActivationOp.Forward(_k, c.MlpActivation, up, act);
+        }
+        var ym = Z(n, d);
+        LinearOp.Forward(_k, act, w.WDown, w.BDown, ym);
+        Write(graph.MlpWriter(l), ym.Reshape(nd), tape, mem, corrupted, grad ? dy =>
+        {
+            var dAct = Z(n, c.MlpDim);
+            LinearOp.Backward(_k, dy.Reshape(n, d), w.WDown, dAct);
+            var dUp = Z(n, c.MlpDim);
+            var dH = dHm!.Reshape(n, d);
+            if (gateUp is not null)
+            {
+                var dGateUp = Z(n, c.MlpDim);
+                _g.SwiGluBackward(up, gateUp, dAct, dUp, dGateUp);
+                LinearOp.Backward(_k, dGateUp, w.WGateUp!, dH);
+            }
+            else
+            {
+                _g.ActivationBackward(c.MlpActivation, up, dAct, dUp);
+            }
+            LinearOp.Backward(_k, dUp, w.WUp, dH);
+        } : null);
+    }
+
+    private void Readout()
+    {
+        var c = _c;
+        int n = _n, d = _d;
+        int reader = _model.Layout.LogitsReader;
+        var norm = new ReaderNorm(c, _model.Model.Weights.FinalNormWeight, _model.Model.Weights.FinalNormBias, _k, _g);
+        var hf = ReadNormed(reader, 1, _model.Graph.Readers[reader].VisibleWriters, norm, _norms?.Final, _tape, _memory,
+            _corruptedSum, out var dHf).Reshape(n, d);
+        var logits2 = _pass.Logits.Reshape(n, c.EffectiveOutputSize);
+        LinearOp.Forward(_k, hf, _model.Model.Weights.Unembedding, null, logits2);
+        _tape?.Record(() => LinearOp.Backward(_k, _pass.LogitsGrad.Reshape(n, c.EffectiveOutputSize), _model.Model.Weights.Unembedding, dHf!.Reshape(n, d)));
+    }
+}
