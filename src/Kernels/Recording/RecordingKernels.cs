@@ -3,27 +3,14 @@ using EdgePruning.Runtime;
 namespace EdgePruning.Kernels.Recording;
 
 /// <summary>
-/// An <see cref="IKernels"/> that forwards every call to an inner implementation and, while
-/// <see cref="IsRecording"/>, appends the launch to <see cref="Graph"/>: the CPU analogue of capturing
-/// a CUDA graph. A call that the inner kernels reject is not recorded. Token ids and key masks are
-/// copied, since the caller's spans do not outlive the call.
+/// An <see cref="IKernels"/> that forwards every call to an inner implementation and records it
+/// (<see cref="RecordingKernelSet{TKernels}"/>). Gemm and Linear launches carry their 2·m·n·k.
 /// </summary>
-public sealed class RecordingKernels : IKernels
+public sealed class RecordingKernels(IKernels inner, LaunchRecorder? recorder = null)
+    : RecordingKernelSet<IKernels>(inner, recorder), IKernels
 {
-    private LaunchGraph _graph = new();
-
-    public RecordingKernels(IKernels inner) => Inner = inner ?? throw new ArgumentNullException(nameof(inner));
-
-    public IKernels Inner { get; }
-
-    /// <summary>Whether calls are recorded; when false they are only forwarded.</summary>
-    public bool IsRecording { get; set; } = true;
-
-    /// <summary>The launches recorded since construction or the last <see cref="Restart"/>.</summary>
-    public LaunchGraph Graph => _graph;
-
-    /// <summary>Hands back the graph recorded so far and starts an empty one.</summary>
-    public LaunchGraph Restart() => Interlocked.Exchange(ref _graph, new LaunchGraph());
+    private protected override KernelFamily Family => KernelFamily.Kernels;
+    private protected override IKernels Of(IKernelBackend backend) => backend.Kernels;
 
     public void Gemm(Tensor a, bool transA, Tensor b, bool transB, Tensor c, float alpha = 1f, float beta = 0f)
     {
@@ -40,16 +27,16 @@ public sealed class RecordingKernels : IKernels
     {
         Inner.Linear(x, w, bias, y);
         if (!IsRecording) return;
-        LaunchTensor[] tensors = bias is null ? [T("x", x), T("w", w), T("y", y)] : [T("x", x), T("w", w), T("bias", bias), T("y", y)];
-        Record(nameof(Linear), tensors, [], 2.0 * x.Shape.Rows * x.Shape.Cols * w.Shape.Rows, kk => kk.Linear(x, w, bias, y));
+        Record(nameof(Linear), Given(("x", x), ("w", w), ("bias", bias), ("y", y)), [], 2.0 * x.Shape.Rows * x.Shape.Cols * w.Shape.Rows,
+            kk => kk.Linear(x, w, bias, y));
     }
 
     public void LayerNorm(Tensor x, Tensor gamma, Tensor? beta, Tensor y, float eps)
     {
         Inner.LayerNorm(x, gamma, beta, y, eps);
         if (!IsRecording) return;
-        LaunchTensor[] tensors = beta is null ? [T("x", x), T("gamma", gamma), T("y", y)] : [T("x", x), T("gamma", gamma), T("beta", beta), T("y", y)];
-        Record(nameof(LayerNorm), tensors, [new("eps", eps)], 0, kk => kk.LayerNorm(x, gamma, beta, y, eps));
+        Record(nameof(LayerNorm), Given(("x", x), ("gamma", gamma), ("beta", beta), ("y", y)), [new("eps", eps)], 0,
+            kk => kk.LayerNorm(x, gamma, beta, y, eps));
     }
 
     public void RmsNorm(Tensor x, Tensor gamma, Tensor y, float eps)
@@ -100,7 +87,7 @@ public sealed class RecordingKernels : IKernels
         if (!IsRecording) return;
         var captured = ids.ToArray();
         Record(nameof(Embedding), [T("table", table), T("y", y)], [new("ids", captured.Length)], 0,
-            kk => kk.Embedding(table, captured, y), ids: captured);
+            kk => kk.Embedding(table, captured, y), new LaunchHostArray("ids", captured));
     }
 
     public void Rope(Tensor x, int startPos, float theta)
@@ -118,12 +105,7 @@ public sealed class RecordingKernels : IKernels
         bool[]? mask = keyMask.IsEmpty ? null : keyMask.ToArray();
         Record(nameof(Attention), [T("q", q), T("k", k), T("v", v), T("output", output)],
             [new("keyCount", keyCount), new("queryStart", queryStart), new("causal", causal), new("scale", scale), new("keyMask", mask is not null)], 0,
-            kk => kk.Attention(q, k, v, output, keyCount, queryStart, causal, scale, mask), keyMask: mask);
+            kk => kk.Attention(q, k, v, output, keyCount, queryStart, causal, scale, mask),
+            mask is null ? [] : [new LaunchHostArray("keyMask", mask)]);
     }
-
-    private static unsafe LaunchTensor T(string role, Tensor t) => new(role, t.Shape, (nint)t.Pointer);
-
-    private void Record(string kind, LaunchTensor[] tensors, LaunchScalar[] scalars, double flops, Action<IKernels> issue,
-        int[]? ids = null, bool[]? keyMask = null) =>
-        _graph.Add(new KernelLaunch(kind, tensors, scalars, flops, issue, ids, keyMask));
 }
