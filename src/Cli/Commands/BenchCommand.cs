@@ -6,6 +6,7 @@ using EdgePruning.Kernels.Cpu;
 using EdgePruning.Models;
 using EdgePruning.Models.Graph;
 using EdgePruning.Pruning.Benchmarking;
+using EdgePruning.Pruning.Masking;
 using EdgePruning.Pruning.Planning;
 using EdgePruning.Runtime;
 using Spectre.Console;
@@ -34,9 +35,15 @@ public static class BenchCommand
         var embeddingNodes = new Option<int?>("--embedding-nodes") { Description = "0, 1 or 2 embedding writers (default: the family's)" };
         var planOnly = new Option<bool>("--plan-only") { Description = "print the memory plan and stop (any device and dtype)" };
         var budget = new Option<double?>("--budget-gb") { Description = "device memory in GB (10⁹ bytes): say whether the plan fits and the largest micro-batch that does" };
+        var read = new Option<string>("--masked-read")
+        {
+            Description = "fused, unfused, auto (fused on a GPU) or both: the fused and the unfused read timed one after the other on the same model (needs norms; else unfused)",
+            DefaultValueFactory = _ => "both",
+        };
+        var recompute = new Option<bool>("--recompute") { Description = "recompute each layer in the backward (one layer's activations live at a time)" };
         var command = new Command("bench", "time Edge Pruning steps on random weights of a model shape, with the memory plan")
         {
-            shape, layers, batch, seq, microBatch, steps, warmup, dtype, device, threads, embeddingNodes, planOnly, budget,
+            shape, layers, batch, seq, microBatch, steps, warmup, dtype, device, threads, embeddingNodes, planOnly, budget, read, recompute,
         };
         command.SetAction(parse =>
         {
@@ -53,17 +60,19 @@ public static class BenchCommand
                 throw new EdgePruningException($"--dtype {type.Name()} is not supported on the CPU backend, which computes in f32; use --dtype f32 (or --device cuda --plan-only for a {type.Name()} memory plan)");
 
             int e = parse.GetValue(embeddingNodes) ?? EdgeGraph.DefaultEmbeddingNodes(config);
+            bool rec = parse.GetValue(recompute);
+            var passes = ReadPaths(parse.GetValue(read)!, config).Select(p => new MaskedPassSettings(p, rec)).ToArray();
             var settings = new PruneStepSettings
             {
                 Batch = parse.GetValue(batch), SeqLen = parse.GetValue(seq), MicroBatch = parse.GetValue(microBatch),
                 Steps = parse.GetValue(steps), Warmup = parse.GetValue(warmup),
             };
             settings.Validate();
-            var request = PruneStepBenchmark.PlanRequest(config, e, settings);
-            // The trainer keeps every layer's activations for the backward on either device.
-            if (dev == "cuda") request = request with { WeightDType = type, ActivationDType = type };
-            var plan = MemoryPlanner.Plan(request);
             long? budgetBytes = parse.GetValue(budget) is { } gb ? checked((long)(gb * 1e9)) : null;
+            // Auto reads fused on a GPU when the model has norms, unfused on the host.
+            bool Fused(MaskedPassSettings p) => p.Read == MaskedReadPath.Fused || (p.Read == MaskedReadPath.Auto && dev == "cuda" && EdgeMaskedModel.SupportsFusedReads(config));
+            MemoryPlan PlanOf(MaskedPassSettings p) => MemoryPlanner.Plan(PruneStepBenchmark.PlanRequest(config, e, settings with { Pass = p }, Fused(p))
+                with { WeightDType = type, ActivationDType = type });
 
             var result = new JsonObject
             {
@@ -73,46 +82,96 @@ public static class BenchCommand
                 ["layers"] = config.Layers,
                 ["edges"] = EdgeGraph.CountEdges(config, e),
                 ["writers"] = EdgeGraph.WriterCount(config, e),
-                ["memory_plan"] = plan.ToJson(),
             };
-            if (budgetBytes is { } bb)
-                result["budget"] = new JsonObject
+            var runs = new JsonArray();
+            result["runs"] = runs;
+            var plans = passes.Select(PlanOf).ToArray();
+            for (int i = 0; i < passes.Length; i++)
+            {
+                var run = new JsonObject
                 {
-                    ["bytes"] = bb, ["fits"] = plan.Fits(bb), ["largest_micro_batch"] = MemoryPlanner.LargestMicroBatch(request, bb),
+                    ["masked_read"] = Fused(passes[i]) ? "fused" : "unfused",
+                    ["recompute"] = rec,
+                    ["memory_plan"] = plans[i].ToJson(),
                 };
-            if (only) return CommandOutput.Emit(parse, result, o => PrintPlan(o, plan, budgetBytes));
+                if (budgetBytes is { } bb)
+                    run["budget"] = new JsonObject
+                    {
+                        ["bytes"] = bb, ["fits"] = plans[i].Fits(bb), ["largest_micro_batch"] = MemoryPlanner.LargestMicroBatch(plans[i].Request, bb),
+                    };
+                runs.Add(run);
+            }
+            if (only) return CommandOutput.Emit(parse, result, o => { foreach (var plan in plans) PrintPlan(o, plan, budgetBytes); });
 
             using var backend = dev == "cuda" ? KernelBackends.Open("cuda") : null;
             if (backend is not null) result["device_description"] = backend.Description;
 
             if (!json)
             {
-                // People see the plan before waiting for the steps; --json keeps it for the one document.
-                PrintPlan(parse.InvocationConfiguration.Output, plan, budgetBytes);
+                // People see the plans before waiting for the steps; --json keeps them for the one document.
+                foreach (var plan in plans) PrintPlan(parse.InvocationConfiguration.Output, plan, budgetBytes);
                 err.WriteLine($"building {shapeName} ({config.Layers} layers) with random weights…");
             }
             var kernels = parse.GetValue(threads) is { } t ? new CpuKernels(t) : CpuKernels.Instance;
             var bench = backend is null ? new PruneStepBenchmark(config, e, kernels) : new PruneStepBenchmark(config, e, backend, type);
-            var m = bench.Measure(settings, (i, ms) =>
+            var measured = new List<PruneStepMeasurement>();
+            for (int i = 0; i < passes.Length; i++)
             {
-                if (json) CommandOutput.WriteEvent(err, "step", new JsonObject { ["step"] = i + 1, ["steps"] = settings.Steps, ["ms"] = ms });
-                else err.WriteLine($"step {i + 1}/{settings.Steps}: {ms:F1} ms");
-            });
-            result["step_ms"] = new JsonArray([.. m.StepMilliseconds.Select(v => (JsonNode?)v)]);
-            result["ms_per_step"] = new JsonObject { ["median"] = m.MedianMilliseconds, ["min"] = m.MinMilliseconds, ["max"] = m.MaxMilliseconds };
-            result["tokens_per_step"] = m.TokensPerStep;
-            result["tokens_per_second"] = m.TokensPerSecond;
-            result["launches_per_step"] = new JsonObject
+                string label = passes.Length > 1 ? $"{(Fused(passes[i]) ? "fused" : "unfused")} read, " : "";
+                var m = bench.Measure(settings with { Pass = passes[i] }, (k, ms) =>
+                {
+                    if (json) CommandOutput.WriteEvent(err, "step", new JsonObject { ["read"] = Fused(passes[i]) ? "fused" : "unfused", ["step"] = k + 1, ["steps"] = settings.Steps, ["ms"] = ms });
+                    else err.WriteLine($"{label}step {k + 1}/{settings.Steps}: {ms:F1} ms");
+                });
+                measured.Add(m);
+                Describe((JsonObject)runs[i]!, m);
+            }
+            if (measured.Count == 2 && measured[0].FusedReads != measured[1].FusedReads)
             {
-                ["total"] = m.LaunchesPerStep.Launches,
-                ["by_kind"] = new JsonObject([.. m.LaunchesPerStep.ByKind.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))]),
-                ["gemm_flops"] = m.LaunchesPerStep.GemmFlops,
-            };
-            result["peak"] = m.Peak.ToJson();
-            return CommandOutput.Emit(parse, result, o => PrintMeasurement(o, m, plan));
+                var f = measured.First(m => m.FusedReads);
+                var u = measured.First(m => !m.FusedReads);
+                result["fused_step_speedup"] = u.MedianMilliseconds / f.MedianMilliseconds;
+                result["fused_read_speedup"] = u.ReadsForward.Seconds + u.ReadsBackward.Seconds is var us and > 0
+                    ? us / (f.ReadsForward.Seconds + f.ReadsBackward.Seconds) : null;
+            }
+            return CommandOutput.Emit(parse, result, o => PrintMeasurements(o, measured, plans, result));
         });
         return command;
     }
+
+    /// <summary>The read paths <c>--masked-read</c> names, for a model of <paramref name="config"/>.</summary>
+    private static MaskedReadPath[] ReadPaths(string value, TransformerConfig config) => value.ToLowerInvariant() switch
+    {
+        "fused" => [MaskedReadPath.Fused],
+        "unfused" => [MaskedReadPath.Unfused],
+        "auto" => [MaskedReadPath.Auto],
+        "both" => EdgeMaskedModel.SupportsFusedReads(config) ? [MaskedReadPath.Fused, MaskedReadPath.Unfused] : [MaskedReadPath.Unfused],
+        _ => throw new EdgePruningException($"unknown --masked-read '{value}' (expected fused, unfused, auto or both)"),
+    };
+
+    private static void Describe(JsonObject run, PruneStepMeasurement m)
+    {
+        run["step_ms"] = new JsonArray([.. m.StepMilliseconds.Select(v => (JsonNode?)v)]);
+        run["ms_per_step"] = new JsonObject { ["median"] = m.MedianMilliseconds, ["min"] = m.MinMilliseconds, ["max"] = m.MaxMilliseconds };
+        run["tokens_per_step"] = m.TokensPerStep;
+        run["tokens_per_second"] = m.TokensPerSecond;
+        run["launches_per_step"] = new JsonObject
+        {
+            ["total"] = m.LaunchesPerStep.Launches,
+            ["by_family"] = new JsonObject([.. m.LaunchesPerStep.ByFamily.Select(kv => KeyValuePair.Create(kv.Key.ToString(), (JsonNode?)kv.Value))]),
+            ["by_kind"] = new JsonObject([.. m.LaunchesPerStep.ByKind.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))]),
+            ["gemm_flops"] = m.LaunchesPerStep.GemmFlops,
+            ["repeat_step_to_step"] = m.LaunchesRepeat,
+            ["first_difference"] = m.LaunchDifference,
+        };
+        run["masked_reads"] = new JsonObject { ["forward"] = Traffic(m.ReadsForward), ["backward"] = Traffic(m.ReadsBackward) };
+        run["peak"] = m.Peak.ToJson();
+    }
+
+    private static JsonObject Traffic(ReadTraffic t) => new()
+    {
+        ["calls"] = t.Calls, ["bytes"] = t.Bytes, ["seconds"] = t.Seconds, ["gb_per_s"] = t.GigabytesPerSecond,
+    };
 
     /// <summary>A console without colours on <paramref name="o"/>, wide enough for a formula per row.</summary>
     private static IAnsiConsole Plain(TextWriter o)
@@ -141,22 +200,33 @@ public static class BenchCommand
         }
     }
 
-    private static void PrintMeasurement(TextWriter o, PruneStepMeasurement m, MemoryPlan plan)
+    private static void PrintMeasurements(TextWriter o, IReadOnlyList<PruneStepMeasurement> runs, IReadOnlyList<MemoryPlan> plans, JsonObject result)
     {
         string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
-        var table = new Table().Title($"{m.StepMilliseconds.Count} timed steps");
+        var table = new Table().Title($"{runs[0].StepMilliseconds.Count} timed steps per read path");
         table.AddColumn("measure");
-        table.AddColumn(new TableColumn("value").RightAligned());
-        table.AddRow("ms/step (median)", F(m.MedianMilliseconds, "F1"));
-        table.AddRow("ms/step (min–max)", $"{F(m.MinMilliseconds, "F1")}–{F(m.MaxMilliseconds, "F1")}");
-        table.AddRow("tokens/s", F(m.TokensPerSecond, "N0"));
-        table.AddRow("launches/step", m.LaunchesPerStep.Launches.ToString(CultureInfo.InvariantCulture));
-        table.AddRow("GEMM GFLOP/step", F(m.LaunchesPerStep.GemmFlops / 1e9, "F2"));
-        if (m.Peak.DevicePeakBytes is { } device)
-            table.AddRow("device peak (planned)", $"{ByteCount.Format(device)} ({ByteCount.Format(plan.TotalBytes)})");
+        foreach (var m in runs)
+            table.AddColumn(new TableColumn($"{(m.FusedReads ? "fused" : "unfused")} read{(m.Recompute ? ", recompute" : "")}").RightAligned());
+        void Row(string name, Func<PruneStepMeasurement, int, string> value) =>
+            table.AddRow([name, .. runs.Select((m, i) => value(m, i))]);
+        Row("ms/step (median)", (m, _) => F(m.MedianMilliseconds, "F1"));
+        Row("ms/step (min–max)", (m, _) => $"{F(m.MinMilliseconds, "F1")}–{F(m.MaxMilliseconds, "F1")}");
+        Row("tokens/s", (m, _) => F(m.TokensPerSecond, "N0"));
+        Row("launches/step", (m, _) => m.LaunchesPerStep.Launches.ToString(CultureInfo.InvariantCulture));
+        Row("launches repeat step to step", (m, _) => m.LaunchesRepeat switch { true => "yes", false => "no", null => "(one step recorded)" });
+        Row("GEMM GFLOP/step", (m, _) => F(m.LaunchesPerStep.GemmFlops / 1e9, "F2"));
+        Row("masked reads fwd GB/s", (m, _) => $"{F(m.ReadsForward.GigabytesPerSecond, "F1")} ({F(m.ReadsForward.Seconds * 1e3, "F1")} ms)");
+        Row("masked reads bwd GB/s", (m, _) => $"{F(m.ReadsBackward.GigabytesPerSecond, "F1")} ({F(m.ReadsBackward.Seconds * 1e3, "F1")} ms)");
+        if (runs[0].Peak.DevicePeakBytes is not null)
+            Row("device peak (planned)", (m, i) => $"{ByteCount.Format(m.Peak.DevicePeakBytes ?? 0)} ({ByteCount.Format(plans[i].TotalBytes)})");
         else
-            table.AddRow("arena peak (planned)", $"{ByteCount.Format(m.Peak.ArenaHighWaterBytes)} ({ByteCount.Format(plan.ArenaBytes)})");
-        table.AddRow("process peak working set", ByteCount.Format(m.Peak.ProcessPeakWorkingSetBytes));
+            Row("arena peak (planned)", (m, i) => $"{ByteCount.Format(m.Peak.ArenaHighWaterBytes)} ({ByteCount.Format(plans[i].ArenaBytes)})");
+        Row("process peak working set", (m, _) => ByteCount.Format(m.Peak.ProcessPeakWorkingSetBytes));
         Plain(o).Write(table);
+        foreach (var m in runs.Where(m => m.LaunchDifference is not null))
+            o.WriteLine($"{(m.FusedReads ? "fused" : "unfused")} read: the second step's launches differ from the first's at {m.LaunchDifference}");
+        if (result["fused_step_speedup"] is { } step)
+            o.WriteLine($"fused read: step {F(step.GetValue<double>(), "F2")}× the unfused" +
+                (result["fused_read_speedup"] is { } reads ? $", masked reads {F(reads.GetValue<double>(), "F2")}×" : ""));
     }
 }

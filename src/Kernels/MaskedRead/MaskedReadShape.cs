@@ -14,11 +14,14 @@ public readonly record struct MaskedReadShape(int Readers, int Writers, int Toke
     /// z [R,U], D [U,N,d], C [N,d], gamma and beta [d] read; y [R,N,d], rstd and (LayerNorm) mean [R,N]
     /// written: 4RU + s_D·UNd + 4Nd + 4d·(1 + beta) + s_Y·RNd + 4RN·(1 + LayerNorm).
     /// </summary>
-    public long ForwardBytes(MaskedReadNorm norm, DType stack, DType output)
+    public long ForwardBytes(MaskedReadNorm norm, DType stack, DType output) => ForwardBytes(norm.Kind, norm.Beta is not null, stack, output);
+
+    /// <summary><see cref="ForwardBytes(MaskedReadNorm, DType, DType)"/> from the norm's kind and whether it has a β.</summary>
+    public long ForwardBytes(MaskedReadNormKind kind, bool beta, DType stack, DType output)
     {
         long R = Readers, U = Writers, N = Tokens, d = Dim;
-        return 4 * R * U + stack.SizeOf() * U * N * d + 4 * N * d + 4 * d * (norm.Beta is null ? 1 : 2)
-            + output.SizeOf() * R * N * d + 4 * R * N * Statistics(norm);
+        return 4 * R * U + stack.SizeOf() * U * N * d + 4 * N * d + 4 * d * (beta ? 2 : 1)
+            + output.SizeOf() * R * N * d + 4 * R * N * Statistics(kind);
     }
 
     /// <summary>
@@ -26,10 +29,13 @@ public readonly record struct MaskedReadShape(int Readers, int Writers, int Toke
     /// written (they are accumulated into): 4RU + s_D·UNd + 4Nd + 4d + 4RN·(1 + LayerNorm) + s_G·RNd
     /// + 8RU + 8UNd + 8Nd.
     /// </summary>
-    public long BackwardBytes(MaskedReadNorm norm, DType stack, DType outputGrad)
+    public long BackwardBytes(MaskedReadNorm norm, DType stack, DType outputGrad) => BackwardBytes(norm.Kind, stack, outputGrad);
+
+    /// <summary><see cref="BackwardBytes(MaskedReadNorm, DType, DType)"/> from the norm's kind.</summary>
+    public long BackwardBytes(MaskedReadNormKind kind, DType stack, DType outputGrad)
     {
         long R = Readers, U = Writers, N = Tokens, d = Dim;
-        return 4 * R * U + stack.SizeOf() * U * N * d + 4 * N * d + 4 * d + 4 * R * N * Statistics(norm)
+        return 4 * R * U + stack.SizeOf() * U * N * d + 4 * N * d + 4 * d + 4 * R * N * Statistics(kind)
             + outputGrad.SizeOf() * R * N * d + 8 * R * U + 8 * U * N * d + 8 * N * d;
     }
 
@@ -54,5 +60,5 @@ public readonly record struct MaskedReadShape(int Readers, int Writers, int Toke
     /// <summary>R·N, the (reader, token) rows: the elements of mean and rstd.</summary>
     public int Rows => checked(Readers * Tokens);
 
-    private static int Statistics(MaskedReadNorm norm) => norm.Kind == MaskedReadNormKind.LayerNorm ? 2 : 1;
+    private static int Statistics(MaskedReadNormKind kind) => kind == MaskedReadNormKind.LayerNorm ? 2 : 1;
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EdgePruning.Kernels;
+using EdgePruning.Kernels.Cpu;
 using EdgePruning.Kernels.Cuda;
 using EdgePruning.Kernels.Recording;
 using EdgePruning.Models;
@@ -14,19 +15,21 @@ namespace EdgePruning.Pruning.Benchmarking;
 /// <summary>
 /// Times whole Edge Pruning steps (corrupted run, full-model run, masked forward, backward, optimizer
 /// step) on a model of a given shape with seeded random weights and random tokens, and reports the
-/// memory the steps took and the kernel launches of one step. One model serves several step shapes.
+/// memory the steps took, the kernel launches of a step (every kernel set) and whether consecutive steps
+/// issue the same launches (what capturing a step as one CUDA graph needs), and the bandwidth the masked
+/// reads reached in a step of their own. One model serves several step shapes and read paths.
 /// </summary>
 public sealed class PruneStepBenchmark
 {
-    private readonly RecordingKernels _kernels;
+    private readonly RecordingBackend _recording;
     private readonly CudaKernelBackend? _device;
 
     /// <summary>The host trainer over <paramref name="kernels"/>, on host random weights.</summary>
     public PruneStepBenchmark(TransformerConfig config, int embeddingNodes, IKernels kernels, int seed = 1)
     {
-        _kernels = new RecordingKernels(kernels) { IsRecording = false };
+        _recording = new RecordingBackend(new CpuKernelBackend(kernels)) { IsRecording = false };
         var weights = RandomModelWriter.CreateWeights(config, seed);
-        Model = new EdgeMaskedModel(new Transformer(config, weights, _kernels, "random weights"), embeddingNodes);
+        Model = new EdgeMaskedModel(new Transformer(config, weights, _recording.Kernels, "random weights"), embeddingNodes, _recording);
     }
 
     /// <summary>
@@ -35,19 +38,32 @@ public sealed class PruneStepBenchmark
     /// </summary>
     public PruneStepBenchmark(TransformerConfig config, int embeddingNodes, IKernelBackend backend, DType dtype, int seed = 1)
     {
-        _kernels = new RecordingKernels(backend.Kernels) { IsRecording = false };
+        _recording = new RecordingBackend(backend) { IsRecording = false };
         _device = backend as CudaKernelBackend;
         var weights = RandomWeights.On(backend, config, dtype, seed);
-        Model = new EdgeMaskedModel(Transformer.Placed(config, weights, backend, _kernels, "random weights"), embeddingNodes);
+        Model = new EdgeMaskedModel(Transformer.Placed(config, weights, _recording, source: "random weights"), embeddingNodes);
     }
 
     public EdgeMaskedModel Model { get; }
 
-    /// <summary>The memory plan of the steps <see cref="Measure"/> runs with <paramref name="settings"/> (the CPU trainer's).</summary>
-    public MemoryPlan Plan(PruneStepSettings settings) => MemoryPlanner.Plan(PlanRequest(Model.Config, Model.Graph.EmbeddingNodes, settings));
+    /// <summary>The memory plan of the steps <see cref="Measure"/> runs with <paramref name="settings"/>, in the model's dtype.</summary>
+    public MemoryPlan Plan(PruneStepSettings settings) => MemoryPlanner.Plan(PlanRequest(Model.Config, Model.Graph.EmbeddingNodes, settings,
+        FusedReads(settings)) with { WeightDType = Model.Model.DType, ActivationDType = Model.Model.DType });
 
-    /// <summary>The CPU trainer's plan request for steps of <paramref name="settings"/> (f32, every layer kept), without building a model.</summary>
-    public static MemoryPlanRequest PlanRequest(TransformerConfig config, int embeddingNodes, PruneStepSettings settings) => new()
+    /// <summary>Whether steps of <paramref name="settings"/> read through the fused masked read on this benchmark's model.</summary>
+    public bool FusedReads(PruneStepSettings settings)
+    {
+        var saved = Model.Settings;
+        Model.Settings = settings.Pass;
+        try { return Model.FusedReads; }
+        finally { Model.Settings = saved; }
+    }
+
+    /// <summary>
+    /// The plan request for steps of <paramref name="settings"/> in f32 (set the dtypes for another), without
+    /// building a model; <paramref name="fusedReads"/> says which read path those steps take.
+    /// </summary>
+    public static MemoryPlanRequest PlanRequest(TransformerConfig config, int embeddingNodes, PruneStepSettings settings, bool fusedReads) => new()
     {
         Config = config,
         EmbeddingNodes = embeddingNodes,
@@ -56,63 +72,85 @@ public sealed class PruneStepBenchmark
         MicroBatch = settings.MicroBatch,
         NodeMasks = settings.NodeMasks,
         Ablation = Ablation.Interchange,
-        Schedule = ActivationSchedule.KeepAllLayers,
+        Schedule = settings.Pass.Recompute ? ActivationSchedule.RecomputePerLayer : ActivationSchedule.KeepAllLayers,
+        FusedReads = fusedReads,
     };
 
     /// <summary>
-    /// Runs the warm-up steps, then the timed ones, on a fresh trainer. The first step run (a warm-up
-    /// step when there is one) is also recorded for its launch count. <paramref name="progress"/> hears
-    /// each timed step's index and milliseconds.
+    /// Runs the warm-up steps (at least one), then the timed ones, then one step whose masked reads are timed
+    /// one by one, on a fresh trainer whose model computes its passes as <see cref="PruneStepSettings.Pass"/> says.
+    /// The first warm-up step is recorded for its launches and, when there is a second, that one too, to compare.
+    /// <paramref name="progress"/> hears each timed step's index and milliseconds.
     /// </summary>
     public PruneStepMeasurement Measure(PruneStepSettings settings, Action<int, double>? progress = null)
     {
         settings.Validate();
         var task = RandomTokenTask.Create(Model.Config.VocabSize, settings.Batch, settings.SeqLen, settings.Seed);
+        int warmup = Math.Max(1, settings.Warmup);
         var pruner = new EdgePruner(Model, task, new PruningOptions
         {
             Batch = settings.Batch,
             MicroBatch = settings.MicroBatch,
-            Steps = settings.Warmup + settings.Steps,
+            Steps = warmup + settings.Steps + 1,
             NodeMasks = settings.NodeMasks,
             Ablation = Ablation.Interchange,
         });
+        Model.Settings = settings.Pass;
+        Model.ReadTimer = null;
+        bool fused = Model.FusedReads;
 
-        LaunchSummary launches;
         _device?.Context.Pool.ResetPeak();
-        _kernels.Restart();
-        _kernels.IsRecording = true;
-        var clock = Stopwatch.StartNew();
+        var first = Recorded(pruner);
+        string? repeat = null;
+        if (warmup >= 2)
+            repeat = first.SameLaunchesAs(Recorded(pruner), out var difference) ? "" : difference;
+        for (int i = 2; i < warmup; i++) pruner.Step();
+
+        var times = new List<double>(settings.Steps);
+        var clock = new Stopwatch();
+        while (times.Count < settings.Steps)
+        {
+            clock.Restart();
+            pruner.Step();
+            Model.Backend.Synchronize();
+            double ms = clock.Elapsed.TotalMilliseconds;
+            times.Add(ms);
+            progress?.Invoke(times.Count - 1, ms);
+        }
+        var peak = MeasuredPeak.Of(pruner) with { DevicePeakBytes = _device?.Context.Pool.PeakLiveBytes };
+
+        var timer = new ReadTimer(Model.Backend);
+        Model.ReadTimer = timer;
+        try { pruner.Step(); }
+        finally { Model.ReadTimer = null; }
+        return new PruneStepMeasurement
+        {
+            StepMilliseconds = times,
+            TokensPerStep = (long)settings.Batch * settings.SeqLen,
+            Peak = peak,
+            LaunchesPerStep = first.Summarize(),
+            LaunchesRepeat = repeat is null ? null : repeat.Length == 0,
+            LaunchDifference = string.IsNullOrEmpty(repeat) ? null : repeat,
+            FusedReads = fused,
+            Recompute = settings.Pass.Recompute,
+            ReadsForward = timer.Forward,
+            ReadsBackward = timer.Backward,
+        };
+    }
+
+    /// <summary>One step with every launch recorded.</summary>
+    private LaunchGraph Recorded(EdgePruner pruner)
+    {
+        _recording.Restart();
+        _recording.IsRecording = true;
         try
         {
             pruner.Step();
         }
         finally
         {
-            _kernels.IsRecording = false;
-            launches = _kernels.Restart().Summarize();
+            _recording.IsRecording = false;
         }
-        var times = new List<double>(settings.Steps);
-        if (settings.Warmup == 0) Record(0, clock.Elapsed.TotalMilliseconds);
-        for (int i = 1; i < settings.Warmup; i++) pruner.Step();
-        while (times.Count < settings.Steps)
-        {
-            clock.Restart();
-            pruner.Step();
-            Record(times.Count, clock.Elapsed.TotalMilliseconds);
-        }
-        Model.Backend.Synchronize();
-        return new PruneStepMeasurement
-        {
-            StepMilliseconds = times,
-            TokensPerStep = (long)settings.Batch * settings.SeqLen,
-            Peak = MeasuredPeak.Of(pruner) with { DevicePeakBytes = _device?.Context.Pool.PeakLiveBytes },
-            LaunchesPerStep = launches,
-        };
-
-        void Record(int index, double ms)
-        {
-            times.Add(ms);
-            progress?.Invoke(index, ms);
-        }
+        return _recording.Restart();
     }
 }

@@ -1,4 +1,5 @@
 using EdgePruning.Kernels.Recording;
+using EdgePruning.Pruning.Masking;
 using EdgePruning.Pruning.Planning;
 
 namespace EdgePruning.Pruning.Benchmarking;
@@ -12,8 +13,23 @@ public sealed record PruneStepMeasurement
     public required long TokensPerStep { get; init; }
     /// <summary>The step arena's high-water mark and the process's peak resident memory after the steps.</summary>
     public required MeasuredPeak Peak { get; init; }
-    /// <summary>The kernel launches of one step (the first one run).</summary>
+    /// <summary>The kernel launches of one step (the first one run), of every kernel set.</summary>
     public required LaunchSummary LaunchesPerStep { get; init; }
+    /// <summary>
+    /// Whether the second step issued the same launches as the first (kinds, shapes, dtypes, scalars), which one
+    /// captured CUDA graph standing for every step needs; null when only one step was recorded.
+    /// </summary>
+    public bool? LaunchesRepeat { get; init; }
+    /// <summary>When they did not repeat: the first launch that differed, and how.</summary>
+    public string? LaunchDifference { get; init; }
+    /// <summary>Whether the steps read through the fused masked read.</summary>
+    public bool FusedReads { get; init; }
+    /// <summary>Whether the steps recomputed each layer in the backward.</summary>
+    public bool Recompute { get; init; }
+    /// <summary>The masked reads of one step's passes (corrupted run included), forward, each timed on its own.</summary>
+    public ReadTraffic ReadsForward { get; init; } = ReadTraffic.None;
+    /// <summary>The backward of the masked reads of that step.</summary>
+    public ReadTraffic ReadsBackward { get; init; } = ReadTraffic.None;
 
     public double MedianMilliseconds => Quantile(0.5);
     public double MinMilliseconds => StepMilliseconds.Min();

@@ -16,6 +16,8 @@ public sealed record PruneStepSettings
     /// <summary>Untimed steps before them (the first pays for allocations and JIT).</summary>
     public int Warmup { get; init; } = 1;
     public bool NodeMasks { get; init; } = true;
+    /// <summary>How the masked passes read and whether they recompute layers.</summary>
+    public Masking.MaskedPassSettings Pass { get; init; } = Masking.MaskedPassSettings.Default;
     /// <summary>Seed of the random tokens.</summary>
     public int Seed { get; init; } = 2;
 

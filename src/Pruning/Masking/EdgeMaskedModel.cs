@@ -35,11 +35,17 @@ public sealed class EdgeMaskedModel
     private static readonly Tensor Nothing = Tensor.Empty(DType.F32, 0);
     private Tensor? _ones;
 
-    public EdgeMaskedModel(Transformer model, int embeddingNodes)
+    /// <param name="model">The transformer whose edges are masked.</param>
+    /// <param name="embeddingNodes">Embedding writers of the graph (0, 1 or 2).</param>
+    /// <param name="hostBackend">
+    /// For a model on the host without a backend of its own: the backend whose gradient and masked-read kernels
+    /// the pass uses (by default the host backend over the model's kernels). Ignored for a model with a backend.
+    /// </param>
+    public EdgeMaskedModel(Transformer model, int embeddingNodes, IKernelBackend? hostBackend = null)
     {
         Model = model;
         _k = model.Kernels;
-        _backend = model.Backend ?? new CpuKernelBackend(model.Kernels);
+        _backend = model.Backend ?? hostBackend ?? new CpuKernelBackend(model.Kernels);
         _g = _backend.Gradients;
         Graph = EdgeGraph.For(model.Config, embeddingNodes);
         Layout = new MaskLayout(Graph);
@@ -55,6 +61,9 @@ public sealed class EdgeMaskedModel
 
     /// <summary>How a pass reads and whether it recomputes layers in the backward (the values are the same up to rounding).</summary>
     public MaskedPassSettings Settings { get; set; } = MaskedPassSettings.Default;
+
+    /// <summary>When set, every masked read of a pass is timed into it (forward and backward apart); null normally.</summary>
+    public ReadTimer? ReadTimer { get; set; }
 
     /// <summary>Where the pass runs: the model's backend, or the host over the model's kernels.</summary>
     public IKernelBackend Backend => _backend;
@@ -133,6 +142,9 @@ public sealed class EdgeMaskedModel
         MaskedReadPath.Unfused => false,
         _ => OnDevice && FusedReadNorms.Supports(Config),
     };
+
+    /// <summary>Whether a model of <paramref name="config"/> can read fused: a LayerNorm or RMSNorm before every reader.</summary>
+    public static bool SupportsFusedReads(TransformerConfig config) => FusedReadNorms.Supports(config);
 
     private FusedReadNorms FusedNorms() => _fusedNorms ??= FusedReadNorms.Of(Model, _backend);
 

@@ -207,6 +207,7 @@ internal sealed class MaskedForward
         var normed = mem.Zeros(_at, readers, nd);
         dNormed = tape is null ? null : mem.Zeros(_at, readers, nd);
         var gz = tape is null ? null : _pass.EdgeGrad.Rows((int)_model.Layout.Offset(firstReader), readers * visible).Reshape(readers, visible);
+        bool beta = norm.HasBias;
         if (fused is not null)
         {
             // The fused read takes the corrupted sum in f32 and recomputes x from it in the backward: a copy as
@@ -220,39 +221,57 @@ internal sealed class MaskedForward
             bool layerNorm = fused.Kind == MaskedReadNormKind.LayerNorm;
             var mean = tape is not null && layerNorm ? mem.Zeros(DType.F32, readers, n) : null;
             var rstd = tape is not null ? mem.Zeros(DType.F32, readers, n) : null;
-            _mr.Forward(zBlock, stack, c32, fused, normed, mean, rstd);
+            Timed(false, readers, visible, beta, () => _mr.Forward(zBlock, stack, c32, fused, normed, mean, rstd));
             if (tape is null) return normed;
             var dY = dNormed!;
-            tape.Record(() => _mr.Backward(zBlock, stack, c32, fused, mean, rstd!, dY, gz, _dD!.Rows(0, visible), _readerGradSum));
+            tape.Record(() => Timed(true, readers, visible, beta,
+                () => _mr.Backward(zBlock, stack, c32, fused, mean, rstd!, dY, gz, _dD!.Rows(0, visible), _readerGradSum)));
             return normed;
         }
 
         var x = mem.Zeros(_at, readers, nd);
-        for (int r = 0; r < readers; r++) _k.Copy(corrupted, x.Row(r));
         var zAt = zBlock;
-        if (_at != DType.F32)
+        if (_at != DType.F32) zAt = mem.Zeros(_at, readers, visible);
+        Timed(false, readers, visible, beta, () =>
         {
-            zAt = mem.Zeros(_at, readers, visible);
-            _k.Copy(zBlock, zAt);
-        }
-        if (visible > 0) _k.Gemm(zAt, false, stack, false, x, 1f, 1f);
-        // One norm call over every reader's rows: the readers of a group share the norm's weights.
-        norm.Forward(x.Reshape(readers * n, d), normed.Reshape(readers * n, d));
+            for (int r = 0; r < readers; r++) _k.Copy(corrupted, x.Row(r));
+            if (_at != DType.F32) _k.Copy(zBlock, zAt);
+            if (visible > 0) _k.Gemm(zAt, false, stack, false, x, 1f, 1f);
+            // One norm call over every reader's rows: the readers of a group share the norm's weights.
+            norm.Forward(x.Reshape(readers * n, d), normed.Reshape(readers * n, d));
+        });
         if (tape is null) return normed;
         var gy = dNormed!;
         tape.Record(() =>
         {
             var gx = mem.Zeros(_at, readers, nd);
-            norm.Backward(x.Reshape(readers * n, d), gy.Reshape(readers * n, d), gx.Reshape(readers * n, d));
-            if (visible > 0)
+            Timed(true, readers, visible, beta, () =>
             {
-                AddProduct(gx, stack, gz!, mem);
-                _k.Gemm(zAt, true, gx, false, _dD!.Rows(0, visible), 1f, 1f);
-            }
-            if (_readerGradSum is not null)
-                for (int r = 0; r < readers; r++) _k.Add(_readerGradSum, gx.Row(r), _readerGradSum);
+                norm.Backward(x.Reshape(readers * n, d), gy.Reshape(readers * n, d), gx.Reshape(readers * n, d));
+                if (visible > 0)
+                {
+                    AddProduct(gx, stack, gz!, mem);
+                    _k.Gemm(zAt, true, gx, false, _dD!.Rows(0, visible), 1f, 1f);
+                }
+                if (_readerGradSum is not null)
+                    for (int r = 0; r < readers; r++) _k.Add(_readerGradSum, gx.Row(r), _readerGradSum);
+            });
         });
         return normed;
+    }
+
+    /// <summary>Runs a read, timed by the model's <see cref="ReadTimer"/> when it has one (and the reads have a norm to count bytes by).</summary>
+    private void Timed(bool backward, int readers, int visible, bool beta, Action read)
+    {
+        var timer = _model.ReadTimer;
+        if (timer is null || _c.Norm == NormKind.None)
+        {
+            read();
+            return;
+        }
+        var shape = new MaskedReadShape(readers, visible, _n, _d);
+        var kind = _c.Norm == NormKind.LayerNorm ? MaskedReadNormKind.LayerNorm : MaskedReadNormKind.RmsNorm;
+        timer.Time(backward, backward ? shape.BackwardBytes(kind, _at, _at) : shape.ForwardBytes(kind, beta, _at, _at), read);
     }
 
     private void Layer(int l, Tape? tape, PassMemory mem, Tensor corrupted)

@@ -11,6 +11,9 @@ namespace EdgePruning.Pruning.Masking;
 /// </summary>
 internal sealed class ReaderNorm(TransformerConfig c, Tensor? weight, Tensor? bias, IKernels kernels, IGradientKernels gradients)
 {
+    /// <summary>Whether the norm adds a bias (LayerNorm's β).</summary>
+    public bool HasBias => bias is not null;
+
     public void Forward(Tensor x, Tensor y)
     {
         switch (c.Norm)

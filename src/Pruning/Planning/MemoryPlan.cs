@@ -65,14 +65,14 @@ public sealed class MemoryPlan
         return s.ToString();
     }
 
-    /// <summary>What the plan is for, in one line (shape, dtypes, batch split, schedule).</summary>
+    /// <summary>What the plan is for, in one line (shape, dtypes, batch split, read path, schedule).</summary>
     public string Describe()
     {
         var r = Request;
         var c = r.Config;
         return $"{c.Layers} layers, {c.Heads} heads, d {c.ModelDim}, mlp {c.MlpDim}, vocab {c.EffectiveOutputSize}; " +
             $"weights {r.WeightDType.Name()}, activations {r.ActivationDType.Name()}; batch {r.Batch} = {r.MicroBatches} × micro-batch {r.EffectiveMicroBatch} " +
-            $"of {r.SeqLen} tokens; {r.Ablation.Name()} ablation{(r.NodeMasks ? ", node masks" : "")}; {Schedule(r.Schedule)}";
+            $"of {r.SeqLen} tokens; {r.Ablation.Name()} ablation{(r.NodeMasks ? ", node masks" : "")}; {(r.FusedReads ? "fused" : "unfused")} read; {Schedule(r.Schedule)}";
     }
 
     public JsonObject ToJson()
@@ -98,6 +98,7 @@ public sealed class MemoryPlan
             ["ablation"] = r.Ablation.Name(),
             ["node_masks"] = r.NodeMasks,
             ["schedule"] = Schedule(r.Schedule),
+            ["masked_read"] = r.FusedReads ? "fused" : "unfused",
             ["terms"] = terms,
             ["run_bytes"] = RunBytes,
             ["micro_batch_bytes"] = MicroBatchBytes,

@@ -8,33 +8,48 @@ public class BenchCommandTests
     private static (int Code, string Out, string Err) Run(params string[] args) => EdgePruning.Tests.Cli.CliRunner.Run(args);
 
     [Fact]
-    public void Bench_Json_TinyShape_ReportsStepTimesThePlanAndTheMeasuredPeak()
+    public void Bench_Json_TinyShape_TimesTheFusedAndTheUnfusedReadWithTheirPlansAndMeasuredPeaks()
     {
-        var (code, stdout, stderr) = Run("bench", "--shape", "tiny", "--layers", "1", "--batch", "2", "--seq", "8", "--steps", "2", "--warmup", "0", "--threads", "1", "--json");
+        var (code, stdout, stderr) = Run("bench", "--shape", "tiny", "--layers", "1", "--batch", "2", "--seq", "8", "--steps", "2", "--warmup", "2", "--threads", "1", "--json");
         Assert.True(code == CliApp.ExitOk, stdout + stderr);
         using var doc = JsonDocument.Parse(stdout);
         var r = doc.RootElement;
         Assert.Equal(1, r.GetProperty("layers").GetInt32());
-        var times = r.GetProperty("step_ms").EnumerateArray().Select(t => t.GetDouble()).ToArray();
-        Assert.Equal(2, times.Length);
-        Assert.All(times, t => Assert.True(t > 0));
-        var ms = r.GetProperty("ms_per_step");
-        Assert.True(ms.GetProperty("median").GetDouble() > 0);
-        Assert.InRange(ms.GetProperty("median").GetDouble(), ms.GetProperty("min").GetDouble(), ms.GetProperty("max").GetDouble());
-        Assert.True(r.GetProperty("tokens_per_second").GetDouble() > 0);
-        Assert.True(r.GetProperty("launches_per_step").GetProperty("total").GetInt32() > 0);
+        var runs = r.GetProperty("runs").EnumerateArray().ToArray();
+        Assert.Equal(["fused", "unfused"], runs.Select(x => x.GetProperty("masked_read").GetString()));
+        foreach (var run in runs)
+        {
+            var times = run.GetProperty("step_ms").EnumerateArray().Select(t => t.GetDouble()).ToArray();
+            Assert.Equal(2, times.Length);
+            Assert.All(times, t => Assert.True(t > 0));
+            var ms = run.GetProperty("ms_per_step");
+            Assert.InRange(ms.GetProperty("median").GetDouble(), ms.GetProperty("min").GetDouble(), ms.GetProperty("max").GetDouble());
+            Assert.True(run.GetProperty("tokens_per_second").GetDouble() > 0);
+            var launches = run.GetProperty("launches_per_step");
+            Assert.True(launches.GetProperty("total").GetInt32() > 0);
+            Assert.True(launches.GetProperty("by_family").GetProperty("Gradients").GetInt32() > 0);
+            Assert.Equal(JsonValueKind.True, launches.GetProperty("repeat_step_to_step").ValueKind);
+            // One layer: its attention and MLP reads and the readout, in the clean pass; the corrupted run has no readout.
+            var forward = run.GetProperty("masked_reads").GetProperty("forward");
+            Assert.Equal(2 + 3, forward.GetProperty("calls").GetInt32());
+            Assert.True(forward.GetProperty("gb_per_s").GetDouble() > 0);
+            Assert.Equal(3, run.GetProperty("masked_reads").GetProperty("backward").GetProperty("calls").GetInt32());
 
-        var plan = r.GetProperty("memory_plan");
-        Assert.Equal(8, plan.GetProperty("seq_len").GetInt32());
-        var terms = plan.GetProperty("terms").EnumerateArray().ToArray();
-        Assert.Contains(terms, t => t.GetProperty("key").GetString() == "difference_stack");
-        Assert.Equal(plan.GetProperty("total_bytes").GetInt64(), terms.Sum(t => t.GetProperty("bytes").GetInt64()));
-        var peak = r.GetProperty("peak");
-        Assert.True(peak.GetProperty("arena_high_water_bytes").GetInt64() > 0);
-        Assert.True(peak.GetProperty("process_peak_working_set_bytes").GetInt64() > 0);
+            var plan = run.GetProperty("memory_plan");
+            Assert.Equal(8, plan.GetProperty("seq_len").GetInt32());
+            var terms = plan.GetProperty("terms").EnumerateArray().ToArray();
+            Assert.Contains(terms, t => t.GetProperty("key").GetString() == "difference_stack");
+            Assert.Equal(plan.GetProperty("total_bytes").GetInt64(), terms.Sum(t => t.GetProperty("bytes").GetInt64()));
+            var peak = run.GetProperty("peak");
+            Assert.True(peak.GetProperty("arena_high_water_bytes").GetInt64() > 0);
+            Assert.True(peak.GetProperty("process_peak_working_set_bytes").GetInt64() > 0);
+        }
+        Assert.True(r.GetProperty("fused_step_speedup").GetDouble() > 0);
+        Assert.True(runs[0].GetProperty("peak").GetProperty("arena_high_water_bytes").GetInt64()
+            < runs[1].GetProperty("peak").GetProperty("arena_high_water_bytes").GetInt64(), "the fused read keeps less than the unfused");
 
         var events = stderr.TrimEnd().Split('\n').Select(l => JsonDocument.Parse(l).RootElement.GetProperty("event").GetString());
-        Assert.Equal(["step", "step"], events);
+        Assert.Equal(["step", "step", "step", "step"], events);
     }
 
     [Fact]
@@ -56,12 +71,20 @@ public class BenchCommandTests
         Assert.True(code == CliApp.ExitOk, stdout + stderr);
         using var doc = JsonDocument.Parse(stdout);
         var r = doc.RootElement;
-        Assert.False(r.TryGetProperty("step_ms", out _));
-        Assert.Equal("keep-all-layers", r.GetProperty("memory_plan").GetProperty("schedule").GetString());
         Assert.Equal(3_872_820, r.GetProperty("edges").GetInt64());
-        var budget = r.GetProperty("budget");
-        Assert.InRange(budget.GetProperty("largest_micro_batch").GetInt32(), 1, 32);
-        Assert.Equal(r.GetProperty("memory_plan").GetProperty("total_bytes").GetInt64() <= 80_000_000_000, budget.GetProperty("fits").GetBoolean());
+        var runs = r.GetProperty("runs").EnumerateArray().ToArray();
+        Assert.Equal(2, runs.Length);
+        foreach (var run in runs)
+        {
+            Assert.False(run.TryGetProperty("step_ms", out _));
+            Assert.Equal("keep-all-layers", run.GetProperty("memory_plan").GetProperty("schedule").GetString());
+            var budget = run.GetProperty("budget");
+            Assert.InRange(budget.GetProperty("largest_micro_batch").GetInt32(), 1, 32);
+            Assert.Equal(run.GetProperty("memory_plan").GetProperty("total_bytes").GetInt64() <= 80_000_000_000, budget.GetProperty("fits").GetBoolean());
+        }
+        long fused = runs[0].GetProperty("memory_plan").GetProperty("total_bytes").GetInt64();
+        long unfused = runs[1].GetProperty("memory_plan").GetProperty("total_bytes").GetInt64();
+        Assert.True(fused < unfused, $"fused read planned at {fused:N0} B, unfused at {unfused:N0} B");
     }
 
     [NoCudaFact]
