@@ -46,7 +46,10 @@ public sealed class PruningJob
         var defaults = DefaultOptions(task, loaded);
         var options = configure(defaults);
         var model = new Transformer(loaded.Config, loaded.Weights, kernels, modelPath);
-        var masked = new EdgeMaskedModel(model, options.EmbeddingNodes ?? Models.Graph.EdgeGraph.DefaultEmbeddingNodes(loaded.Config));
+        var masked = new EdgeMaskedModel(model, options.EmbeddingNodes ?? Models.Graph.EdgeGraph.DefaultEmbeddingNodes(loaded.Config))
+        {
+            Settings = options.Pass,
+        };
         return new PruningJob(loaded, masked, task, new EdgePruner(masked, task, options), modelPath);
     }
 
@@ -54,7 +57,10 @@ public sealed class PruningJob
     public static PruningJob Create(LoadedModel loaded, TaskDataset task, IKernels kernels, PruningOptions options)
     {
         var model = new Transformer(loaded.Config, loaded.Weights, kernels, loaded.Source);
-        var masked = new EdgeMaskedModel(model, options.EmbeddingNodes ?? Models.Graph.EdgeGraph.DefaultEmbeddingNodes(loaded.Config));
+        var masked = new EdgeMaskedModel(model, options.EmbeddingNodes ?? Models.Graph.EdgeGraph.DefaultEmbeddingNodes(loaded.Config))
+        {
+            Settings = options.Pass,
+        };
         return new PruningJob(loaded, masked, task, new EdgePruner(masked, task, options), loaded.Source);
     }
 

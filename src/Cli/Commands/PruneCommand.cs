@@ -41,10 +41,12 @@ public static class PruneCommand
         var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" };
         var microBatch = new Option<int?>("--micro-batch") { Description = "sequences per forward/backward; the step accumulates over micro-batches (saves memory)" };
         var binarize = new Option<double?>("--binarize-sparsity") { Description = "edge sparsity at which the final masks are thresholded (default: the soft masks' own sparsity)" };
+        var read = new Option<string?>("--masked-read") { Description = "auto (fused on a GPU), fused or unfused: how each reader reads the difference stack" };
+        var recompute = new Option<bool?>("--recompute") { Description = "recompute each layer in the backward: one layer's activations live at a time (saves memory, costs a forward)" };
         var command = new Command("prune", "find a circuit with Edge Pruning")
         {
             model, program, task, tokenizer, target, nodeTarget, nodeMasks, steps, batch, lr, lambdaLr, sparsityWarmup, lrWarmup,
-            ablation, seed, embeddingNodes, outDir, resume, checkpointEvery, threads, binarize, microBatch,
+            ablation, seed, embeddingNodes, outDir, resume, checkpointEvery, threads, binarize, microBatch, read, recompute,
         };
         command.SetAction(parse =>
         {
@@ -60,6 +62,7 @@ public static class PruneCommand
                 SparsityWarmupSteps = parse.GetValue(sparsityWarmup), LrWarmupSteps = parse.GetValue(lrWarmup),
                 Ablation = parse.GetValue(ablation), Seed = parse.GetValue(seed), EmbeddingNodes = parse.GetValue(embeddingNodes),
                 CheckpointEvery = parse.GetValue(checkpointEvery),
+                MaskedRead = parse.GetValue(read), Recompute = parse.GetValue(recompute),
             };
             PruningOptions Configure(PruningOptions d) => overrides.Apply(d);
 

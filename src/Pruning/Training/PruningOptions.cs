@@ -30,6 +30,8 @@ public sealed record PruningOptions
     /// <summary>Embedding nodes in the graph (null: the family's default).</summary>
     public int? EmbeddingNodes { get; init; }
     public int Seed { get; init; } = 0;
+    /// <summary>How the masked passes read and whether they recompute layers (<see cref="PruningJob"/> sets it on the model).</summary>
+    public Masking.MaskedPassSettings Pass { get; init; } = Masking.MaskedPassSettings.Default;
     /// <summary>Save a checkpoint every this many steps (0: only at the end and on cancel).</summary>
     public int CheckpointEvery { get; init; } = 100;
 

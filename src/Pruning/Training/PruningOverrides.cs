@@ -21,6 +21,9 @@ public sealed record PruningOverrides
     public int? Seed { get; init; }
     public int? EmbeddingNodes { get; init; }
     public int? CheckpointEvery { get; init; }
+    /// <summary>"auto", "fused" or "unfused".</summary>
+    public string? MaskedRead { get; init; }
+    public bool? Recompute { get; init; }
 
     public PruningOptions Apply(PruningOptions d)
     {
@@ -43,6 +46,15 @@ public sealed record PruningOverrides
             Seed = Seed ?? d.Seed,
             EmbeddingNodes = EmbeddingNodes ?? d.EmbeddingNodes,
             CheckpointEvery = CheckpointEvery ?? d.CheckpointEvery,
+            Pass = new Masking.MaskedPassSettings(MaskedRead is { } r ? ParseRead(r) : d.Pass.Read, Recompute ?? d.Pass.Recompute),
         };
     }
+
+    public static Masking.MaskedReadPath ParseRead(string value) => value.ToLowerInvariant() switch
+    {
+        "auto" => Masking.MaskedReadPath.Auto,
+        "fused" => Masking.MaskedReadPath.Fused,
+        "unfused" => Masking.MaskedReadPath.Unfused,
+        _ => throw new Runtime.EdgePruningException($"unknown masked read '{value}' (expected auto, fused or unfused)"),
+    };
 }

@@ -101,6 +101,7 @@ public class BenchCommandTests
     [InlineData("not supported on the CPU backend", "--dtype", "bf16")]
     [InlineData("unknown shape", "--shape", "gpt5")]
     [InlineData("--layers must be in 1..12", "--layers", "13")]
+    [InlineData("unknown --masked-read 'sideways'", "--masked-read", "sideways")]
     public void Bench_Unsupported_IsAOneLineError(string message, params string[] args)
     {
         var (code, stdout, stderr) = Run(["bench", .. args]);

@@ -54,4 +54,46 @@ public class PruneMemoryReportTests
             dir.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public void Prune_Recompute_PlansOneLayerAtATime_AndTheArenaMatchesThatPlan()
+    {
+        var dir = Directory.CreateTempSubdirectory("ep-plan-");
+        try
+        {
+            var (code, stdout, stderr) = Run("prune", "--steps", "3", "--recompute", "--out", dir.FullName, "--json");
+            Assert.True(code == CliApp.ExitOk, stdout + stderr);
+            var start = JsonDocument.Parse(stderr.Split('\n').First(l => l.StartsWith("{\"event\":\"start\"", StringComparison.Ordinal))).RootElement;
+            Assert.Equal("recompute-per-layer", start.GetProperty("memory_plan").GetProperty("schedule").GetString());
+            using var doc = JsonDocument.Parse(stdout);
+            var memory = doc.RootElement.GetProperty("memory");
+            long planned = memory.GetProperty("planned").GetProperty("arena_bytes").GetInt64();
+            long measured = memory.GetProperty("measured").GetProperty("arena_high_water_bytes").GetInt64();
+            Assert.True(Math.Abs((double)measured / planned - 1) <= ArenaTolerance, $"arena: measured {measured} B, planned {planned} B");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("fused masked read needs a LayerNorm or RMSNorm", "--masked-read", "fused")]
+    [InlineData("unknown masked read 'sideways'", "--masked-read", "sideways")]
+    public void Prune_AReadPathTheModelCannotTake_IsAOneLineError(string message, params string[] args)
+    {
+        var dir = Directory.CreateTempSubdirectory("ep-plan-");
+        try
+        {
+            var (code, _, stderr) = Run(["prune", "--steps", "2", "--out", dir.FullName, .. args]);
+            Assert.Equal(CliApp.ExitError, code);
+            string last = stderr.TrimEnd().Split('\n')[^1];
+            Assert.Contains(message, last);
+            Assert.DoesNotContain(" at EdgePruning.", stderr);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }
