@@ -1,4 +1,5 @@
 using EdgePruning.Bench.Kernels;
+using EdgePruning.Runtime;
 
 namespace EdgePruning.Bench;
 
@@ -18,10 +19,22 @@ public static class Program
         {
             BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         }
+        catch (Exception e) when (Cause(e) is EdgePruningException cause)
+        {
+            // E.g. no CUDA device for EDGEPRUNE_BENCH_DEVICE=cuda, raised while BenchmarkDotNet reads the parameters.
+            Console.Error.WriteLine($"bench: error: {cause.Message}");
+            return 1;
+        }
         finally
         {
             BenchBackend.Close();
         }
         return 0;
+    }
+
+    private static Exception Cause(Exception e)
+    {
+        while (e is System.Reflection.TargetInvocationException or TypeInitializationException && e.InnerException is not null) e = e.InnerException;
+        return e;
     }
 }
