@@ -1,4 +1,5 @@
 using EdgePruning.Bench.Kernels;
+using EdgePruning.Runtime;
 
 namespace EdgePruning.Bench;
 
@@ -6,14 +7,34 @@ public static class Program
 {
     /// <summary>
     /// `gemm [runs]`, `forward [options]` and `prune-step [steps] [BxT ...]` print quick throughput tables;
-    /// anything else goes to BenchmarkDotNet.
+    /// anything else goes to BenchmarkDotNet, e.g. <c>--filter '*MaskedRead*' --job short</c> for the fused
+    /// masked read against its unfused baseline (EDGEPRUNE_BENCH_DEVICE=cpu|cuda picks the backend).
     /// </summary>
     public static int Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "gemm") return GemmThroughput.Run(args[1..]);
         if (args.Length > 0 && args[0] == "forward") return ForwardThroughput.Run(args[1..]);
         if (args.Length > 0 && args[0] == "prune-step") return PruneStepThroughput.Run(args[1..]);
-        BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        try
+        {
+            BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        }
+        catch (Exception e) when (Cause(e) is EdgePruningException cause)
+        {
+            // E.g. no CUDA device for EDGEPRUNE_BENCH_DEVICE=cuda, raised while BenchmarkDotNet reads the parameters.
+            Console.Error.WriteLine($"bench: error: {cause.Message}");
+            return 1;
+        }
+        finally
+        {
+            BenchBackend.Close();
+        }
         return 0;
+    }
+
+    private static Exception Cause(Exception e)
+    {
+        while (e is System.Reflection.TargetInvocationException or TypeInitializationException && e.InnerException is not null) e = e.InnerException;
+        return e;
     }
 }

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs the GPU checks and benchmarks from a self-contained publish (`dotnet pwsh build.ps1 publish-gpu`,
-# which writes .gpu/bin) on a machine without the .NET SDK. Finds libcuda, NVRTC and cuBLAS (system or
-# Python wheels), then: devices, the CUDA self-test, the end-to-end pruning benchmarks. Every output goes
-# to $OUT (default ./gpu-out), one file per command, plus a log of the environment.
+# which writes .gpu/bin and .gpu/bench) on a machine without the .NET SDK. Finds libcuda, NVRTC and cuBLAS
+# (system or Python wheels), then: devices, the CUDA self-test, the fused masked read against its unfused
+# baseline (BenchmarkDotNet, in-process), the end-to-end pruning benchmarks. Every output goes to $OUT
+# (default ./gpu-out), one file per command, plus a log of the environment.
 set -u
 OUT=${OUT:-./gpu-out}
 BIN=${BIN:-.gpu/bin/edgeprune}
+BENCH=${BENCH:-.gpu/bench/EdgePruning.Bench}
 mkdir -p "$OUT"
 export EDGEPRUNE_KERNEL_CACHE=${EDGEPRUNE_KERNEL_CACHE:-$OUT/kernel-cache}
 
@@ -31,11 +33,15 @@ export EDGEPRUNE_LIBNVRTC EDGEPRUNE_LIBCUBLAS
     nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.memory --format=csv 2>&1
 } > "$OUT/environment.txt"
 
+# run NAME ARGS...: $BIN ARGS (or $RUN_BIN ARGS) into $OUT/NAME.txt; skipped, with a line saying so, where that
+# binary was not published or carried (.gpu/bin and .gpu/bench may travel to the device separately).
 run() {
     local name=$1; shift
+    local bin=${RUN_BIN:-$BIN}
     echo "== $name: $*"
+    if [ ! -x "$bin" ]; then echo "skipped: $bin not found (dotnet pwsh build.ps1 publish-gpu writes it)" | tee "$OUT/$name.txt"; return; fi
     local start=$(date +%s.%N)
-    "$BIN" "$@" > "$OUT/$name.txt" 2>&1
+    "$bin" "$@" > "$OUT/$name.txt" 2>&1
     local rc=$?
     echo "rc=$rc seconds=$(echo "$(date +%s.%N) - $start" | bc)" | tee -a "$OUT/$name.txt"
     tail -5 "$OUT/$name.txt"
@@ -44,6 +50,9 @@ run() {
 run devices devices
 run selftest selftest --device cuda
 run selftest-json --json selftest --device cuda
+# GPT-2-small and Llama-7B layer shapes, f32 and bf16, forward and backward; a short job (3 warm-ups, 3 iterations).
+# The markdown and CSV reports land in $OUT/bench-masked-read/results.
+EDGEPRUNE_BENCH_DEVICE=cuda RUN_BIN=$BENCH run bench-masked-read --filter '*MaskedRead*' --job short --artifacts "$OUT/bench-masked-read"
 run bench-gpt2-f32 bench --device cuda --shape gpt2-small --batch 32 --seq 64 --dtype f32
 run bench-gpt2-bf16 bench --device cuda --shape gpt2-small --batch 32 --seq 64 --dtype bf16
 run bench-llama7b bench --device cuda --shape llama-7b --batch 32 --seq 72 --micro-batch 4 --dtype bf16
