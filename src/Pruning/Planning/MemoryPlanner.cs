@@ -79,8 +79,8 @@ public static class MemoryPlanner
             terms.Add(new("baseline_gradient", "gradient of the learned baselines and the running reader-gradient sum",
                 MemoryScope.MicroBatch, W * nd * a + nd * wideBytes, $"W·n·d·a + n·d·{dDType} = {W}·{n}·{d}·{a} + {n}·{d}·{wideBytes} B"));
         if (!keepAll)
-            terms.Add(new("layer_start_sums", "the corrupted sum at each layer's start, from which the backward recomputes the layer",
-                MemoryScope.MicroBatch, L * nd * a, $"L·n·d·a = {L}·{n}·{d}·{a} B"));
+            terms.Add(new("layer_start_sums", "the corrupted sum at each layer's start, from which the backward recomputes the layer, and the recomputed layer's running copy",
+                MemoryScope.MicroBatch, (L + 1) * nd * a, $"(L + 1)·n·d·a = {L + 1}·{n}·{d}·{a} B"));
         terms.Add(new("layer_working_set", keepAll ? "every layer's forward and backward tensors (kept by the tape)" : "one layer's forward and backward tensors (recomputed)",
             MemoryScope.MicroBatch, layersHeld * layerBytes,
             $"{layersHeld}·[{readFormula} (R' = R, 1) + (2n·(H·hd + KV·hd + KV·vd) + 2H·n·(vd + d) + 2n·d + {2 * mlpHidden}·n·f)·a{(narrowed > 0 ? " + (H + 1)·n·d·a" : "")}] = {layersHeld}·{layerBytes:N0} B"));
