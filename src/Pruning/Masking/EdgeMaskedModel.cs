@@ -119,8 +119,8 @@ public sealed class EdgeMaskedModel
         {
             Batch = batch,
             Tokens = T,
-            Logits = readout ? memory.Zeros(at, batch, T, c.EffectiveOutputSize) : Nothing,
-            Outputs = memory.Zeros(at, W, nd),
+            Logits = readout ? memory.Empty(at, batch, T, c.EffectiveOutputSize) : Nothing,
+            Outputs = memory.Empty(at, W, nd),
             LogitsGrad = readout ? memory.Zeros(at, batch, T, c.EffectiveOutputSize) : Nothing,
             EdgeGrad = grad ? memory.Zeros(DType.F32, checked((int)EdgeCount)) : Nothing,
             NodeGrad = grad ? memory.Zeros(DType.F32, W) : Nothing,

@@ -73,7 +73,7 @@ internal sealed class MaskedForward
         _D = pass.Outputs;
         bool grad = _tape is not null;
         _dD = grad ? memory.Zeros(norms is null ? _at : DType.F32, W, _nd) : null;
-        _diff = nodeMasks is not null && grad ? memory.Zeros(_at, W, _nd) : null;
+        _diff = nodeMasks is not null && grad ? memory.Empty(_at, W, _nd) : null;
         _corruptedSum = memory.Zeros(_at, _nd);
         _readerGradSum = pass.BaselineGrad is not null ? memory.Zeros(norms is null ? _at : DType.F32, _nd) : null;
     }
@@ -88,12 +88,12 @@ internal sealed class MaskedForward
     private void Embed(int[] ids)
     {
         int n = _n, d = _d, nd = _nd;
-        var tok = _memory.Zeros(_at, n, d);
+        var tok = _memory.Empty(_at, n, d);
         _k.Embedding(_model.Model.Weights.TokenEmbedding, ids, tok);
         Tensor? pos = null;
         if (_model.Model.Weights.PositionEmbedding is { } pe)
         {
-            pos = _memory.Zeros(_at, n, d);
+            pos = _memory.Empty(_at, n, d);
             for (int b = 0; b < _batch; b++) _k.Copy(pe.Rows(0, _T), pos.Rows(b * _T, _T));
         }
         int e = _model.Graph.EmbeddingNodes;
@@ -122,14 +122,14 @@ internal sealed class MaskedForward
     {
         if (_tape is null || _recompute)
         {
-            var start = _tape is null ? null : _memory.Zeros(_at, _nd);
+            var start = _tape is null ? null : _memory.Empty(_at, _nd);
             if (start is not null) _k.Copy(_corruptedSum, start);
             using (var layer = _memory.Nested()) Layer(l, null, layer, _corruptedSum);
             if (start is null) return;
             _tape!.Record(() =>
             {
                 using var layer = _memory.Nested();
-                var corrupted = layer.Zeros(_at, _nd);
+                var corrupted = layer.Empty(_at, _nd);
                 _k.Copy(start, corrupted);
                 var inner = new Tape();
                 Layer(l, inner, layer, corrupted);
@@ -157,7 +157,7 @@ internal sealed class MaskedForward
             var g = _dD!.Row(w);
             if (g.DType != _at)
             {
-                var narrow = mem.Zeros(_at, _nd);
+                var narrow = mem.Empty(_at, _nd);
                 _k.Copy(g, narrow);
                 g = narrow;
             }
@@ -171,7 +171,7 @@ internal sealed class MaskedForward
                 _g.Axpy(-mw, g, dbw);
             }
             if (backward is null) return;
-            var dy = mem.Zeros(_at, _nd);
+            var dy = mem.Empty(_at, _nd);
             _g.Scale(g, mw, dy);
             backward(dy);
         });
@@ -185,9 +185,9 @@ internal sealed class MaskedForward
             _k.Gemm(a, false, b, true, c32, 1f, 1f);
             return;
         }
-        var product = mem.Zeros(_at, c32.Shape.Rows, c32.Shape.Cols);
+        var product = mem.Empty(_at, c32.Shape.Rows, c32.Shape.Cols);
         _k.Gemm(a, false, b, true, product);
-        var wide = mem.Zeros(DType.F32, c32.Shape.Rows, c32.Shape.Cols);
+        var wide = mem.Empty(DType.F32, c32.Shape.Rows, c32.Shape.Cols);
         _k.Copy(product, wide);
         _k.Add(c32, wide, c32);
     }
@@ -204,7 +204,7 @@ internal sealed class MaskedForward
         int n = _n, d = _d, nd = _nd;
         var zBlock = _z.Rows((int)_model.Layout.Offset(firstReader), readers * visible).Reshape(readers, visible);
         var stack = _D.Rows(0, visible);
-        var normed = mem.Zeros(_at, readers, nd);
+        var normed = mem.Empty(_at, readers, nd);
         dNormed = tape is null ? null : mem.Zeros(_at, readers, nd);
         var gz = tape is null ? null : _pass.EdgeGrad.Rows((int)_model.Layout.Offset(firstReader), readers * visible).Reshape(readers, visible);
         bool beta = norm.HasBias;
@@ -215,12 +215,12 @@ internal sealed class MaskedForward
             var c32 = corrupted;
             if (tape is not null || corrupted.DType != DType.F32)
             {
-                c32 = mem.Zeros(DType.F32, nd);
+                c32 = mem.Empty(DType.F32, nd);
                 _k.Copy(corrupted, c32);
             }
             bool layerNorm = fused.Kind == MaskedReadNormKind.LayerNorm;
-            var mean = tape is not null && layerNorm ? mem.Zeros(DType.F32, readers, n) : null;
-            var rstd = tape is not null ? mem.Zeros(DType.F32, readers, n) : null;
+            var mean = tape is not null && layerNorm ? mem.Empty(DType.F32, readers, n) : null;
+            var rstd = tape is not null ? mem.Empty(DType.F32, readers, n) : null;
             Timed(false, readers, visible, beta, () => _mr.Forward(zBlock, stack, c32, fused, normed, mean, rstd));
             if (tape is null) return normed;
             var dY = dNormed!;
@@ -229,9 +229,9 @@ internal sealed class MaskedForward
             return normed;
         }
 
-        var x = mem.Zeros(_at, readers, nd);
+        var x = mem.Empty(_at, readers, nd);
         var zAt = zBlock;
-        if (_at != DType.F32) zAt = mem.Zeros(_at, readers, visible);
+        if (_at != DType.F32) zAt = mem.Empty(_at, readers, visible);
         Timed(false, readers, visible, beta, () =>
         {
             for (int r = 0; r < readers; r++) _k.Copy(corrupted, x.Row(r));
@@ -286,16 +286,17 @@ internal sealed class MaskedForward
         int R = layout.AttentionReaders;
         bool grad = tape is not null;
         Tensor Z(params int[] dims) => mem.Zeros(_at, dims);
+        Tensor E(params int[] dims) => mem.Empty(_at, dims);
 
         var norm = new ReaderNorm(c, w.AttnNormWeight, w.AttnNormBias, _k, _g);
         var normed = ReadNormed(layout.FirstAttentionReader(l), R, layout.AttentionVisible(l), norm, _norms?.Attention[l],
             tape, mem, corrupted, out var dNormed);
         var q = new Tensor[H]; var k = new Tensor[KV]; var v = new Tensor[KV];
-        for (int h = 0; h < H; h++) { q[h] = Z(n, hd); LinearOp.Forward(_k, normed.Row(h).Reshape(n, d), hs.Wq[h], hs.Bq[h], q[h]); }
+        for (int h = 0; h < H; h++) { q[h] = E(n, hd); LinearOp.Forward(_k, normed.Row(h).Reshape(n, d), hs.Wq[h], hs.Bq[h], q[h]); }
         for (int g = 0; g < KV; g++)
         {
-            k[g] = Z(n, hd); LinearOp.Forward(_k, normed.Row(H + g).Reshape(n, d), hs.Wk[g], hs.Bk[g], k[g]);
-            v[g] = Z(n, vd); LinearOp.Forward(_k, normed.Row(H + KV + g).Reshape(n, d), hs.Wv[g], hs.Bv[g], v[g]);
+            k[g] = E(n, hd); LinearOp.Forward(_k, normed.Row(H + g).Reshape(n, d), hs.Wk[g], hs.Bk[g], k[g]);
+            v[g] = E(n, vd); LinearOp.Forward(_k, normed.Row(H + KV + g).Reshape(n, d), hs.Wv[g], hs.Bv[g], v[g]);
         }
         if (c.Rope)
         {
@@ -333,10 +334,10 @@ internal sealed class MaskedForward
         for (int h = 0; h < H; h++)
         {
             int g = h / group;
-            var o = Z(n, vd);
+            var o = E(n, vd);
             _k.Attention(q[h].Reshape(batch, T, 1, hd), k[g].Reshape(batch, T, 1, hd), v[g].Reshape(batch, T, 1, vd),
                 o.Reshape(batch, T, 1, vd), T, 0, c.Causal, c.AttentionScale, _keyMask);
-            var y = Z(n, d);
+            var y = E(n, d);
             LinearOp.Forward(_k, o, hs.Wo[h], hs.BoShare, y);
             int head = h;
             Write(graph.HeadWriter(l, h), y.Reshape(nd), tape, mem, corrupted, grad ? dy =>
@@ -354,13 +355,13 @@ internal sealed class MaskedForward
         var mlpNorm = new ReaderNorm(c, w.MlpNormWeight, w.MlpNormBias, _k, _g);
         var hm = ReadNormed(mlpReader, 1, graph.Readers[mlpReader].VisibleWriters, mlpNorm, _norms?.Mlp[l], tape, mem, corrupted, out var dHm);
         hm = hm.Reshape(n, d);
-        var up = Z(n, c.MlpDim);
+        var up = E(n, c.MlpDim);
         LinearOp.Forward(_k, hm, w.WUp, w.BUp, up);
-        var act = Z(n, c.MlpDim);
+        var act = E(n, c.MlpDim);
         Tensor? gateUp = null;
         if (w.WGateUp is { } w3)
         {
-            gateUp = Z(n, c.MlpDim);
+            gateUp = E(n, c.MlpDim);
             LinearOp.Forward(_k, hm, w3, null, gateUp);
             SwiGluOp.Forward(_k, up, gateUp, act);
         }
@@ -368,7 +369,7 @@ internal sealed class MaskedForward
         {
             ActivationOp.Forward(_k, c.MlpActivation, up, act);
         }
-        var ym = Z(n, d);
+        var ym = E(n, d);
         LinearOp.Forward(_k, act, w.WDown, w.BDown, ym);
         Write(graph.MlpWriter(l), ym.Reshape(nd), tape, mem, corrupted, grad ? dy =>
         {

@@ -39,12 +39,12 @@ public class MaskedPassSettingsTests
     }
 
     /// <summary>A pass with interchange baseline, masks inside (0, 1), node masks and the baseline gradient, then its backward.</summary>
-    private static PassResult Run(EdgeMaskedModel masked, bool arena = true)
+    private static PassResult Run(EdgeMaskedModel masked, bool arena = true, TensorArena? given = null)
     {
         var c = masked.Config;
         var clean = RandomModels.Tokens(Batch * T, c.VocabSize, seed: 41);
         var corrupted = RandomModels.Tokens(Batch * T, c.VocabSize, seed: 42);
-        var scratch = arena ? new TensorArena(1 << 16) : null;
+        var scratch = given ?? (arena ? new TensorArena(1 << 16) : null);
         var baseline = masked.WriterOutputs(corrupted, Batch, scratch).Clone();
         var rng = new Random(43);
         var z = Tensor.Zeros(checked((int)masked.EdgeCount));
@@ -118,6 +118,29 @@ public class MaskedPassSettingsTests
         Assert.Equal(unfused.Logits.Length, skewed.Logits.Length);
         Assert.True(RelativeError(unfused.EdgeGrad, skewed.EdgeGrad) > FusedAgreement,
             $"a 1% wrong fused backward went unnoticed: {RelativeError(unfused.EdgeGrad, skewed.EdgeGrad):E2}");
+    }
+
+    /// <summary>
+    /// A pass takes uninitialized scratch for the tensors it overwrites whole: with the arena full of NaN left over
+    /// from earlier work, every value and gradient must still come out as from fresh memory.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(FamiliesAndReads))]
+    public void ScratchLeftOverFromEarlierWork_DoesNotReachAPass(string family, string read)
+    {
+        foreach (bool recompute in new[] { false, true })
+        {
+            var settings = new MaskedPassSettings(read == "fused" ? MaskedReadPath.Fused : MaskedReadPath.Unfused, recompute);
+            var fresh = Run(Masked(family, settings));
+            var dirty = new TensorArena(1 << 16);
+            dirty.Empty(checked((int)(4 * fresh.ArenaHighWater / sizeof(float)))).Fill(float.NaN);
+            dirty.Reset();
+            var again = Run(Masked(family, settings), given: dirty);
+            Assert.Equal(fresh.Logits, again.Logits);
+            Assert.Equal(fresh.EdgeGrad, again.EdgeGrad);
+            Assert.Equal(fresh.NodeGrad, again.NodeGrad);
+            Assert.Equal(fresh.BaselineGrad, again.BaselineGrad);
+        }
     }
 
     [Fact]
