@@ -20,7 +20,7 @@ public sealed partial class CudaGradientKernels : IGradientKernels, IDisposable
 
     private readonly CudaContext _context;
     private readonly DeviceStaging _staging;
-    private readonly TypedKernel _fill, _fillNormal, _scale, _axpy;
+    private readonly TypedKernel _fill, _fillNormal, _scale, _axpy, _scaleBy;
     private readonly TypedKernel _layerNorm, _rmsNorm;
     private readonly TypedKernel _geluErf, _geluTanh, _relu, _silu, _swiGlu;
     private readonly TypedKernel _rope;
@@ -33,6 +33,7 @@ public sealed partial class CudaGradientKernels : IGradientKernels, IDisposable
         _fillNormal = new TypedKernel(modules, KernelEntryPoints.FillNormal);
         _scale = new TypedKernel(modules, KernelEntryPoints.Scale);
         _axpy = new TypedKernel(modules, KernelEntryPoints.Axpy);
+        _scaleBy = new TypedKernel(modules, KernelEntryPoints.ScaleBy);
         _layerNorm = new TypedKernel(modules, KernelEntryPoints.LayerNormBackward);
         _rmsNorm = new TypedKernel(modules, KernelEntryPoints.RmsNormBackward);
         _geluErf = new TypedKernel(modules, KernelEntryPoints.GeluErfBackward);
@@ -69,6 +70,15 @@ public sealed partial class CudaGradientKernels : IGradientKernels, IDisposable
         KernelChecks.Require(x.Count == y.Count, $"axpy: x {x.Shape}, y {y.Shape}");
         var dtype = CudaTensorChecks.CommonDType(_context, "axpy", x, y);
         LaunchElementwise(_axpy.For(dtype), y.Count, x, y, alpha, y.Count);
+    }
+
+    public void ScaleBy(Tensor x, Tensor factor, float alpha, Tensor y, bool accumulate)
+    {
+        KernelChecks.Require(x.Count == y.Count && factor.Count == 1 && factor.DType == DType.F32,
+            $"scale by: x {x.Shape}, factor {factor.Shape} ({factor.DType.Name()}, one f32 element), y {y.Shape}");
+        var dtype = CudaTensorChecks.CommonDType(_context, "scale by", x, y);
+        CudaTensorChecks.RequireHere(_context, "scale by", factor);
+        LaunchElementwise(_scaleBy.For(dtype), y.Count, x, y, factor, alpha, accumulate ? 1 : 0, y.Count);
     }
 
     public void LayerNormBackward(Tensor x, Tensor gamma, Tensor dy, Tensor dx, float eps) =>

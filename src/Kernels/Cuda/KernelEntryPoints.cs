@@ -30,6 +30,7 @@ internal static class KernelEntryPoints
     public static readonly KernelName FillNormal = new("random.cu", "random_normal");
     public static readonly KernelName Scale = new("vector.cu", "vector_scale");
     public static readonly KernelName Axpy = new("vector.cu", "vector_axpy");
+    public static readonly KernelName ScaleBy = new("vector.cu", "vector_scale_by");
     public static readonly KernelName LayerNormBackward = new("norm_backward.cu", "layernorm_backward");
     public static readonly KernelName RmsNormBackward = new("norm_backward.cu", "rmsnorm_backward");
     public static readonly KernelName GeluErfBackward = new("activation_backward.cu", "gelu_erf_backward");
@@ -46,7 +47,7 @@ internal static class KernelEntryPoints
     [
         Embedding, LayerNorm, RmsNorm, Softmax, GeluErf, GeluTanh, Relu, Silu, SwiGlu, Add, BiasBroadcast, Rope,
         AttentionShort, AttentionLong,
-        Fill, FillNormal, Scale, Axpy, LayerNormBackward, RmsNormBackward, GeluErfBackward, GeluTanhBackward, ReluBackward, SiluBackward,
+        Fill, FillNormal, Scale, Axpy, ScaleBy, LayerNormBackward, RmsNormBackward, GeluErfBackward, GeluTanhBackward, ReluBackward, SiluBackward,
         SwiGluBackward, RopeBackward, AttentionBackwardRows, AttentionBackwardKeys,
     ];
 

@@ -28,6 +28,13 @@ public interface IGradientKernels
     /// <summary>y += alpha·x, elementwise.</summary>
     void Axpy(float alpha, Tensor x, Tensor y);
 
+    /// <summary>
+    /// y = alpha·f·x, or y += alpha·f·x with <paramref name="accumulate"/>, where f is the one f32 element of
+    /// <paramref name="factor"/> (a node mask), read where the kernels run: the launch is the same whatever f holds.
+    /// alpha·f is rounded to f32 once, then multiplies each element (y may be x).
+    /// </summary>
+    void ScaleBy(Tensor x, Tensor factor, float alpha, Tensor y, bool accumulate);
+
     /// <summary>dx += ∂y/∂x·dy for y = LayerNorm(x; gamma, beta, eps) per row (beta does not enter the gradient).</summary>
     void LayerNormBackward(Tensor x, Tensor gamma, Tensor dy, Tensor dx, float eps);
 

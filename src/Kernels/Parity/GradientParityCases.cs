@@ -26,6 +26,8 @@ internal static class GradientParityCases
             yield return FillNormal(rows, cols, quick);
             yield return Scale(rows, cols, inPlace: false, quick);
             yield return Axpy(rows, cols, quick);
+            yield return ScaleBy(rows, cols, accumulate: false, quick);
+            yield return ScaleBy(rows, cols, accumulate: true, quick: false);
         }
         yield return Scale(7, 127, inPlace: true, quick: false);
 
@@ -98,6 +100,19 @@ internal static class GradientParityCases
             ctx.Backend.Gradients.Axpy(0.5f, x.Candidate, y.Candidate);
             ctx.Oracles.Gradients.Axpy(0.5f, x.Oracle, y.Oracle);
             return Accumulated(ctx, y, before);
+        }, Quick: quick, Family: ParityFamily.Gradients);
+
+    /// <summary>y = −0.5·f·x or y += −0.5·f·x, the factor f an f32 element of a host-random vector, as a node mask is.</summary>
+    private static ParityCase ScaleBy(int rows, int cols, bool accumulate, bool quick) =>
+        new("scale by", $"y[{rows},{cols}] {(accumulate ? "+=" : "=")} −0.5·f·x, f on the device", ParityArithmetic.Float, ctx =>
+        {
+            var x = ctx.Input(4f, 0f, rows, cols);
+            var factors = ctx.Input(ctx.HostRandom(0.5f, 0.5f, 5), DType.F32);
+            var y = ctx.Input(2f, 0f, rows, cols);
+            var before = y.Oracle.Clone();
+            ctx.Backend.Gradients.ScaleBy(x.Candidate, factors.Candidate.Rows(3, 1), -0.5f, y.Candidate, accumulate);
+            ctx.Oracles.Gradients.ScaleBy(x.Oracle, factors.Oracle.Rows(3, 1), -0.5f, y.Oracle, accumulate);
+            return accumulate ? Accumulated(ctx, y, before) : new ParityOutcome(y.Oracle, ctx.Read(y.Candidate));
         }, Quick: quick, Family: ParityFamily.Gradients);
 
     private static ParityCase LayerNormBackward(int rows, int dim, float offset, bool quick) =>

@@ -38,6 +38,14 @@ public sealed class RecordingGradientKernels(IGradientKernels inner, LaunchRecor
         Record(nameof(Axpy), [T("x", x), T("y", y)], [new("alpha", alpha)], 0, g => g.Axpy(alpha, x, y));
     }
 
+    public void ScaleBy(Tensor x, Tensor factor, float alpha, Tensor y, bool accumulate)
+    {
+        Inner.ScaleBy(x, factor, alpha, y, accumulate);
+        if (!IsRecording) return;
+        Record(nameof(ScaleBy), [T("x", x), T("factor", factor), T("y", y)], [new("alpha", alpha), new("accumulate", accumulate)], 0,
+            g => g.ScaleBy(x, factor, alpha, y, accumulate));
+    }
+
     public void LayerNormBackward(Tensor x, Tensor gamma, Tensor dy, Tensor dx, float eps)
     {
         Inner.LayerNormBackward(x, gamma, dy, dx, eps);

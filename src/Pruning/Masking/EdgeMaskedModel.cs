@@ -107,12 +107,11 @@ public sealed class EdgeMaskedModel
             throw new ShapeException($"baseline {baseline.Shape} does not match [{W}, {nd}]");
         var z = edgeMasks ?? Ones(memory);
         if (z.Count != EdgeCount) throw new ShapeException($"{z.Count} edge masks for a graph of {EdgeCount} edges");
-        if (nodeMasks is not null && nodeMasks.Count != W) throw new ShapeException($"{nodeMasks.Count} node masks for {W} writers");
+        if (nodeMasks is not null && (nodeMasks.Count != W || nodeMasks.DType != DType.F32))
+            throw new ShapeException($"{nodeMasks.Count} node masks of {nodeMasks.DType.Name()} for {W} writers (f32)");
         RequirePlaced("edge masks", z);
         RequirePlaced("node masks", nodeMasks);
         RequirePlaced("baseline", baseline);
-        // Node masks scale whole rows, so the kernels take them as scalars: read them once.
-        float[]? m = nodeMasks is null ? null : (nodeMasks.IsOnDevice ? _backend.Download(nodeMasks) : nodeMasks).Span.ToArray();
         bool grad = tape is { IsRecording: true };
 
         var pass = new MaskedPass
@@ -127,7 +126,7 @@ public sealed class EdgeMaskedModel
             BaselineGrad = baselineGrad && grad ? memory.Zeros(at, W, nd) : null,
         };
         var ids = tokens.ToArray();
-        new MaskedForward(this, _heads, FusedReads ? FusedNorms() : null, Settings.Recompute, memory, tape, pass, z, baseline, m,
+        new MaskedForward(this, _heads, FusedReads ? FusedNorms() : null, Settings.Recompute, memory, tape, pass, z, baseline, nodeMasks,
             KeyMask(ids, batch, T)).Run(ids, readout);
         return pass;
     }

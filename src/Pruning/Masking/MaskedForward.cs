@@ -30,7 +30,8 @@ internal sealed class MaskedForward
     private readonly MaskedPass _pass;
     private readonly Tensor _z;
     private readonly Tensor? _baseline;
-    private readonly float[]? _m;
+    // [writers] f32 where the pass runs: each writer's mask is read by the kernels, never by the host.
+    private readonly Tensor? _m;
     private readonly DType _at;
     private readonly int _batch, _T, _n, _d, _nd;
     private readonly bool[] _keyMask;
@@ -46,7 +47,7 @@ internal sealed class MaskedForward
     private readonly Tensor? _readerGradSum;
 
     public MaskedForward(EdgeMaskedModel model, HeadSlices[] heads, FusedReadNorms? norms, bool recompute, PassMemory memory,
-        Tape? tape, MaskedPass pass, Tensor z, Tensor? baseline, float[]? nodeMasks, bool[] keyMask)
+        Tape? tape, MaskedPass pass, Tensor z, Tensor? baseline, Tensor? nodeMasks, bool[] keyMask)
     {
         _model = model;
         _c = model.Config;
@@ -148,8 +149,8 @@ internal sealed class MaskedForward
         _k.Copy(y, row);
         if (_baseline is not null) _g.Axpy(-1f, _baseline.Row(w), row);
         if (_diff is not null) _k.Copy(row, _diff.Row(w));
-        float mw = _m is null ? 1f : _m[w];
-        if (mw != 1f) _g.Scale(row, mw, row);
+        var mw = _m?.Rows(w, 1);
+        if (mw is not null) _g.ScaleBy(row, mw, 1f, row, accumulate: false);
         if (_baseline is not null) _k.Add(corrupted, _baseline.Row(w), corrupted);
         if (tape is null) return;
         tape.Record(() =>
@@ -168,11 +169,17 @@ internal sealed class MaskedForward
                 // ỹ_w enters D[w] = m·(y − ỹ) and the corrupted sum of every later reader.
                 var dbw = db.Row(w);
                 _k.Copy(_readerGradSum!, dbw);
-                _g.Axpy(-mw, g, dbw);
+                if (mw is null) _g.Axpy(-1f, g, dbw);
+                else _g.ScaleBy(g, mw, -1f, dbw, accumulate: true);
             }
             if (backward is null) return;
+            if (mw is null)
+            {
+                backward(g);
+                return;
+            }
             var dy = mem.Empty(_at, _nd);
-            _g.Scale(g, mw, dy);
+            _g.ScaleBy(g, mw, 1f, dy, accumulate: false);
             backward(dy);
         });
     }

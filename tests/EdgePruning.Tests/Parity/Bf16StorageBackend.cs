@@ -63,6 +63,12 @@ public sealed class Bf16StorageBackend : IKernelBackend
 
         public void Axpy(float alpha, Tensor x, Tensor y) => Into(y, wy => f32.Axpy(alpha, Wide(x), wy));
 
+        public void ScaleBy(Tensor x, Tensor factor, float alpha, Tensor y, bool accumulate)
+        {
+            var wx = Wide(x);
+            Into(y, wy => f32.ScaleBy(wx, Wide(factor), alpha, wy, accumulate));
+        }
+
         public void LayerNormBackward(Tensor x, Tensor gamma, Tensor dy, Tensor dx, float eps) =>
             Into(dx, w => f32.LayerNormBackward(Wide(x), Wide(gamma), Wide(dy), w, eps));
 

@@ -54,6 +54,7 @@ public sealed class KeyMaskIgnoredGradientKernels(IGradientKernels inner) : IGra
     public void FillNormal(Tensor x, float std, ulong seed) => inner.FillNormal(x, std, seed);
     public void Scale(Tensor x, float alpha, Tensor y) => inner.Scale(x, alpha, y);
     public void Axpy(float alpha, Tensor x, Tensor y) => inner.Axpy(alpha, x, y);
+    public void ScaleBy(Tensor x, Tensor factor, float alpha, Tensor y, bool accumulate) => inner.ScaleBy(x, factor, alpha, y, accumulate);
     public void LayerNormBackward(Tensor x, Tensor gamma, Tensor dy, Tensor dx, float eps) => inner.LayerNormBackward(x, gamma, dy, dx, eps);
     public void RmsNormBackward(Tensor x, Tensor gamma, Tensor dy, Tensor dx, float eps) => inner.RmsNormBackward(x, gamma, dy, dx, eps);
     public void ActivationBackward(Activation activation, Tensor x, Tensor dy, Tensor dx) => inner.ActivationBackward(activation, x, dy, dx);

@@ -73,6 +73,7 @@ public class BackendStepTests
         public void FillNormal(Tensor x, float std, ulong seed) => _g.FillNormal(x, std, seed);
         public void Scale(Tensor x, float alpha, Tensor y) => _g.Scale(x, alpha, y);
         public void Axpy(float alpha, Tensor x, Tensor y) => _g.Axpy(alpha, x, y);
+        public void ScaleBy(Tensor x, Tensor factor, float alpha, Tensor y, bool accumulate) => _g.ScaleBy(x, factor, alpha, y, accumulate);
         public void LayerNormBackward(Tensor x, Tensor gamma, Tensor dy, Tensor dx, float eps)
         {
             var scaled = dy.Clone();

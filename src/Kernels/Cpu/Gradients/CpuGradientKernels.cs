@@ -29,6 +29,15 @@ public sealed class CpuGradientKernels : IGradientKernels
         TensorPrimitives.MultiplyAdd(x.Span, alpha, y.Span, y.Span);
     }
 
+    public void ScaleBy(Tensor x, Tensor factor, float alpha, Tensor y, bool accumulate)
+    {
+        HostLoops.Require(x.Count == y.Count && factor.Count == 1 && factor.DType == DType.F32,
+            $"scale by: x {x.Shape}, factor {factor.Shape} ({factor.DType.Name()}, one f32 element), y {y.Shape}");
+        float a = alpha * factor.Span[0];
+        if (accumulate) TensorPrimitives.MultiplyAdd(x.Span, a, y.Span, y.Span);
+        else TensorPrimitives.Multiply(x.Span, a, y.Span);
+    }
+
     public void LayerNormBackward(Tensor x, Tensor gamma, Tensor dy, Tensor dx, float eps) =>
         NormGradients.LayerNormBackward(x, gamma, dy, dx, eps);
 
