@@ -4,8 +4,9 @@ using EdgePruning.Runtime.Cpu;
 namespace EdgePruning.Kernels.MaskedRead;
 
 /// <summary>
-/// The plain CPU version of the fused masked read (kernels-cu/masked_read.cu), the oracle its launcher is
-/// checked against. For R readers, U writers they see, N positions and model dim d:
+/// The plain CPU version of the fused masked read (kernels-cu/masked_read.cu), the oracle its launcher and
+/// the CPU engine's <c>CpuMaskedRead</c> are checked against. For R readers, U writers they see, N positions
+/// and model dim d:
 /// <code>
 ///   x[r,n,:] = C[n,:] + Σ_u z[r,u]·D[u,n,:]
 ///   y[r,n,:] = norm(x[r,n,:])      LayerNorm (x − μ)·rstd·γ + β, or RMSNorm x·rstd·γ
