@@ -6,33 +6,43 @@ namespace EdgePruning.Kernels.Cpu;
 
 /// <summary>
 /// The fused masked read and its backward (<see cref="IMaskedReadKernels"/>) on the CPU engine: f32, SIMD, all
-/// cores. Every reader's input x [R, N·d] = z [R,U]·D [U, N·d] + C (broadcast over readers) is one matrix
-/// product of <see cref="IKernels.Gemm"/> over x filled with C; the norm (or its backward, from the forward's
-/// statistics) then runs row by row in parallel. The backward adds dZ += dX·Dᵀ and dD += zᵀ·dX as two more
-/// products and dC += Σ_r dX[r] as a column sum. Same contract as <see cref="MaskedReadReference"/>, which a
-/// call with a bf16 D, y or dY is handed to (this engine computes in f32). Accumulates in f32, so results
-/// differ from the reference's double sums in the last bits.
+/// cores. Same contract as <see cref="MaskedReadReference"/>, to which a call with a bf16 D, y or dY is handed
+/// (this engine computes in f32); sums run in f32, so results differ from the reference's in the last bits.
 /// <para>
-/// x and dX live in buffers of this instance that grow to the largest call and are then reused, so a call
-/// allocates only views. Not for concurrent callers.
+/// The work is split into blocks of consecutive tokens, one block per task, sized so that the block's x and dX
+/// for every reader stay in a core's L2. D [U,N,d] holds the block's columns of every writer as rows of
+/// tokens·d contiguous floats, so each block is a few products of <see cref="CpuGemm"/> on strided operands:
+/// <code>
+///   x  [R, B·d] = z [R,U]·D[:, block] + C[block]      (C as the bias of every row)
+///   y, mean, rstd  per (reader, token) row of x        (dX from dY and the forward's mean and rstd)
+///   dz partial of the block [R,U] = dX·D[:, block]ᵀ    dD[:, block] += zᵀ·dX    dC[block] += Σ_r dX[r]
+/// </code>
+/// x and dX never leave the cache. Each block owns its columns of dD and dC, and its dz partial is added in
+/// block order after the parallel pass; the blocks do not depend on the thread count, so neither do the results.
+/// </para>
+/// <para>
+/// The dz partials live in a buffer of this instance that grows to the largest call and is then reused (the
+/// per-block x and dX are per-thread scratch), so a call allocates nothing. Not for concurrent callers.
 /// </para>
 /// </summary>
 public sealed unsafe class CpuMaskedRead : IMaskedReadKernels
 {
-    private readonly IKernels _kernels;
-    private readonly int _maxThreads;
-    private readonly GrowingMatrix _x = new();
-    private readonly GrowingMatrix _dx = new();
-    private readonly BroadcastJob _broadcast = new();
-    private readonly ForwardRowsJob _forwardRows = new();
-    private readonly BackwardRowsJob _backwardRows = new();
-    private readonly ColumnSumJob _columnSum = new();
+    /// <summary>Floats of one block's x (R·B·d): with its dX, 512 KiB, half of a Zen 4 core's L2.</summary>
+    private const int BlockFloats = 64 * 1024;
 
-    /// <param name="kernels">The products run on these kernels; the row passes use as many threads as they may.</param>
-    public CpuMaskedRead(IKernels kernels)
+    /// <summary>Blocks a call is split into at least, where it has the tokens: four per thread of a 16-core machine.</summary>
+    private const int MinBlocks = 64;
+
+    private readonly int _maxThreads;
+    private readonly ForwardJob _forward = new();
+    private readonly BackwardJob _backward = new();
+    private float[] _dzPartials = [];
+
+    /// <param name="maxThreads">Most threads one call may use (1 = the calling thread only).</param>
+    public CpuMaskedRead(int maxThreads)
     {
-        _kernels = kernels;
-        _maxThreads = kernels is CpuKernels cpu ? cpu.MaxThreads : Environment.ProcessorCount;
+        if (maxThreads < 1) throw new ArgumentOutOfRangeException(nameof(maxThreads), maxThreads, "at least one thread");
+        _maxThreads = maxThreads;
     }
 
     public void Forward(Tensor z, Tensor stack, Tensor corrupted, MaskedReadNorm norm, Tensor y, Tensor? mean, Tensor? rstd)
@@ -44,16 +54,15 @@ public sealed unsafe class CpuMaskedRead : IMaskedReadKernels
         }
         var s = MaskedReadShape.Of(z, stack, corrupted, norm);
         MaskedReadChecks.Forward(s, norm, y, mean, rstd);
-        var x = Input(s, z, stack, corrupted);
-        var job = _forwardRows;
-        job.X = F32(x); job.Y = F32(y);
+        var job = _forward;
+        int blocks = job.Set(s, z, stack, corrupted, norm);
+        job.Y = F32(y);
         job.Mean = mean is null ? null : F32(mean);
         job.Rstd = rstd is null ? null : F32(rstd);
-        job.Gamma = F32(norm.Gamma);
         job.Beta = norm.Beta is null ? null : F32(norm.Beta);
         job.Rms = norm.Kind == MaskedReadNormKind.RmsNorm;
         job.Eps = norm.Eps;
-        RunRows(job, s);
+        CpuParallel.Run(job, blocks, _maxThreads);
     }
 
     public void Backward(Tensor z, Tensor stack, Tensor corrupted, MaskedReadNorm norm, Tensor? mean, Tensor rstd,
@@ -67,152 +76,124 @@ public sealed unsafe class CpuMaskedRead : IMaskedReadKernels
         var s = MaskedReadShape.Of(z, stack, corrupted, norm);
         MaskedReadChecks.Backward(s, z, stack, corrupted, norm, mean, rstd, outputGrad, dz, dStack, dCorrupted);
         if (dz is null && dStack is null && dCorrupted is null) return;
-        var x = Input(s, z, stack, corrupted);
-        var dx = _dx.View(s.Readers, s.Tokens * s.Dim);
-        var job = _backwardRows;
-        bool layerNorm = norm.Kind == MaskedReadNormKind.LayerNorm;
-        job.X = F32(x); job.DY = F32(outputGrad); job.DX = F32(dx);
-        job.Mean = layerNorm ? F32(mean!) : null;
-        job.Rstd = F32(rstd);
-        job.Gamma = F32(norm.Gamma);
-        RunRows(job, s);
-
-        if (s.Writers > 0 && dz is not null)
-            _kernels.Gemm(dx, false, StackMatrix(s, stack), true, Matrix(dz, s.Readers, s.Writers), beta: 1f);
-        if (s.Writers > 0 && dStack is not null)
-            _kernels.Gemm(z, true, dx, false, StackMatrix(s, dStack), beta: 1f);
-        if (dCorrupted is not null) ColumnSum(dx, dCorrupted, s);
+        var job = _backward;
+        int blocks = job.Set(s, z, stack, corrupted, norm);
+        int partial = s.Readers * s.Writers;
+        bool sumDz = dz is not null && partial > 0;
+        if (sumDz && _dzPartials.Length < (long)blocks * partial)
+            _dzPartials = GC.AllocateUninitializedArray<float>(checked(blocks * partial), pinned: true);
+        fixed (float* partials = _dzPartials)
+        {
+            job.DzPartials = sumDz ? partials : null;
+            job.DY = F32(outputGrad);
+            job.Mean = norm.Kind == MaskedReadNormKind.LayerNorm ? F32(mean!) : null;
+            job.Rstd = F32(rstd);
+            job.DStack = dStack is null ? null : F32(dStack);
+            job.DCorrupted = dCorrupted is null ? null : F32(dCorrupted);
+            CpuParallel.Run(job, blocks, _maxThreads);
+            if (!sumDz) return;
+            var target = dz!.Span;
+            for (int b = 0; b < blocks; b++)
+                TensorPrimitives.Add(target, new ReadOnlySpan<float>(partials + (long)b * partial, partial), target);
+        }
     }
-
-    /// <summary>x [R, N·d] in this instance's buffer: C copied to every reader's row, then z·D added.</summary>
-    private Tensor Input(MaskedReadShape s, Tensor z, Tensor stack, Tensor corrupted)
-    {
-        int cols = checked(s.Tokens * s.Dim);
-        var x = _x.View(s.Readers, cols);
-        var job = _broadcast;
-        job.Source = F32(corrupted);
-        job.Target = F32(x);
-        job.Cols = cols;
-        job.BlocksPerRow = (cols + BroadcastJob.Block - 1) / BroadcastJob.Block;
-        CpuParallel.Run(job, s.Readers * job.BlocksPerRow, _maxThreads);
-        if (s.Writers > 0) _kernels.Gemm(z, false, StackMatrix(s, stack), false, x, beta: 1f);
-        return x;
-    }
-
-    private void RunRows(RowsJob job, MaskedReadShape s)
-    {
-        job.D = s.Dim;
-        job.Rows = s.Rows;
-        job.RowsPerChunk = CpuRows.RowsPerChunk(s.Dim);
-        CpuParallel.Run(job, CpuRows.Chunks(s.Rows, job.RowsPerChunk), _maxThreads);
-    }
-
-    /// <summary>target [N·d] += Σ_r dx[r, :], in column blocks across threads.</summary>
-    private void ColumnSum(Tensor dx, Tensor target, MaskedReadShape s)
-    {
-        var job = _columnSum;
-        job.Source = F32(dx);
-        job.Target = F32(target);
-        job.Readers = s.Readers;
-        job.Cols = checked(s.Tokens * s.Dim);
-        CpuParallel.Run(job, (job.Cols + ColumnSumJob.Block - 1) / ColumnSumJob.Block, _maxThreads);
-    }
-
-    /// <summary>D (or dD) [U,N,d] as the matrix [U, N·d] of the products.</summary>
-    private static Tensor StackMatrix(MaskedReadShape s, Tensor stack) => Matrix(stack, s.Writers, checked(s.Tokens * s.Dim));
-
-    private static Tensor Matrix(Tensor t, int rows, int cols) =>
-        t.Shape.Rank == 2 && t.Shape[0] == rows && t.Shape[1] == cols ? t : t.Reshape(rows, cols);
 
     private static float* F32(Tensor t) => (float*)t.Pointer;
 
-    /// <summary>An f32 matrix over storage that only grows; the view is kept while the shape repeats.</summary>
-    private sealed class GrowingMatrix
+    /// <summary>One block of tokens per chunk; the fields shared by the forward and the backward.</summary>
+    private abstract class BlockJob : ParallelJob
     {
-        private ArrayStorage? _storage;
-        private Tensor? _view;
+        public float* Z, Stack, Corrupted, Gamma;
+        /// <summary>N·d: how far apart the rows of D (and dD) are.</summary>
+        public int RowStride;
+        public int Readers, Writers, Tokens, Dim, TokensPerBlock;
 
-        public Tensor View(int rows, int cols)
+        /// <summary>Takes the call's inputs; returns the number of blocks.</summary>
+        public int Set(MaskedReadShape s, Tensor z, Tensor stack, Tensor corrupted, MaskedReadNorm norm)
         {
-            if (_view is { } v && v.Shape[0] == rows && v.Shape[1] == cols) return v;
-            long bytes = (long)rows * cols * sizeof(float);
-            if (_storage is null || _storage.ByteLength < bytes) _storage = new ArrayStorage(bytes, zeroed: false);
-            return _view = Tensor.Wrap(_storage, 0, DType.F32, rows, cols);
+            Z = F32(z); Stack = F32(stack); Corrupted = F32(corrupted); Gamma = F32(norm.Gamma);
+            Readers = s.Readers; Writers = s.Writers; Tokens = s.Tokens; Dim = s.Dim;
+            RowStride = checked(s.Tokens * s.Dim);
+            // As many tokens as fit the cache budget, but no fewer blocks than MinBlocks where there are tokens
+            // for them. The split does not depend on the thread count, and so neither do the sums.
+            int fit = Math.Max(1, BlockFloats / Math.Max(1, s.Readers * s.Dim));
+            int spread = Math.Max(1, (s.Tokens + MinBlocks - 1) / MinBlocks);
+            TokensPerBlock = Math.Min(fit, spread);
+            return (s.Tokens + TokensPerBlock - 1) / TokensPerBlock;
         }
-    }
-
-    /// <summary>Chunk = one block of columns of one reader's row: target[r, block] = source[block].</summary>
-    private sealed class BroadcastJob : ParallelJob
-    {
-        public const int Block = 64 * 1024;
-        public float* Source, Target;
-        public int Cols, BlocksPerRow;
 
         public override void Run(int chunk)
         {
-            int r = chunk / BlocksPerRow, j0 = chunk % BlocksPerRow * Block;
-            long bytes = (long)Math.Min(Block, Cols - j0) * sizeof(float);
-            Buffer.MemoryCopy(Source + j0, Target + (long)r * Cols + j0, bytes, bytes);
-        }
-    }
-
-    /// <summary>Rows of d elements, a chunk of <see cref="RowsPerChunk"/> at a time.</summary>
-    private abstract class RowsJob : ParallelJob
-    {
-        public int D, Rows, RowsPerChunk;
-
-        public override void Run(int chunk)
-        {
-            int end = Math.Min(Rows, (chunk + 1) * RowsPerChunk);
-            for (int r = chunk * RowsPerChunk; r < end; r++) Row(r, (long)r * D);
+            int first = chunk * TokensPerBlock, count = Math.Min(TokensPerBlock, Tokens - first);
+            int cols = count * Dim;
+            float* x = ThreadScratch.Work.Get(2L * Readers * cols);
+            // x [R, cols] = z·D[:, block] + C[block]: the block of each writer is cols contiguous floats.
+            CpuGemm.Gemm(Z, Writers, false, Stack + (long)first * Dim, RowStride, false, x, cols,
+                Readers, cols, Writers, 1f, 0f, Corrupted + (long)first * Dim, maxThreads: 1);
+            Block(chunk, first, count, x, x + (long)Readers * cols);
         }
 
-        protected abstract void Row(int row, long offset);
+        /// <summary>The block's rows once x holds them; <paramref name="scratch"/> has room for another x.</summary>
+        protected abstract void Block(int chunk, int first, int count, float* x, float* scratch);
     }
 
-    /// <summary>y = norm(x) per row, with the row's mean and rstd where they are kept.</summary>
-    private sealed class ForwardRowsJob : RowsJob
+    /// <summary>y = norm(x) per (reader, token) row of the block, with mean and rstd where they are kept.</summary>
+    private sealed class ForwardJob : BlockJob
     {
-        public float* X, Y, Mean, Rstd, Gamma, Beta;
+        public float* Y, Mean, Rstd, Beta;
         public float Eps;
         public bool Rms;
 
-        protected override void Row(int row, long offset)
+        protected override void Block(int chunk, int first, int count, float* x, float* scratch)
         {
-            if (Rms)
+            int cols = count * Dim;
+            for (int r = 0; r < Readers; r++)
+            for (int t = 0; t < count; t++)
             {
-                float inv = CpuNorms.RmsRow(X + offset, Gamma, Y + offset, D, Eps);
-                if (Rstd != null) Rstd[row] = inv;
-                return;
+                int row = r * Tokens + first + t;
+                float* xr = x + (long)r * cols + (long)t * Dim, yr = Y + (long)row * Dim;
+                if (Rms)
+                {
+                    float inv = CpuNorms.RmsRow(xr, Gamma, yr, Dim, Eps);
+                    if (Rstd != null) Rstd[row] = inv;
+                    continue;
+                }
+                var (mean, rstd) = CpuNorms.LayerNormRow(xr, Gamma, Beta, yr, Dim, Eps);
+                if (Mean != null) Mean[row] = mean;
+                if (Rstd != null) Rstd[row] = rstd;
             }
-            var (mean, rstd) = CpuNorms.LayerNormRow(X + offset, Gamma, Beta, Y + offset, D, Eps);
-            if (Mean != null) Mean[row] = mean;
-            if (Rstd != null) Rstd[row] = rstd;
         }
     }
 
-    /// <summary>dX per row from x, dY and the forward's statistics (no mean: RMSNorm).</summary>
-    private sealed class BackwardRowsJob : RowsJob
+    /// <summary>dX per row of the block, then its share of dz, dD and dC.</summary>
+    private sealed class BackwardJob : BlockJob
     {
-        public float* X, DY, DX, Mean, Rstd, Gamma;
+        public float* DY, Mean, Rstd, DzPartials, DStack, DCorrupted;
 
-        protected override void Row(int row, long offset) =>
-            CpuNorms.BackwardRow(X + offset, DY + offset, Gamma, Mean == null ? 0f : Mean[row], Rstd[row], DX + offset, D, layerNorm: Mean != null);
-    }
-
-    /// <summary>Chunk = one block of columns: target[block] += Σ_r source[r, block].</summary>
-    private sealed class ColumnSumJob : ParallelJob
-    {
-        public const int Block = 4096;
-        public float* Source, Target;
-        public int Readers, Cols;
-
-        public override void Run(int chunk)
+        protected override void Block(int chunk, int first, int count, float* x, float* dx)
         {
-            int j0 = chunk * Block, n = Math.Min(Block, Cols - j0);
-            var target = new Span<float>(Target + j0, n);
+            int cols = count * Dim;
             for (int r = 0; r < Readers; r++)
-                TensorPrimitives.Add(target, new ReadOnlySpan<float>(Source + (long)r * Cols + j0, n), target);
+            for (int t = 0; t < count; t++)
+            {
+                int row = r * Tokens + first + t;
+                long at = (long)r * cols + (long)t * Dim;
+                CpuNorms.BackwardRow(x + at, DY + (long)row * Dim, Gamma, Mean == null ? 0f : Mean[row], Rstd[row], dx + at, Dim,
+                    layerNorm: Mean != null);
+            }
+            float* stack = Stack + (long)first * Dim;
+            if (DzPartials != null)
+                CpuGemm.Gemm(dx, cols, false, stack, RowStride, true, DzPartials + (long)chunk * Readers * Writers, Writers,
+                    Readers, Writers, cols, 1f, 0f, null, maxThreads: 1);
+            if (DStack != null)
+                CpuGemm.Gemm(Z, Writers, true, dx, cols, false, DStack + (long)first * Dim, RowStride,
+                    Writers, cols, Readers, 1f, 1f, null, maxThreads: 1);
+            if (DCorrupted != null)
+            {
+                var target = new Span<float>(DCorrupted + (long)first * Dim, cols);
+                for (int r = 0; r < Readers; r++)
+                    TensorPrimitives.Add(target, new ReadOnlySpan<float>(dx + (long)r * cols, cols), target);
+            }
         }
     }
 }

@@ -22,7 +22,7 @@ public sealed class Bf16StorageBackend : IKernelBackend
     public IKernels Kernels { get; } = new Bf16StorageKernels(CpuKernels.Instance);
     public IGradientKernels Gradients { get; } = new Bf16StorageGradients(new CpuGradientKernels());
     public ITrainingKernels Training { get; } = new ReferenceTrainingKernels(CpuKernels.Instance);
-    public IMaskedReadKernels MaskedRead { get; } = new CpuMaskedRead(CpuKernels.Instance);
+    public IMaskedReadKernels MaskedRead { get; } = new CpuMaskedRead(Environment.ProcessorCount);
     public IReadOnlyList<DType> DTypes { get; } = [DType.F32, DType.BF16];
     public Tensor Empty(DType dtype, params int[] dims) => Tensor.Empty(dtype, dims);
     public ITensorScope OpenScope() => new HostTensorScope();
