@@ -6,13 +6,14 @@ namespace EdgePruning.Bench;
 public static class Program
 {
     /// <summary>
-    /// `gemm [runs]`, `forward [options]` and `prune-step [steps] [BxT ...]` print quick throughput tables;
-    /// anything else goes to BenchmarkDotNet, e.g. <c>--filter '*MaskedRead*' --job short</c> for the fused
-    /// masked read against its unfused baseline (EDGEPRUNE_BENCH_DEVICE=cpu|cuda picks the backend).
+    /// `gemm [runs]`, `masked-read [runs [reference runs]]`, `forward [options]` and `prune-step [steps] [BxT ...]`
+    /// print quick throughput tables; anything else goes to BenchmarkDotNet, e.g. <c>--filter '*MaskedRead*' --job short</c>
+    /// for the fused masked read against its unfused baseline (EDGEPRUNE_BENCH_DEVICE=cpu|cuda picks the backend).
     /// </summary>
     public static int Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "gemm") return GemmThroughput.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "masked-read") return MaskedReadThroughput.Run(args[1..]);
         if (args.Length > 0 && args[0] == "forward") return ForwardThroughput.Run(args[1..]);
         if (args.Length > 0 && args[0] == "prune-step") return PruneStepThroughput.Run(args[1..]);
         try

@@ -58,10 +58,10 @@ public static class GemmThroughput
             var b = Fill(rng, c.TransB ? [c.N, c.K] : [c.K, c.N]);
             var y = Tensor.Empty(DType.F32, c.M, c.N);
             double flops = 2.0 * c.M * c.N * c.K;
-            var t1 = Measure(() => Call(single, c, a, b, y), runs);
-            var tn = Measure(() => Call(CpuKernels.Instance, c, a, b, y), runs);
+            var t1 = CallTiming.Measure(() => Call(single, c, a, b, y), runs);
+            var tn = CallTiming.Measure(() => Call(CpuKernels.Instance, c, a, b, y), runs);
             // The scalar reference only where it finishes in reasonable time.
-            string refMs = flops <= 2e8 ? $"{Measure(() => Call(ReferenceKernels.Instance, c, a, b, y), 3).Wall * 1e3:F2}" : "—";
+            string refMs = flops <= 2e8 ? $"{CallTiming.Measure(() => Call(ReferenceKernels.Instance, c, a, b, y), 3).Wall * 1e3:F2}" : "—";
             double gCpu = flops / t1.OnCpu / 1e9, g1 = flops / t1.Wall / 1e9, gn = flops / tn.Wall / 1e9;
             double bytesB = 4.0 * c.N * c.K;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -85,48 +85,6 @@ public static class GemmThroughput
         return t;
     }
 
-    /// <summary>Seconds per call, median over samples: wall clock, and time this thread spent on a CPU.</summary>
-    private readonly record struct Timing(double Wall, double OnCpu);
-
-    /// <summary>Warm-up for ~0.2 s (at least 3 calls), then <paramref name="runs"/> timed samples of ≥ ~1 ms each.</summary>
-    private static Timing Measure(Action call, int runs)
-    {
-        var warm = Stopwatch.StartNew();
-        for (int i = 0; i < 3 || warm.Elapsed.TotalSeconds < 0.2; i++) call();
-        var probe = Stopwatch.StartNew();
-        call();
-        int batch = Math.Max(1, (int)(1e-3 / Math.Max(probe.Elapsed.TotalSeconds, 1e-7)));
-        var wall = new double[runs];
-        var cpu = new double[runs];
-        for (int r = 0; r < runs; r++)
-        {
-            long c0 = ThreadCpuNanoseconds();
-            long t0 = Stopwatch.GetTimestamp();
-            for (int i = 0; i < batch; i++) call();
-            wall[r] = Stopwatch.GetElapsedTime(t0).TotalSeconds / batch;
-            cpu[r] = (ThreadCpuNanoseconds() - c0) * 1e-9 / batch;
-        }
-        Array.Sort(wall);
-        Array.Sort(cpu);
-        return new Timing(wall[runs / 2], cpu[runs / 2]);
-    }
-
-    /// <summary>Time the calling thread has run on a CPU (clock_gettime of the thread's CPU clock).</summary>
-    private static long ThreadCpuNanoseconds()
-    {
-        const int ClockThreadCpuTimeId = 3;
-        return clock_gettime(ClockThreadCpuTimeId, out var ts) == 0 ? ts.Seconds * 1_000_000_000 + ts.Nanoseconds : -1;
-    }
-
-    private struct TimeSpec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc", SetLastError = false)]
-    private static extern int clock_gettime(int clockId, out TimeSpec time);
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double EffectiveClockGHz()
     {
@@ -135,9 +93,9 @@ public static class GemmThroughput
         float sink = 0;
         for (int rep = 0; rep < 5; rep++)
         {
-            long t0 = ThreadCpuNanoseconds();
+            long t0 = CallTiming.ThreadCpuNanoseconds();
             sink += FmaChain(n);
-            best = Math.Min(best, (ThreadCpuNanoseconds() - t0) * 1e-9);
+            best = Math.Min(best, (CallTiming.ThreadCpuNanoseconds() - t0) * 1e-9);
         }
         GC.KeepAlive(sink.ToString(CultureInfo.InvariantCulture));
         return 4.0 * n / best / 1e9;

@@ -34,7 +34,8 @@ internal readonly unsafe struct GemmOperands(
 /// </summary>
 internal static unsafe class CpuGemm
 {
-    public static void Gemm(float* a, int lda, bool transA, float* b, int ldb, bool transB, float* c,
+    /// <summary>C [m,n] (rows <paramref name="ldc"/> apart) = alpha·op(A)·op(B) + beta·C + bias[n], on at most <paramref name="maxThreads"/> threads.</summary>
+    public static void Gemm(float* a, int lda, bool transA, float* b, int ldb, bool transB, float* c, int ldc,
         int m, int n, int k, float alpha, float beta, float* bias, int maxThreads)
     {
         if (m == 0 || n == 0) return;
@@ -52,11 +53,11 @@ internal static unsafe class CpuGemm
                 a = at;
                 lda = k;
             }
-            DotProductGemm.Run(new GemmOperands(a, lda, b, ldb, c, n, m, n, k, alpha, beta, bias), maxThreads);
+            DotProductGemm.Run(new GemmOperands(a, lda, b, ldb, c, ldc, m, n, k, alpha, beta, bias), maxThreads);
         }
         else
         {
-            PackedGemm.Run(new GemmOperands(a, lda, b, ldb, c, n, m, n, k, alpha, beta, bias), transA, maxThreads);
+            PackedGemm.Run(new GemmOperands(a, lda, b, ldb, c, ldc, m, n, k, alpha, beta, bias), transA, maxThreads);
         }
     }
 }

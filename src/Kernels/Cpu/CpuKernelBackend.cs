@@ -16,7 +16,7 @@ public sealed class CpuKernelBackend(IKernels kernels) : IKernelBackend
     public IKernels Kernels => kernels;
     public IGradientKernels Gradients { get; } = new CpuGradientKernels();
     public ITrainingKernels Training { get; } = new ReferenceTrainingKernels(kernels);
-    public IMaskedReadKernels MaskedRead => MaskedReadReference.Instance;
+    public IMaskedReadKernels MaskedRead { get; } = new CpuMaskedRead(kernels is CpuKernels cpu ? cpu.MaxThreads : Environment.ProcessorCount);
     public IReadOnlyList<DType> DTypes { get; } = [DType.F32];
 
     public Tensor Empty(DType dtype, params int[] dims) => Tensor.Empty(dtype, dims);

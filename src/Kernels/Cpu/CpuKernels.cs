@@ -29,7 +29,7 @@ public sealed unsafe class CpuKernels : IKernels
         var (kb, n) = transB ? (b.Shape.Cols, b.Shape.Rows) : (b.Shape.Rows, b.Shape.Cols);
         KernelChecks.Require(k == kb && c.Shape.Rows == m && c.Shape.Cols == n,
             $"gemm: op(A) {m}x{k}, op(B) {kb}x{n}, C {c.Shape}");
-        CpuGemm.Gemm(F32(a), a.Shape.Cols, transA, F32(b), b.Shape.Cols, transB, F32(c), m, n, k, alpha, beta, null, MaxThreads);
+        CpuGemm.Gemm(F32(a), a.Shape.Cols, transA, F32(b), b.Shape.Cols, transB, F32(c), n, m, n, k, alpha, beta, null, MaxThreads);
     }
 
     public void Linear(Tensor x, Tensor w, Tensor? bias, Tensor y)
@@ -37,7 +37,7 @@ public sealed unsafe class CpuKernels : IKernels
         int m = x.Shape.Rows, k = x.Shape.Cols, n = w.Shape.Rows;
         KernelChecks.Require(w.Shape.Cols == k && y.Shape.Rows == m && y.Shape.Cols == n && (bias is null || bias.Count == n),
             $"linear: x {x.Shape}, w {w.Shape}, bias {bias?.Shape}, y {y.Shape}");
-        CpuGemm.Gemm(F32(x), k, false, F32(w), k, true, F32(y), m, n, k, 1f, 0f, bias is null ? null : F32(bias), MaxThreads);
+        CpuGemm.Gemm(F32(x), k, false, F32(w), k, true, F32(y), n, m, n, k, 1f, 0f, bias is null ? null : F32(bias), MaxThreads);
     }
 
     public void LayerNorm(Tensor x, Tensor gamma, Tensor? beta, Tensor y, float eps)

@@ -3,9 +3,10 @@ using System.Runtime.Intrinsics;
 namespace EdgePruning.Kernels.Cpu;
 
 /// <summary>
-/// LayerNorm and RMSNorm per row. Sums run in f32 over 64 lanes (4 vector accumulators), so each lane
-/// adds only d/64 terms; LayerNorm takes the variance in a second pass around the mean rather than
-/// E[x²] − mean², which cancels. y may be the same memory as x.
+/// LayerNorm and RMSNorm per row, and the backward of one row from its saved statistics. Sums run in f32
+/// over 32 to 64 lanes (2 to 4 vector accumulators), so each lane adds only d/32 terms or fewer; LayerNorm
+/// takes the variance in a second pass around the mean rather than E[x²] − mean², which cancels. y may be
+/// the same memory as x.
 /// </summary>
 internal static unsafe class CpuNorms
 {
@@ -45,7 +46,8 @@ internal static unsafe class CpuNorms
         }
     }
 
-    private static void LayerNormRow(float* x, float* g, float* b, float* y, int d, float eps)
+    /// <summary>One row of LayerNorm; returns the row's mean and 1/sqrt(var + eps).</summary>
+    internal static (float Mean, float Rstd) LayerNormRow(float* x, float* g, float* b, float* y, int d, float eps)
     {
         float mean = Sum(x, d) / d;
         var vm = Vector512.Create(mean);
@@ -80,9 +82,11 @@ internal static unsafe class CpuNorms
                 Vector512.Store((Vector512.Load(x + i) - vm) * vinv * Vector512.Load(g + i), y + i);
             for (; i < d; i++) y[i] = (x[i] - mean) * inv * g[i];
         }
+        return (mean, inv);
     }
 
-    private static void RmsRow(float* x, float* g, float* y, int d, float eps)
+    /// <summary>One row of RMSNorm; returns the row's 1/sqrt(mean(x²) + eps).</summary>
+    internal static float RmsRow(float* x, float* g, float* y, int d, float eps)
     {
         Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
         int i = 0;
@@ -109,6 +113,55 @@ internal static unsafe class CpuNorms
         i = 0;
         for (; i + 16 <= d; i += 16) Vector512.Store(Vector512.Load(x + i) * vinv * Vector512.Load(g + i), y + i);
         for (; i < d; i++) y[i] = x[i] * inv * g[i];
+        return inv;
+    }
+
+    /// <summary>
+    /// The backward of one row from the forward's statistics: dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with
+    /// g = dy·γ and x̂ = (x − mean)·rstd. RMSNorm (<paramref name="layerNorm"/> false) passes mean 0 and has no
+    /// mean(g) term. dx is overwritten.
+    /// </summary>
+    internal static void BackwardRow(float* x, float* dy, float* g, float mean, float rstd, float* dx, int d, bool layerNorm)
+    {
+        var vm = Vector512.Create(mean);
+        Vector512<float> sg0 = default, sg1 = default, sx0 = default, sx1 = default;
+        int i = 0;
+        for (; i + 32 <= d; i += 32)
+        {
+            var g0 = Vector512.Load(dy + i) * Vector512.Load(g + i);
+            var g1 = Vector512.Load(dy + i + 16) * Vector512.Load(g + i + 16);
+            sg0 += g0;
+            sg1 += g1;
+            sx0 = Vector512.FusedMultiplyAdd(g0, Vector512.Load(x + i) - vm, sx0);
+            sx1 = Vector512.FusedMultiplyAdd(g1, Vector512.Load(x + i + 16) - vm, sx1);
+        }
+        for (; i + 16 <= d; i += 16)
+        {
+            var g0 = Vector512.Load(dy + i) * Vector512.Load(g + i);
+            sg0 += g0;
+            sx0 = Vector512.FusedMultiplyAdd(g0, Vector512.Load(x + i) - vm, sx0);
+        }
+        float sumG = Vector512.Sum(sg0 + sg1), sumGx = Vector512.Sum(sx0 + sx1);
+        for (; i < d; i++)
+        {
+            float gi = dy[i] * g[i];
+            sumG += gi;
+            sumGx += gi * (x[i] - mean);
+        }
+        // dx = rstd·g − rstd·mean(g) − (x − mean)·rstd³·mean(g·(x − mean)).
+        float shift = layerNorm ? rstd * (sumG / d) : 0f;
+        float slope = rstd * rstd * rstd * (sumGx / d);
+        var vr = Vector512.Create(rstd);
+        var vshift = Vector512.Create(shift);
+        var vslope = Vector512.Create(slope);
+        i = 0;
+        for (; i + 16 <= d; i += 16)
+        {
+            var gi = Vector512.Load(dy + i) * Vector512.Load(g + i);
+            var centered = Vector512.Load(x + i) - vm;
+            Vector512.Store(Vector512.FusedMultiplyAdd(-centered, vslope, Vector512.FusedMultiplyAdd(gi, vr, -vshift)), dx + i);
+        }
+        for (; i < d; i++) dx[i] = dy[i] * g[i] * rstd - shift - (x[i] - mean) * slope;
     }
 
     /// <summary>Σ x[i] over four vector accumulators.</summary>

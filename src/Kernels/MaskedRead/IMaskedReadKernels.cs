@@ -5,8 +5,8 @@ namespace EdgePruning.Kernels.MaskedRead;
 /// <summary>
 /// The fused masked read of one reader group and its backward (kernels-cu/masked_read.cu): every reader's
 /// normed input from the difference stack and the corrupted sum in one pass. Layouts, dtypes and precision:
-/// <see cref="MaskedReadReference"/> (the host implementation and the oracle of the parity checks);
-/// <c>CudaMaskedRead</c> runs it on a GPU.
+/// <see cref="MaskedReadReference"/> (scalar, double: the oracle of the parity checks); <c>CpuMaskedRead</c>
+/// runs it on the host's cores in f32, <c>CudaMaskedRead</c> on a GPU.
 /// </summary>
 public interface IMaskedReadKernels
 {

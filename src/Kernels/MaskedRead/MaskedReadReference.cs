@@ -4,8 +4,9 @@ using EdgePruning.Runtime.Cpu;
 namespace EdgePruning.Kernels.MaskedRead;
 
 /// <summary>
-/// The plain CPU version of the fused masked read (kernels-cu/masked_read.cu), the oracle its launcher is
-/// checked against. For R readers, U writers they see, N positions and model dim d:
+/// The plain CPU version of the fused masked read (kernels-cu/masked_read.cu), the oracle its launcher and
+/// the CPU engine's <c>CpuMaskedRead</c> are checked against. For R readers, U writers they see, N positions
+/// and model dim d:
 /// <code>
 ///   x[r,n,:] = C[n,:] + Σ_u z[r,u]·D[u,n,:]
 ///   y[r,n,:] = norm(x[r,n,:])      LayerNorm (x − μ)·rstd·γ + β, or RMSNorm x·rstd·γ
@@ -36,9 +37,7 @@ public sealed class MaskedReadReference : IMaskedReadKernels
     public void Forward(Tensor z, Tensor stack, Tensor corrupted, MaskedReadNorm norm, Tensor y, Tensor? mean, Tensor? rstd)
     {
         var s = MaskedReadShape.Of(z, stack, corrupted, norm);
-        KernelChecks.Require(y.Count == s.OutputCount && y.DType is DType.F32 or DType.BF16,
-            $"masked read: y {y} must be f32 or bf16 [{s.Readers}, {s.Tokens}, {s.Dim}]");
-        CheckStatistics(s, norm, mean, rstd);
+        MaskedReadChecks.Forward(s, norm, y, mean, rstd);
         int d = s.Dim;
         var D = Values(stack);
         var x = new float[d];
@@ -66,12 +65,7 @@ public sealed class MaskedReadReference : IMaskedReadKernels
     {
         var s = MaskedReadShape.Of(z, stack, corrupted, norm);
         bool layerNorm = norm.Kind == MaskedReadNormKind.LayerNorm;
-        KernelChecks.Require(outputGrad.Count == s.OutputCount && outputGrad.DType is DType.F32 or DType.BF16,
-            $"masked read backward: dY {outputGrad} must be f32 or bf16 [{s.Readers}, {s.Tokens}, {s.Dim}]");
-        KernelChecks.Require(!layerNorm || mean is not null, "masked read backward: LayerNorm needs the forward's mean");
-        CheckStatistics(s, norm, mean, rstd);
-        KernelChecks.Require(IsF32(dz, z.Count) && IsF32(dStack, s.StackCount) && IsF32(dCorrupted, corrupted.Count),
-            $"masked read backward: dz {dz}, dD {dStack}, dC {dCorrupted} must be f32 shaped like z {z}, D {stack}, C {corrupted}");
+        MaskedReadChecks.Backward(s, z, stack, corrupted, norm, mean, rstd, outputGrad, dz, dStack, dCorrupted);
         int d = s.Dim, U = s.Writers, N = s.Tokens;
         var D = Values(stack);
         var dY = Values(outputGrad);
@@ -150,15 +144,6 @@ public sealed class MaskedReadReference : IMaskedReadKernels
         var b = norm.Beta is null ? default : norm.Beta.Span;
         for (int i = 0; i < x.Length; i++) y[i] = (float)((x[i] - mean) * rstd * g[i] + (b.IsEmpty ? 0 : b[i]));
     }
-
-    private static void CheckStatistics(MaskedReadShape s, MaskedReadNorm norm, Tensor? mean, Tensor? rstd)
-    {
-        KernelChecks.Require(norm.Kind == MaskedReadNormKind.LayerNorm || mean is null, "masked read: RMSNorm keeps no mean (pass null)");
-        KernelChecks.Require(IsF32(mean, s.Rows) && IsF32(rstd, s.Rows),
-            $"masked read: mean {mean}, rstd {rstd} must be f32 [{s.Readers}, {s.Tokens}]");
-    }
-
-    private static bool IsF32(Tensor? t, long count) => t is null || (t.DType == DType.F32 && t.Count == count);
 
     private static ReadOnlySpan<float> Values(Tensor t) => t.DType == DType.F32 ? t.Span : t.ToF32().Span;
 

@@ -38,6 +38,9 @@ internal sealed record MaskedReadInputs(Tensor Z, Tensor Stack, Tensor Corrupted
 
     public MaskedReadInputs WithStack(Tensor stack) => this with { Stack = stack };
 
+    /// <summary>The same LayerNorm without its beta.</summary>
+    public MaskedReadInputs WithoutBeta() => this with { Norm = MaskedReadNorm.LayerNorm(Norm.Gamma, null, Norm.Eps) };
+
     /// <summary>Statistics tensors for a forward: mean (LayerNorm only) and rstd, poisoned.</summary>
     public (Tensor? Mean, Tensor Rstd) PoisonedStatistics() =>
         (Norm.Kind == MaskedReadNormKind.LayerNorm ? KernelTensors.Poisoned(Readers, Tokens) : null, KernelTensors.Poisoned(Readers, Tokens));
