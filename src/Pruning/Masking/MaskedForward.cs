@@ -95,7 +95,10 @@ internal sealed class MaskedForward
         if (_model.Model.Weights.PositionEmbedding is { } pe)
         {
             pos = _memory.Empty(_at, n, d);
-            for (int b = 0; b < _batch; b++) _k.Copy(pe.Rows(0, _T), pos.Rows(b * _T, _T));
+            // Every sequence's positions 0..T−1 in one launch: the embedding kernel over position ids.
+            var positions = new int[n];
+            for (int i = 0; i < n; i++) positions[i] = i % _T;
+            _k.Embedding(pe, positions, pos);
         }
         int e = _model.Graph.EmbeddingNodes;
         if (e == 0)
@@ -142,11 +145,12 @@ internal sealed class MaskedForward
     }
 
     // Stores writer w's output y as D[w] = m·(y − ỹ) and adds ỹ to the running corrupted sum; the backward
-    // turns dD[w] into dy (handed to the callback) and dm.
+    // turns dD[w] into dy (handed to the callback) and dm. A y that is the stack row itself (a writer whose
+    // projection wrote its output there) is not copied.
     private void Write(int w, Tensor y, Tape? tape, PassMemory mem, Tensor corrupted, Action<Tensor>? backward = null)
     {
         var row = _D.Row(w);
-        _k.Copy(y, row);
+        if (!SameElements(y, row)) _k.Copy(y, row);
         if (_baseline is not null) _g.Axpy(-1f, _baseline.Row(w), row);
         if (_diff is not null) _k.Copy(row, _diff.Row(w));
         var mw = _m?.Rows(w, 1);
@@ -183,6 +187,9 @@ internal sealed class MaskedForward
             backward(dy);
         });
     }
+
+    private static bool SameElements(Tensor a, Tensor b) =>
+        ReferenceEquals(a.Storage, b.Storage) && a.ByteOffset == b.ByteOffset && a.Count == b.Count && a.DType == b.DType;
 
     // c32[m,n] += a[m,k]·b[n,k]ᵀ, through a product in the activations' dtype when that is not f32.
     private void AddProduct(Tensor a, Tensor b, Tensor c32, PassMemory mem)
@@ -344,10 +351,12 @@ internal sealed class MaskedForward
             var o = E(n, vd);
             _k.Attention(q[h].Reshape(batch, T, 1, hd), k[g].Reshape(batch, T, 1, hd), v[g].Reshape(batch, T, 1, vd),
                 o.Reshape(batch, T, 1, vd), T, 0, c.Causal, c.AttentionScale, _keyMask);
-            var y = E(n, d);
-            LinearOp.Forward(_k, o, hs.Wo[h], hs.BoShare, y);
+            // The head's output goes straight into its stack row.
+            int writer = graph.HeadWriter(l, h);
+            var y = _D.Row(writer);
+            LinearOp.Forward(_k, o, hs.Wo[h], hs.BoShare, y.Reshape(n, d));
             int head = h;
-            Write(graph.HeadWriter(l, h), y.Reshape(nd), tape, mem, corrupted, grad ? dy =>
+            Write(writer, y, tape, mem, corrupted, grad ? dy =>
             {
                 var dO = Z(n, vd);
                 LinearOp.Backward(_k, dy.Reshape(n, d), hs.Wo[head], dO);
@@ -376,9 +385,10 @@ internal sealed class MaskedForward
         {
             ActivationOp.Forward(_k, c.MlpActivation, up, act);
         }
-        var ym = E(n, d);
-        LinearOp.Forward(_k, act, w.WDown, w.BDown, ym);
-        Write(graph.MlpWriter(l), ym.Reshape(nd), tape, mem, corrupted, grad ? dy =>
+        int mlpWriter = graph.MlpWriter(l);
+        var ym = _D.Row(mlpWriter);
+        LinearOp.Forward(_k, act, w.WDown, w.BDown, ym.Reshape(n, d));
+        Write(mlpWriter, ym, tape, mem, corrupted, grad ? dy =>
         {
             var dAct = Z(n, c.MlpDim);
             LinearOp.Backward(_k, dy.Reshape(n, d), w.WDown, dAct);

@@ -41,13 +41,13 @@ public static class MemoryPlanner
         long ReadBytes(long readers) => fused ? 2 * readers * nd * a + nd * F32 + statRows * readers * n * F32 : 4 * readers * nd * a;
         string readFormula = fused ? $"2R'·n·d·a + n·d·4 + {statRows}R'·n·4" : "4R'·n·d·a";
         // Bytes of one layer's forward and backward tensors in the masked model: the reads of its Q/K/V readers
-        // (R' = R) and of its MLP reader (R' = 1); q/k/v and their gradients; each head's attended values and
-        // output y, the attended values' gradients; the MLP's output, and its hidden tensors with their gradients;
-        // with node masks, each writer's output gradient (m·dD, the stack gradient itself without them); under a
-        // fused read in a narrow dtype, each writer's stack gradient narrowed for its backward.
+        // (R' = R) and of its MLP reader (R' = 1); q/k/v and their gradients; the attended values and their
+        // gradients (each writer's output goes straight into its stack row); the MLP's hidden tensors with their
+        // gradients; with node masks, each writer's output gradient (m·dD; without them the stack gradient itself);
+        // under a fused read in a narrow dtype, each writer's stack gradient narrowed for its backward.
         long narrowed = fused && a != F32 ? (H + 1) * nd * a : 0;
         long writerGrads = request.NodeMasks ? (H + 1) * nd * a : 0;
-        long layerBytes = ReadBytes(R) + ReadBytes(1) + (2 * n * qkv + H * n * (2 * vd + d) + nd + 2 * mlpHidden * n * f) * a + narrowed + writerGrads;
+        long layerBytes = ReadBytes(R) + ReadBytes(1) + (2 * n * qkv + 2 * H * n * vd + 2 * mlpHidden * n * f) * a + narrowed + writerGrads;
 
         var terms = new List<MemoryTerm>
         {
@@ -85,7 +85,7 @@ public static class MemoryPlanner
                 MemoryScope.MicroBatch, (L + 1) * nd * a, $"(L + 1)·n·d·a = {L + 1}·{n}·{d}·{a} B"));
         terms.Add(new("layer_working_set", keepAll ? "every layer's forward and backward tensors (kept by the tape)" : "one layer's forward and backward tensors (recomputed)",
             MemoryScope.MicroBatch, layersHeld * layerBytes,
-            $"{layersHeld}·[{readFormula} (R' = R, 1) + (2n·(H·hd + KV·hd + KV·vd) + H·n·(2vd + d) + n·d + {2 * mlpHidden}·n·f)·a" +
+            $"{layersHeld}·[{readFormula} (R' = R, 1) + (2n·(H·hd + KV·hd + KV·vd) + 2H·n·vd + {2 * mlpHidden}·n·f)·a" +
             $"{(writerGrads > 0 ? " + (H + 1)·n·d·a" : "")}{(narrowed > 0 ? " + (H + 1)·n·d·a" : "")}] = {layersHeld}·{layerBytes:N0} B"));
         terms.Add(new("attention_probabilities", keepAll ? "attention probabilities of every layer" : "attention probabilities of one layer",
             MemoryScope.MicroBatch, layersHeld * m * H * T * T * F32, $"{layersHeld}·B·H·T²·4 B = {layersHeld}·{m}·{H}·{T}²·4 B"));
