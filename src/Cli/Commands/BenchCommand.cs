@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using EdgePruning.Kernels.Cpu;
+using EdgePruning.Kernels.Recording;
 using EdgePruning.Models;
 using EdgePruning.Models.Graph;
 using EdgePruning.Pruning.Benchmarking;
@@ -41,9 +42,13 @@ public static class BenchCommand
             DefaultValueFactory = _ => "both",
         };
         var recompute = new Option<bool>("--recompute") { Description = "recompute each layer in the backward (one layer's activations live at a time)" };
+        var launches = new Option<bool>("--launches")
+        {
+            Description = "count one step's kernel launches on the host, on the shape's graph with the smallest widths (the same launches as the full shape), and time nothing",
+        };
         var command = new Command("bench", "time Edge Pruning steps on random weights of a model shape, with the memory plan")
         {
-            shape, layers, batch, seq, microBatch, steps, warmup, dtype, device, threads, embeddingNodes, planOnly, budget, read, recompute,
+            shape, layers, batch, seq, microBatch, steps, warmup, dtype, device, threads, embeddingNodes, planOnly, budget, read, recompute, launches,
         };
         command.SetAction(parse =>
         {
@@ -102,6 +107,17 @@ public static class BenchCommand
                 runs.Add(run);
             }
             if (only) return CommandOutput.Emit(parse, result, o => { foreach (var plan in plans) PrintPlan(o, plan, budgetBytes); });
+            if (parse.GetValue(launches))
+            {
+                // The widths do not change which kernels a step launches: count them on the skeleton, on the host
+                // backend, which issues what a GPU does (zero fills included).
+                using var host = new CpuKernelBackend();
+                var skeleton = new PruneStepBenchmark(BenchmarkShapes.Skeleton(config), e, host, DType.F32);
+                var counted = passes.Select(p => skeleton.CountLaunches(settings with { SeqLen = Math.Min(settings.SeqLen, 4), Pass = p })).ToArray();
+                for (int i = 0; i < passes.Length; i++) ((JsonObject)runs[i]!)["launches_per_step"] = LaunchJson(counted[i]);
+                result["launches_counted_on"] = "the shape's graph with the smallest widths, on the host backend";
+                return CommandOutput.Emit(parse, result, o => PrintLaunches(o, passes.Select(Fused).ToArray(), rec, counted));
+            }
 
             using var backend = dev == "cuda" ? KernelBackends.Open("cuda") : null;
             if (backend is not null) result["device_description"] = backend.Description;
@@ -155,17 +171,33 @@ public static class BenchCommand
         run["ms_per_step"] = new JsonObject { ["median"] = m.MedianMilliseconds, ["min"] = m.MinMilliseconds, ["max"] = m.MaxMilliseconds };
         run["tokens_per_step"] = m.TokensPerStep;
         run["tokens_per_second"] = m.TokensPerSecond;
-        run["launches_per_step"] = new JsonObject
-        {
-            ["total"] = m.LaunchesPerStep.Launches,
-            ["by_family"] = new JsonObject([.. m.LaunchesPerStep.ByFamily.Select(kv => KeyValuePair.Create(kv.Key.ToString(), (JsonNode?)kv.Value))]),
-            ["by_kind"] = new JsonObject([.. m.LaunchesPerStep.ByKind.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))]),
-            ["gemm_flops"] = m.LaunchesPerStep.GemmFlops,
-            ["repeat_step_to_step"] = m.LaunchesRepeat,
-            ["first_difference"] = m.LaunchDifference,
-        };
+        var launches = LaunchJson(m.LaunchesPerStep);
+        launches["repeat_step_to_step"] = m.LaunchesRepeat;
+        launches["first_difference"] = m.LaunchDifference;
+        run["launches_per_step"] = launches;
         run["masked_reads"] = new JsonObject { ["forward"] = Traffic(m.ReadsForward), ["backward"] = Traffic(m.ReadsBackward) };
         run["peak"] = m.Peak.ToJson();
+    }
+
+    private static JsonObject LaunchJson(LaunchSummary s) => new()
+    {
+        ["total"] = s.Launches,
+        ["by_family"] = new JsonObject([.. s.ByFamily.Select(kv => KeyValuePair.Create(kv.Key.ToString(), (JsonNode?)kv.Value))]),
+        ["by_kind"] = new JsonObject([.. s.ByKind.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))]),
+        ["gemm_flops"] = s.GemmFlops,
+    };
+
+    private static void PrintLaunches(TextWriter o, bool[] fused, bool recompute, LaunchSummary[] counted)
+    {
+        var table = new Table().Title("kernel launches of one step (counted on the shape's graph with the smallest widths)");
+        table.AddColumn("launches");
+        foreach (bool f in fused) table.AddColumn(new TableColumn($"{(f ? "fused" : "unfused")} read{(recompute ? ", recompute" : "")}").RightAligned());
+        table.AddRow(["total", .. counted.Select(c => c.Launches.ToString("N0", CultureInfo.InvariantCulture))]);
+        foreach (var family in counted.SelectMany(c => c.ByFamily.Keys).Distinct().Order())
+            table.AddRow([family.ToString(), .. counted.Select(c => c.ByFamily.GetValueOrDefault(family).ToString("N0", CultureInfo.InvariantCulture))]);
+        foreach (var kind in counted.SelectMany(c => c.ByKind.Keys).Distinct().OrderByDescending(k => counted.Max(c => c.ByKind.GetValueOrDefault(k))).Take(12))
+            table.AddRow(["  " + kind, .. counted.Select(c => c.ByKind.GetValueOrDefault(kind).ToString("N0", CultureInfo.InvariantCulture))]);
+        Plain(o).Write(table);
     }
 
     private static JsonObject Traffic(ReadTraffic t) => new()

@@ -14,6 +14,22 @@ public static class BenchmarkShapes
     public static TransformerConfig Tiny() => KnownShapes.Gpt2(layers: 2, heads: 4, dim: 64, vocab: 512, positions: 128);
 
     /// <summary>The named shape, truncated to its first <paramref name="layers"/> layers when given.</summary>
+    /// <summary>
+    /// <paramref name="config"/>'s graph (layers, heads, KV heads, norms, positions, gating) with the smallest
+    /// widths: a step on it issues the same kernel launches as on the full shape, so a 13B step's launches can
+    /// be counted on a CPU in seconds.
+    /// </summary>
+    public static TransformerConfig Skeleton(TransformerConfig config) => config with
+    {
+        ModelDim = 8,
+        HeadDim = 2,
+        ValueDim = 0,
+        MlpDim = 8,
+        VocabSize = 32,
+        OutputSize = 0,
+        MaxSeqLen = Math.Max(8, Math.Min(config.MaxSeqLen, 64)),
+    };
+
     public static TransformerConfig Get(string name, int? layers = null)
     {
         var config = name.Equals("tiny", StringComparison.OrdinalIgnoreCase) ? Tiny() : KnownShapes.ByName(name)

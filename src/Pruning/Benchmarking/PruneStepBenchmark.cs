@@ -138,6 +138,21 @@ public sealed class PruneStepBenchmark
         };
     }
 
+    /// <summary>The launches of one step of <paramref name="settings"/> (after one unrecorded step), nothing timed.</summary>
+    public LaunchSummary CountLaunches(PruneStepSettings settings)
+    {
+        settings.Validate();
+        var task = RandomTokenTask.Create(Model.Config.VocabSize, settings.Batch, settings.SeqLen, settings.Seed);
+        var pruner = new EdgePruner(Model, task, new PruningOptions
+        {
+            Batch = settings.Batch, MicroBatch = settings.MicroBatch, Steps = 2, NodeMasks = settings.NodeMasks, Ablation = Ablation.Interchange,
+        });
+        Model.Settings = settings.Pass;
+        Model.ReadTimer = null;
+        pruner.Step();
+        return Recorded(pruner).Summarize();
+    }
+
     /// <summary>One step with every launch recorded.</summary>
     private LaunchGraph Recorded(EdgePruner pruner)
     {

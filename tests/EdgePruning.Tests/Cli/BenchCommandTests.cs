@@ -87,6 +87,21 @@ public class BenchCommandTests
         Assert.True(fused < unfused, $"fused read planned at {fused:N0} B, unfused at {unfused:N0} B");
     }
 
+    [Fact]
+    public void Bench_Launches_CountsAStepOfEachReadPath_AndTimesNothing()
+    {
+        var (code, stdout, stderr) = Run("bench", "--shape", "codellama-13b", "--layers", "2", "--batch", "4", "--micro-batch", "2", "--launches", "--json");
+        Assert.True(code == CliApp.ExitOk, stdout + stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var runs = doc.RootElement.GetProperty("runs").EnumerateArray().ToArray();
+        Assert.Equal(2, runs.Length);
+        var totals = runs.Select(r => r.GetProperty("launches_per_step").GetProperty("total").GetInt32()).ToArray();
+        Assert.All(runs, r => Assert.False(r.TryGetProperty("step_ms", out _)));
+        // The fused read replaces a copy per reader and the GEMM of each read with one launch per reader group.
+        Assert.True(totals[0] > 0 && totals[0] < totals[1], $"fused {totals[0]}, unfused {totals[1]} launches");
+        Assert.Equal(2 * 2 * 40, runs[0].GetProperty("launches_per_step").GetProperty("by_kind").GetProperty("Gradients.AttentionBackward").GetInt32());
+    }
+
     [NoCudaFact]
     public void Bench_OnCudaWithoutAGpu_IsAOneLineError()
     {
