@@ -53,7 +53,10 @@ run selftest-json --json selftest --device cuda
 # GPT-2-small and Llama-7B layer shapes, f32 and bf16, forward and backward; a short job (3 warm-ups, 3 iterations).
 # The markdown and CSV reports land in $OUT/bench-masked-read/results.
 EDGEPRUNE_BENCH_DEVICE=cuda RUN_BIN=$BENCH run bench-masked-read --filter '*MaskedRead*' --job short --artifacts "$OUT/bench-masked-read"
-run bench-gpt2-f32 bench --device cuda --shape gpt2-small --batch 32 --seq 64 --dtype f32
-run bench-gpt2-bf16 bench --device cuda --shape gpt2-small --batch 32 --seq 64 --dtype bf16
-run bench-llama7b bench --device cuda --shape llama-7b --batch 32 --seq 72 --micro-batch 4 --dtype bf16
-run bench-codellama13b bench --device cuda --shape codellama-13b --batch 32 --seq 72 --micro-batch 1 --dtype bf16
+# Each bench times the fused and then the unfused masked read on the same model (--masked-read both, the default).
+# Micro-batches: the largest the memory plan fits in 80 GB (bench --plan-only --budget-gb 80), with per-layer
+# recomputation for the 7B and 13B shapes.
+run bench-gpt2-f32 bench --device cuda --shape gpt2-small --batch 32 --seq 64 --dtype f32 --steps 5 --warmup 2
+run bench-gpt2-bf16 bench --device cuda --shape gpt2-small --batch 32 --seq 64 --dtype bf16 --steps 5 --warmup 2
+run bench-llama7b bench --device cuda --shape llama-7b --batch 32 --seq 72 --micro-batch 16 --recompute --dtype bf16 --steps 2 --warmup 2
+run bench-codellama13b bench --device cuda --shape codellama-13b --batch 32 --seq 72 --micro-batch 8 --recompute --dtype bf16 --steps 2 --warmup 2
