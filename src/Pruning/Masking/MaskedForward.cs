@@ -35,6 +35,7 @@ internal sealed class MaskedForward
     private readonly DType _at;
     private readonly int _batch, _T, _n, _d, _nd;
     private readonly bool[] _keyMask;
+    private bool[]? _headsKeyMask;
     // D[w] = m_w·(y_w − ỹ_w), append-only; its gradient (f32 under the fused read, which accumulates in f32).
     private readonly Tensor _D;
     private readonly Tensor? _dD;
@@ -145,9 +146,9 @@ internal sealed class MaskedForward
     }
 
     // Stores writer w's output y as D[w] = m·(y − ỹ) and adds ỹ to the running corrupted sum; the backward
-    // turns dD[w] into dy (handed to the callback) and dm. A y that is the stack row itself (a writer whose
-    // projection wrote its output there) is not copied.
-    private void Write(int w, Tensor y, Tape? tape, PassMemory mem, Tensor corrupted, Action<Tensor>? backward = null)
+    // turns dD[w] into dy (handed to the callback, or written into dyInto) and dm. A y that is the stack row itself
+    // (a writer whose projection wrote its output there) is not copied.
+    private void Write(int w, Tensor y, Tape? tape, PassMemory mem, Tensor corrupted, Action<Tensor>? backward = null, Tensor? dyInto = null)
     {
         var row = _D.Row(w);
         if (!SameElements(y, row)) _k.Copy(y, row);
@@ -176,6 +177,12 @@ internal sealed class MaskedForward
                 if (mw is null) _g.Axpy(-1f, g, dbw);
                 else _g.ScaleBy(g, mw, -1f, dbw, accumulate: true);
             }
+            if (dyInto is not null)
+            {
+                if (mw is null) _k.Copy(g, dyInto);
+                else _g.ScaleBy(g, mw, 1f, dyInto, accumulate: false);
+                return;
+            }
             if (backward is null) return;
             if (mw is null)
             {
@@ -186,6 +193,22 @@ internal sealed class MaskedForward
             _g.ScaleBy(g, mw, 1f, dy, accumulate: false);
             backward(dy);
         });
+    }
+
+    private void BatchedLinear(Tensor x, Tensor w, Tensor? bias, Tensor y)
+    {
+        int B = x.Shape[0];
+        for (int b = 0; b < B; b++)
+            _k.Linear(x.Rows(b, 1).Reshape(x.Shape[1], x.Shape[2]), w.Rows(b, 1).Reshape(w.Shape[1], w.Shape[2]),
+                bias?.Rows(b, 1).Reshape(bias.Shape[1]), y.Rows(b, 1).Reshape(y.Shape[1], y.Shape[2]));
+    }
+
+    private void BatchedGemm(Tensor a, bool ta, Tensor bm, bool tb, Tensor c, float alpha, float beta)
+    {
+        int B = a.Shape[0];
+        for (int b = 0; b < B; b++)
+            _k.Gemm(a.Rows(b, 1).Reshape(a.Shape[1], a.Shape[2]), ta, bm.Rows(b, 1).Reshape(bm.Shape[1], bm.Shape[2]), tb,
+                c.Rows(b, 1).Reshape(c.Shape[1], c.Shape[2]), alpha, beta);
     }
 
     private static bool SameElements(Tensor a, Tensor b) =>
@@ -305,65 +328,56 @@ internal sealed class MaskedForward
         var norm = new ReaderNorm(c, w.AttnNormWeight, w.AttnNormBias, _k, _g);
         var normed = ReadNormed(layout.FirstAttentionReader(l), R, layout.AttentionVisible(l), norm, _norms?.Attention[l],
             tape, mem, corrupted, out var dNormed);
-        var q = new Tensor[H]; var k = new Tensor[KV]; var v = new Tensor[KV];
-        for (int h = 0; h < H; h++) { q[h] = E(n, hd); LinearOp.Forward(_k, normed.Row(h).Reshape(n, d), hs.Wq[h], hs.Bq[h], q[h]); }
-        for (int g = 0; g < KV; g++)
-        {
-            k[g] = E(n, hd); LinearOp.Forward(_k, normed.Row(H + g).Reshape(n, d), hs.Wk[g], hs.Bk[g], k[g]);
-            v[g] = E(n, vd); LinearOp.Forward(_k, normed.Row(H + KV + g).Reshape(n, d), hs.Wv[g], hs.Bv[g], v[g]);
-        }
+        // Every head at once: q [H, n, hd], k [KV, n, hd], v [KV, n, vd], each head's block its readers' projection.
+        var q = E(H, n, hd);
+        var k = E(KV, n, hd);
+        var v = E(KV, n, vd);
+        BatchedLinear(normed.Rows(0, H).Reshape(H, n, d), hs.Wq, hs.Bq, q);
+        BatchedLinear(normed.Rows(H, KV).Reshape(KV, n, d), hs.Wk, hs.Bk, k);
+        BatchedLinear(normed.Rows(H + KV, KV).Reshape(KV, n, d), hs.Wv, hs.Bv, v);
+        // A head's block [n, hd] = [batch, T, hd]: all heads are one batch of H·batch sequences of one head.
         if (c.Rope)
         {
-            foreach (var t in q) RopeOp.Forward(_k, t.Reshape(batch, T, 1, hd), 0, c.RopeTheta);
-            foreach (var t in k) RopeOp.Forward(_k, t.Reshape(batch, T, 1, hd), 0, c.RopeTheta);
+            RopeOp.Forward(_k, q.Reshape(H * batch, T, 1, hd), 0, c.RopeTheta);
+            RopeOp.Forward(_k, k.Reshape(KV * batch, T, 1, hd), 0, c.RopeTheta);
         }
-        var dq = grad ? q.Select(t => Z(n, hd)).ToArray() : null;
-        var dk = grad ? k.Select(t => Z(n, hd)).ToArray() : null;
-        var dv = grad ? v.Select(t => Z(n, vd)).ToArray() : null;
+        var dq = grad ? Z(H, n, hd) : null;
+        var dk = grad ? Z(KV, n, hd) : null;
+        var dv = grad ? Z(KV, n, vd) : null;
 
         // Backward of the Q/K/V projections, recorded before the heads so that it runs after all of them.
         tape?.Record(() =>
         {
-            for (int r = 0; r < R; r++)
+            if (c.Rope)
             {
-                var dRow = dNormed!.Row(r).Reshape(n, d);
-                if (r < H)
-                {
-                    if (c.Rope) _g.RopeBackward(dq![r].Reshape(batch, T, 1, hd), 0, c.RopeTheta);
-                    LinearOp.Backward(_k, dq![r], hs.Wq[r], dRow);
-                }
-                else if (r < H + KV)
-                {
-                    int g = r - H;
-                    if (c.Rope) _g.RopeBackward(dk![g].Reshape(batch, T, 1, hd), 0, c.RopeTheta);
-                    LinearOp.Backward(_k, dk![g], hs.Wk[g], dRow);
-                }
-                else
-                {
-                    LinearOp.Backward(_k, dv![r - H - KV], hs.Wv[r - H - KV], dRow);
-                }
+                _g.RopeBackward(dq!.Reshape(H * batch, T, 1, hd), 0, c.RopeTheta);
+                _g.RopeBackward(dk!.Reshape(KV * batch, T, 1, hd), 0, c.RopeTheta);
             }
+            BatchedGemm(dq!, false, hs.Wq, false, dNormed!.Rows(0, H).Reshape(H, n, d), 1f, 1f);
+            BatchedGemm(dk!, false, hs.Wk, false, dNormed!.Rows(H, KV).Reshape(KV, n, d), 1f, 1f);
+            BatchedGemm(dv!, false, hs.Wv, false, dNormed!.Rows(H + KV, KV).Reshape(KV, n, d), 1f, 1f);
         });
 
+        var o = E(H, n, vd);
+        Attention(q, k, v, o);
+        // The heads' outputs go straight into their stack rows, which lie back to back.
+        int firstHead = graph.HeadWriter(l, 0);
+        var heads = _D.Rows(firstHead, H);
+        BatchedLinear(o, hs.Wo, hs.Bo, heads.Reshape(H, n, d));
+        // dy of every head [H, n·d]: the stack rows themselves when nothing scales them, else filled by each Write.
+        Tensor? dy = null;
+        if (grad) dy = _m is null && _dD!.DType == _at ? _dD.Rows(firstHead, H) : E(H, nd);
+        // Backward of the heads, recorded before their writes so that it runs once all of them have filled dy.
+        tape?.Record(() =>
+        {
+            var dO = Z(H, n, vd);
+            BatchedGemm(dy!.Reshape(H, n, d), false, hs.Wo, false, dO, 1f, 1f);
+            AttentionBackward(q, k, v, dO, dq!, dk!, dv!);
+        });
         for (int h = 0; h < H; h++)
         {
-            int g = h / group;
-            var o = E(n, vd);
-            _k.Attention(q[h].Reshape(batch, T, 1, hd), k[g].Reshape(batch, T, 1, hd), v[g].Reshape(batch, T, 1, vd),
-                o.Reshape(batch, T, 1, vd), T, 0, c.Causal, c.AttentionScale, _keyMask);
-            // The head's output goes straight into its stack row.
-            int writer = graph.HeadWriter(l, h);
-            var y = _D.Row(writer);
-            LinearOp.Forward(_k, o, hs.Wo[h], hs.BoShare, y.Reshape(n, d));
-            int head = h;
-            Write(writer, y, tape, mem, corrupted, grad ? dy =>
-            {
-                var dO = Z(n, vd);
-                LinearOp.Backward(_k, dy.Reshape(n, d), hs.Wo[head], dO);
-                _g.AttentionBackward(q[head].Reshape(batch, T, 1, hd), k[g].Reshape(batch, T, 1, hd), v[g].Reshape(batch, T, 1, vd),
-                    dO.Reshape(batch, T, 1, vd), dq![head].Reshape(batch, T, 1, hd), dk![g].Reshape(batch, T, 1, hd),
-                    dv![g].Reshape(batch, T, 1, vd), c.Causal, c.AttentionScale, _keyMask);
-            } : null);
+            int writer = firstHead + h;
+            Write(writer, _D.Row(writer), tape, mem, corrupted, dyInto: dy is not null && !SameElements(dy.Row(h), _dD!.Row(writer)) ? dy.Row(h) : null);
         }
 
         // MLP.
@@ -406,6 +420,57 @@ internal sealed class MaskedForward
             }
             LinearOp.Backward(_k, dUp, w.WUp, dH);
         } : null);
+    }
+
+    /// <summary>o = attention(q, k, v) for every head: one launch over H·batch sequences when every head has its own
+    /// keys and values, one per head under grouped-query attention (a KV head's block serves its group).</summary>
+    private void Attention(Tensor q, Tensor k, Tensor v, Tensor o)
+    {
+        var c = _c;
+        int H = c.Heads, KV = c.EffectiveKvHeads, hd = c.HeadDim, vd = c.EffectiveValueDim, B = _batch, T = _T;
+        if (KV == H)
+        {
+            _k.Attention(q.Reshape(H * B, T, 1, hd), k.Reshape(H * B, T, 1, hd), v.Reshape(H * B, T, 1, vd), o.Reshape(H * B, T, 1, vd),
+                T, 0, c.Causal, c.AttentionScale, HeadsKeyMask());
+            return;
+        }
+        for (int h = 0; h < H; h++)
+        {
+            int g = h / (H / KV);
+            _k.Attention(q.Rows(h, 1).Reshape(B, T, 1, hd), k.Rows(g, 1).Reshape(B, T, 1, hd), v.Rows(g, 1).Reshape(B, T, 1, vd),
+                o.Rows(h, 1).Reshape(B, T, 1, vd), T, 0, c.Causal, c.AttentionScale, _keyMask);
+        }
+    }
+
+    private void AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor dO, Tensor dq, Tensor dk, Tensor dv)
+    {
+        var c = _c;
+        int H = c.Heads, KV = c.EffectiveKvHeads, hd = c.HeadDim, vd = c.EffectiveValueDim, B = _batch, T = _T;
+        if (KV == H)
+        {
+            _g.AttentionBackward(q.Reshape(H * B, T, 1, hd), k.Reshape(H * B, T, 1, hd), v.Reshape(H * B, T, 1, vd), dO.Reshape(H * B, T, 1, vd),
+                dq.Reshape(H * B, T, 1, hd), dk.Reshape(H * B, T, 1, hd), dv.Reshape(H * B, T, 1, vd), c.Causal, c.AttentionScale, HeadsKeyMask());
+            return;
+        }
+        for (int h = 0; h < H; h++)
+        {
+            int g = h / (H / KV);
+            _g.AttentionBackward(q.Rows(h, 1).Reshape(B, T, 1, hd), k.Rows(g, 1).Reshape(B, T, 1, hd), v.Rows(g, 1).Reshape(B, T, 1, vd),
+                dO.Rows(h, 1).Reshape(B, T, 1, vd), dq.Rows(h, 1).Reshape(B, T, 1, hd), dk.Rows(g, 1).Reshape(B, T, 1, hd),
+                dv.Rows(g, 1).Reshape(B, T, 1, vd), c.Causal, c.AttentionScale, _keyMask);
+        }
+    }
+
+    /// <summary>The key mask repeated for each head's block of sequences (empty when no key is padding).</summary>
+    private bool[] HeadsKeyMask()
+    {
+        if (_keyMask.Length == 0) return _keyMask;
+        if (_headsKeyMask is null)
+        {
+            _headsKeyMask = new bool[_keyMask.Length * _c.Heads];
+            for (int h = 0; h < _c.Heads; h++) _keyMask.CopyTo(_headsKeyMask, h * _keyMask.Length);
+        }
+        return _headsKeyMask;
     }
 
     private void Readout()

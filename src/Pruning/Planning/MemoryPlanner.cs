@@ -46,7 +46,7 @@ public static class MemoryPlanner
         // gradients; with node masks, each writer's output gradient (m·dD; without them the stack gradient itself);
         // under a fused read in a narrow dtype, each writer's stack gradient narrowed for its backward.
         long narrowed = fused && a != F32 ? (H + 1) * nd * a : 0;
-        long writerGrads = request.NodeMasks ? (H + 1) * nd * a : 0;
+        long writerGrads = request.NodeMasks ? (H + 1) * nd * a : narrowed > 0 ? H * nd * a : 0;
         long layerBytes = ReadBytes(R) + ReadBytes(1) + (2 * n * qkv + 2 * H * n * vd + 2 * mlpHidden * n * f) * a + narrowed + writerGrads;
 
         var terms = new List<MemoryTerm>
@@ -86,7 +86,7 @@ public static class MemoryPlanner
         terms.Add(new("layer_working_set", keepAll ? "every layer's forward and backward tensors (kept by the tape)" : "one layer's forward and backward tensors (recomputed)",
             MemoryScope.MicroBatch, layersHeld * layerBytes,
             $"{layersHeld}·[{readFormula} (R' = R, 1) + (2n·(H·hd + KV·hd + KV·vd) + 2H·n·vd + {2 * mlpHidden}·n·f)·a" +
-            $"{(writerGrads > 0 ? " + (H + 1)·n·d·a" : "")}{(narrowed > 0 ? " + (H + 1)·n·d·a" : "")}] = {layersHeld}·{layerBytes:N0} B"));
+            $"{(writerGrads > 0 ? request.NodeMasks ? " + (H + 1)·n·d·a" : " + H·n·d·a" : "")}{(narrowed > 0 ? " + (H + 1)·n·d·a" : "")}] = {layersHeld}·{layerBytes:N0} B"));
         terms.Add(new("attention_probabilities", keepAll ? "attention probabilities of every layer" : "attention probabilities of one layer",
             MemoryScope.MicroBatch, layersHeld * m * H * T * T * F32, $"{layersHeld}·B·H·T²·4 B = {layersHeld}·{m}·{H}·{T}²·4 B"));
         if (ablation == Ablation.Interchange)
