@@ -31,6 +31,18 @@ public interface IKernels
     /// <summary>Linear layer y[m,n] = x[m,k]·w[n,k]ᵀ + bias[n] (weights stored [out,in]).</summary>
     void Linear(Tensor x, Tensor w, Tensor? bias, Tensor y);
 
+    /// <summary>
+    /// B linear layers at once: y[b] = x[b]·w[b]ᵀ + bias[b] for b &lt; B, with x [B,m,k], w [B,n,k], bias [B,n]
+    /// (optional), y [B,m,n]; every tensor contiguous, its batches back to back. Dtype rules as <see cref="Linear"/>.
+    /// </summary>
+    void BatchedLinear(Tensor x, Tensor w, Tensor? bias, Tensor y);
+
+    /// <summary>
+    /// B matrix products at once: c[i] = alpha·op(a[i])·op(b[i]) + beta·c[i] for i &lt; B, with a, b and c rank 3
+    /// [B, rows, cols] and contiguous; op and shapes per batch as <see cref="Gemm"/>.
+    /// </summary>
+    void BatchedGemm(Tensor a, bool transA, Tensor b, bool transB, Tensor c, float alpha = 1f, float beta = 0f);
+
     /// <summary>y = (x − mean)/sqrt(var + eps)·gamma + beta, per row.</summary>
     void LayerNorm(Tensor x, Tensor gamma, Tensor? beta, Tensor y, float eps);
 

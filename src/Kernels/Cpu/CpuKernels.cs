@@ -40,6 +40,31 @@ public sealed unsafe class CpuKernels : IKernels
         CpuGemm.Gemm(F32(x), k, false, F32(w), k, true, F32(y), n, m, n, k, 1f, 0f, bias is null ? null : F32(bias), MaxThreads);
     }
 
+    /// <summary>
+    /// One <see cref="CpuGemm.Gemm"/> per batch, each on all cores: the same call <see cref="Linear"/> makes, so
+    /// every batch's result is bit-identical to a Linear call on its views.
+    /// </summary>
+    public void BatchedLinear(Tensor x, Tensor w, Tensor? bias, Tensor y)
+    {
+        var g = BatchedProductGeometry.OfLinear(x, w, bias, y);
+        float* px = F32(x), pw = F32(w), py = F32(y), pb = bias is null ? null : F32(bias);
+        long xStride = (long)g.M * g.K, wStride = (long)g.N * g.K, yStride = (long)g.M * g.N;
+        for (int i = 0; i < g.Batch; i++)
+            CpuGemm.Gemm(px + i * xStride, g.K, false, pw + i * wStride, g.K, true, py + i * yStride, g.N, g.M, g.N, g.K,
+                1f, 0f, pb is null ? null : pb + (long)i * g.N, MaxThreads);
+    }
+
+    /// <summary>One <see cref="CpuGemm.Gemm"/> per batch, each on all cores: bit-identical to a <see cref="Gemm"/> call per batch.</summary>
+    public void BatchedGemm(Tensor a, bool transA, Tensor b, bool transB, Tensor c, float alpha = 1f, float beta = 0f)
+    {
+        var g = BatchedProductGeometry.OfGemm(a, transA, b, transB, c);
+        float* pa = F32(a), pb = F32(b), pc = F32(c);
+        long aStride = (long)g.M * g.K, bStride = (long)g.K * g.N, cStride = (long)g.M * g.N;
+        for (int i = 0; i < g.Batch; i++)
+            CpuGemm.Gemm(pa + i * aStride, a.Shape[2], transA, pb + i * bStride, b.Shape[2], transB, pc + i * cStride, g.N,
+                g.M, g.N, g.K, alpha, beta, null, MaxThreads);
+    }
+
     public void LayerNorm(Tensor x, Tensor gamma, Tensor? beta, Tensor y, float eps)
     {
         int d = x.Shape.Cols, rows = x.Shape.Rows;

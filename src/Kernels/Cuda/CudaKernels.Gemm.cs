@@ -5,6 +5,7 @@ namespace EdgePruning.Kernels.Cuda;
 public sealed partial class CudaKernels
 {
     private readonly TypedKernel _biasBroadcast;
+    private readonly TypedKernel _biasBroadcastBatched;
 
     public void Gemm(Tensor a, bool transA, Tensor b, bool transB, Tensor c, float alpha = 1f, float beta = 0f)
     {
@@ -32,5 +33,34 @@ public sealed partial class CudaKernels
         if (bias is not null) LaunchElementwise(_biasBroadcast.For(dtype), (long)m * n, bias, y, (long)m * n, n);
         _context.Cublas.Gemm(false, true, m, n, k, 1f, x.DeviceAddress, dtype, Math.Max(1, k),
             w.DeviceAddress, dtype, Math.Max(1, k), bias is null ? 0f : 1f, y.DeviceAddress, dtype, n);
+    }
+
+    /// <summary>
+    /// B linear layers as <see cref="Linear"/>: every bias row is broadcast into its batch of y in one launch, then
+    /// one strided-batched cuBLAS call adds x[b]·w[b]ᵀ onto it (beta = 1).
+    /// </summary>
+    public void BatchedLinear(Tensor x, Tensor w, Tensor? bias, Tensor y)
+    {
+        var g = BatchedProductGeometry.OfLinear(x, w, bias, y);
+        var dtype = CommonDType("batched linear", x, w, bias, y);
+        if (g.Batch == 0 || g.M == 0 || g.N == 0) return;
+        long matrix = (long)g.M * g.N, count = g.Batch * matrix;
+        if (bias is not null) LaunchElementwise(_biasBroadcastBatched.For(dtype), count, bias, y, count, matrix, g.N);
+        _context.Cublas.GemmStridedBatched(false, true, g.M, g.N, g.K, 1f,
+            x.DeviceAddress, dtype, Math.Max(1, g.K), (long)g.M * g.K,
+            w.DeviceAddress, dtype, Math.Max(1, g.K), (long)g.N * g.K,
+            bias is null ? 0f : 1f, y.DeviceAddress, dtype, g.N, matrix, g.Batch);
+    }
+
+    /// <summary>B products as <see cref="Gemm"/> in one strided-batched cuBLAS call.</summary>
+    public void BatchedGemm(Tensor a, bool transA, Tensor b, bool transB, Tensor c, float alpha = 1f, float beta = 0f)
+    {
+        var g = BatchedProductGeometry.OfGemm(a, transA, b, transB, c);
+        var dtype = CommonDType("batched gemm", a, b, c);
+        if (g.Batch == 0 || g.M == 0 || g.N == 0) return;
+        _context.Cublas.GemmStridedBatched(transA, transB, g.M, g.N, g.K, alpha,
+            a.DeviceAddress, dtype, Math.Max(1, a.Shape[2]), (long)g.M * g.K,
+            b.DeviceAddress, dtype, Math.Max(1, b.Shape[2]), (long)g.K * g.N,
+            beta, c.DeviceAddress, dtype, g.N, (long)g.M * g.N, g.Batch);
     }
 }

@@ -35,6 +35,7 @@ public sealed partial class CudaKernels : IKernels, IDisposable
         _swiGlu = new TypedKernel(modules, KernelEntryPoints.SwiGlu);
         _add = new TypedKernel(modules, KernelEntryPoints.Add);
         _biasBroadcast = new TypedKernel(modules, KernelEntryPoints.BiasBroadcast);
+        _biasBroadcastBatched = new TypedKernel(modules, KernelEntryPoints.BiasBroadcastBatched);
         _rope = new TypedKernel(modules, KernelEntryPoints.Rope);
         _attentionShort = new TypedKernel(modules, KernelEntryPoints.AttentionShort);
         _attentionLong = new TypedKernel(modules, KernelEntryPoints.AttentionLong);

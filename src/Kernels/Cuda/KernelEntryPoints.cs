@@ -22,6 +22,7 @@ internal static class KernelEntryPoints
     public static readonly KernelName SwiGlu = new("swiglu.cu", "swiglu_forward");
     public static readonly KernelName Add = new("residual.cu", "add_forward");
     public static readonly KernelName BiasBroadcast = new("bias.cu", "bias_broadcast");
+    public static readonly KernelName BiasBroadcastBatched = new("bias.cu", "bias_broadcast_batched");
     public static readonly KernelName Rope = new("rope.cu", "rope_forward");
     public static readonly KernelName AttentionShort = new("attention.cu", "attention_short");
     public static readonly KernelName AttentionLong = new("attention.cu", "attention_long");
@@ -45,7 +46,7 @@ internal static class KernelEntryPoints
     /// <summary>The kernels built for f32 and bf16 storage.</summary>
     public static IReadOnlyList<KernelName> Typed { get; } =
     [
-        Embedding, LayerNorm, RmsNorm, Softmax, GeluErf, GeluTanh, Relu, Silu, SwiGlu, Add, BiasBroadcast, Rope,
+        Embedding, LayerNorm, RmsNorm, Softmax, GeluErf, GeluTanh, Relu, Silu, SwiGlu, Add, BiasBroadcast, BiasBroadcastBatched, Rope,
         AttentionShort, AttentionLong,
         Fill, FillNormal, Scale, Axpy, ScaleBy, LayerNormBackward, RmsNormBackward, GeluErfBackward, GeluTanhBackward, ReluBackward, SiluBackward,
         SwiGluBackward, RopeBackward, AttentionBackwardRows, AttentionBackwardKeys,

@@ -41,8 +41,8 @@ public sealed class KernelLaunch
     public IReadOnlyList<LaunchHostArray> HostArrays { get; }
 
     /// <summary>
-    /// Multiply-add work of the matrix product the launch computes (2·m·n·k): Gemm, Linear, the masked edge
-    /// sum and the masked read, forward and backward; 0 for every other kind.
+    /// Multiply-add work of the matrix product the launch computes (2·m·n·k, times B when batched): Gemm, Linear,
+    /// their batched forms, the masked edge sum and the masked read, forward and backward; 0 for every other kind.
     /// </summary>
     public double Flops { get; }
 

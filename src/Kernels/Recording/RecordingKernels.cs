@@ -4,7 +4,8 @@ namespace EdgePruning.Kernels.Recording;
 
 /// <summary>
 /// An <see cref="IKernels"/> that forwards every call to an inner implementation and records it
-/// (<see cref="RecordingKernelSet{TKernels}"/>). Gemm and Linear launches carry their 2·m·n·k.
+/// (<see cref="RecordingKernelSet{TKernels}"/>). Gemm and Linear launches carry their 2·m·n·k, the batched
+/// ones their 2·B·m·n·k.
 /// </summary>
 public sealed class RecordingKernels(IKernels inner, LaunchRecorder? recorder = null)
     : RecordingKernelSet<IKernels>(inner, recorder), IKernels
@@ -29,6 +30,25 @@ public sealed class RecordingKernels(IKernels inner, LaunchRecorder? recorder = 
         if (!IsRecording) return;
         Record(nameof(Linear), Given(("x", x), ("w", w), ("bias", bias), ("y", y)), [], 2.0 * x.Shape.Rows * x.Shape.Cols * w.Shape.Rows,
             kk => kk.Linear(x, w, bias, y));
+    }
+
+    public void BatchedLinear(Tensor x, Tensor w, Tensor? bias, Tensor y)
+    {
+        Inner.BatchedLinear(x, w, bias, y);
+        if (!IsRecording) return;
+        var g = BatchedProductGeometry.OfLinear(x, w, bias, y);
+        Record(nameof(BatchedLinear), Given(("x", x), ("w", w), ("bias", bias), ("y", y)), [], g.Flops,
+            kk => kk.BatchedLinear(x, w, bias, y));
+    }
+
+    public void BatchedGemm(Tensor a, bool transA, Tensor b, bool transB, Tensor c, float alpha = 1f, float beta = 0f)
+    {
+        Inner.BatchedGemm(a, transA, b, transB, c, alpha, beta);
+        if (!IsRecording) return;
+        var g = BatchedProductGeometry.OfGemm(a, transA, b, transB, c);
+        Record(nameof(BatchedGemm), [T("a", a), T("b", b), T("c", c)],
+            [new("transA", transA), new("transB", transB), new("alpha", alpha), new("beta", beta)], g.Flops,
+            kk => kk.BatchedGemm(a, transA, b, transB, c, alpha, beta));
     }
 
     public void LayerNorm(Tensor x, Tensor gamma, Tensor? beta, Tensor y, float eps)

@@ -41,6 +41,20 @@ public sealed class ReferenceKernels : IKernels
         for (int i = 0; i < Y.Length; i++) Y[i] += bv[i % n];
     }
 
+    public void BatchedLinear(Tensor x, Tensor w, Tensor? bias, Tensor y)
+    {
+        var g = BatchedProductGeometry.OfLinear(x, w, bias, y);
+        for (int i = 0; i < g.Batch; i++)
+            Linear(x.Row(i), w.Row(i), bias?.Row(i), y.Row(i));
+    }
+
+    public void BatchedGemm(Tensor a, bool transA, Tensor b, bool transB, Tensor c, float alpha = 1f, float beta = 0f)
+    {
+        var g = BatchedProductGeometry.OfGemm(a, transA, b, transB, c);
+        for (int i = 0; i < g.Batch; i++)
+            Gemm(a.Row(i), transA, b.Row(i), transB, c.Row(i), alpha, beta);
+    }
+
     public void LayerNorm(Tensor x, Tensor gamma, Tensor? beta, Tensor y, float eps)
     {
         int d = x.Shape.Cols, rows = x.Shape.Rows;

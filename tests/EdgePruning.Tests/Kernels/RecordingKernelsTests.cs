@@ -129,6 +129,37 @@ public class RecordingKernelsTests
         Assert.Equal([true, false], Assert.Single(recorder.Graph.Launches).KeyMask!);
     }
 
+    [Fact]
+    public void BatchedProducts_AreRecordedWithTheirKindFlopsAndFlags_AndReplayBitIdentically()
+    {
+        const int B = 12, m = 8, k = 16, n = 4;
+        var rng = new Random(3);
+        var x = KernelTensors.Random(rng, 1f, B, m, k);
+        var w = KernelTensors.Random(rng, 0.5f, B, n, k);
+        var bias = KernelTensors.Random(rng, 1f, B, n);
+        var y = Tensor.Zeros(B, m, n);
+        var dy = KernelTensors.Random(rng, 1f, B, m, n);
+        var dx = KernelTensors.Random(rng, 1f, B, m, k);
+        var recorder = new RecordingKernels(new CpuKernels(1));
+        recorder.BatchedLinear(x, w, bias, y);
+        recorder.BatchedGemm(dy, false, w, false, dx, alpha: 0.5f, beta: 1f);
+        var graph = recorder.Restart();
+        var (y1, dx1) = (y.ToArray(), dx.ToArray());
+
+        Assert.Equal(["BatchedLinear", "BatchedGemm"], graph.Launches.Select(l => l.Kind));
+        Assert.Equal(2.0 * B * m * n * k, graph.Launches[0].Flops);
+        Assert.Equal(2.0 * B * m * k * n, graph.Launches[1].Flops);
+        Assert.Equal(["x", "w", "bias", "y"], graph.Launches[0].Tensors.Select(t => t.Role));
+        Assert.Equal(new LaunchScalar[] { new("transA", false), new("transB", false), new("alpha", 0.5f), new("beta", 1f) },
+            graph.Launches[1].Scalars);
+        Assert.Equal(4.0 * B * m * n * k, graph.Summarize().GemmFlops);
+
+        y.Fill(float.NaN);
+        graph.Replay(new CpuKernels(1));
+        Assert.Equal(y1, y.ToArray());
+        Assert.NotEqual(dx1, dx.ToArray()); // beta = 1: the replay accumulated onto the first result
+    }
+
     private static Tensor MlpBlock(IKernels k, Tensor x, Tensor w1, Tensor b1, Tensor w2)
     {
         var h = Tensor.Zeros(x.Shape.Rows, w1.Shape.Rows);

@@ -111,6 +111,12 @@ public sealed class Bf16StorageBackend : IKernelBackend
 
         public void Linear(Tensor x, Tensor w, Tensor? bias, Tensor y) => Into(y, wy => f32.Linear(Wide(x), Wide(w), WideOrNull(bias), wy));
 
+        public void BatchedLinear(Tensor x, Tensor w, Tensor? bias, Tensor y) =>
+            Into(y, wy => f32.BatchedLinear(Wide(x), Wide(w), WideOrNull(bias), wy));
+
+        public void BatchedGemm(Tensor a, bool transA, Tensor b, bool transB, Tensor c, float alpha = 1f, float beta = 0f) =>
+            Into(c, wc => f32.BatchedGemm(Wide(a), transA, Wide(b), transB, wc, alpha, beta));
+
         public void LayerNorm(Tensor x, Tensor gamma, Tensor? beta, Tensor y, float eps) =>
             Into(y, wy => f32.LayerNorm(Wide(x), Wide(gamma), WideOrNull(beta), wy, eps));
 

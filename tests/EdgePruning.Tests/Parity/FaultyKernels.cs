@@ -25,6 +25,10 @@ public sealed class FaultyKernels(IKernels inner, KernelFault fault) : IKernels
         inner.Gemm(a, transA, b, transB, c, alpha, beta);
 
     public void Linear(Tensor x, Tensor w, Tensor? bias, Tensor y) => inner.Linear(x, w, bias, y);
+    public void BatchedLinear(Tensor x, Tensor w, Tensor? bias, Tensor y) => inner.BatchedLinear(x, w, bias, y);
+
+    public void BatchedGemm(Tensor a, bool transA, Tensor b, bool transB, Tensor c, float alpha = 1f, float beta = 0f) =>
+        inner.BatchedGemm(a, transA, b, transB, c, alpha, beta);
 
     public void LayerNorm(Tensor x, Tensor gamma, Tensor? beta, Tensor y, float eps)
     {
