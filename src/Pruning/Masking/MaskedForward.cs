@@ -195,22 +195,6 @@ internal sealed class MaskedForward
         });
     }
 
-    private void BatchedLinear(Tensor x, Tensor w, Tensor? bias, Tensor y)
-    {
-        int B = x.Shape[0];
-        for (int b = 0; b < B; b++)
-            _k.Linear(x.Rows(b, 1).Reshape(x.Shape[1], x.Shape[2]), w.Rows(b, 1).Reshape(w.Shape[1], w.Shape[2]),
-                bias?.Rows(b, 1).Reshape(bias.Shape[1]), y.Rows(b, 1).Reshape(y.Shape[1], y.Shape[2]));
-    }
-
-    private void BatchedGemm(Tensor a, bool ta, Tensor bm, bool tb, Tensor c, float alpha, float beta)
-    {
-        int B = a.Shape[0];
-        for (int b = 0; b < B; b++)
-            _k.Gemm(a.Rows(b, 1).Reshape(a.Shape[1], a.Shape[2]), ta, bm.Rows(b, 1).Reshape(bm.Shape[1], bm.Shape[2]), tb,
-                c.Rows(b, 1).Reshape(c.Shape[1], c.Shape[2]), alpha, beta);
-    }
-
     private static bool SameElements(Tensor a, Tensor b) =>
         ReferenceEquals(a.Storage, b.Storage) && a.ByteOffset == b.ByteOffset && a.Count == b.Count && a.DType == b.DType;
 
@@ -332,9 +316,9 @@ internal sealed class MaskedForward
         var q = E(H, n, hd);
         var k = E(KV, n, hd);
         var v = E(KV, n, vd);
-        BatchedLinear(normed.Rows(0, H).Reshape(H, n, d), hs.Wq, hs.Bq, q);
-        BatchedLinear(normed.Rows(H, KV).Reshape(KV, n, d), hs.Wk, hs.Bk, k);
-        BatchedLinear(normed.Rows(H + KV, KV).Reshape(KV, n, d), hs.Wv, hs.Bv, v);
+        _k.BatchedLinear(normed.Rows(0, H).Reshape(H, n, d), hs.Wq, hs.Bq, q);
+        _k.BatchedLinear(normed.Rows(H, KV).Reshape(KV, n, d), hs.Wk, hs.Bk, k);
+        _k.BatchedLinear(normed.Rows(H + KV, KV).Reshape(KV, n, d), hs.Wv, hs.Bv, v);
         // A head's block [n, hd] = [batch, T, hd]: all heads are one batch of H·batch sequences of one head.
         if (c.Rope)
         {
@@ -353,9 +337,9 @@ internal sealed class MaskedForward
                 _g.RopeBackward(dq!.Reshape(H * batch, T, 1, hd), 0, c.RopeTheta);
                 _g.RopeBackward(dk!.Reshape(KV * batch, T, 1, hd), 0, c.RopeTheta);
             }
-            BatchedGemm(dq!, false, hs.Wq, false, dNormed!.Rows(0, H).Reshape(H, n, d), 1f, 1f);
-            BatchedGemm(dk!, false, hs.Wk, false, dNormed!.Rows(H, KV).Reshape(KV, n, d), 1f, 1f);
-            BatchedGemm(dv!, false, hs.Wv, false, dNormed!.Rows(H + KV, KV).Reshape(KV, n, d), 1f, 1f);
+            _k.BatchedGemm(dq!, false, hs.Wq, false, dNormed!.Rows(0, H).Reshape(H, n, d), 1f, 1f);
+            _k.BatchedGemm(dk!, false, hs.Wk, false, dNormed!.Rows(H, KV).Reshape(KV, n, d), 1f, 1f);
+            _k.BatchedGemm(dv!, false, hs.Wv, false, dNormed!.Rows(H + KV, KV).Reshape(KV, n, d), 1f, 1f);
         });
 
         var o = E(H, n, vd);
@@ -363,7 +347,7 @@ internal sealed class MaskedForward
         // The heads' outputs go straight into their stack rows, which lie back to back.
         int firstHead = graph.HeadWriter(l, 0);
         var heads = _D.Rows(firstHead, H);
-        BatchedLinear(o, hs.Wo, hs.Bo, heads.Reshape(H, n, d));
+        _k.BatchedLinear(o, hs.Wo, hs.Bo, heads.Reshape(H, n, d));
         // dy of every head [H, n·d]: the stack rows themselves when nothing scales them, else filled by each Write.
         Tensor? dy = null;
         if (grad) dy = _m is null && _dD!.DType == _at ? _dD.Rows(firstHead, H) : E(H, nd);
@@ -371,7 +355,7 @@ internal sealed class MaskedForward
         tape?.Record(() =>
         {
             var dO = Z(H, n, vd);
-            BatchedGemm(dy!.Reshape(H, n, d), false, hs.Wo, false, dO, 1f, 1f);
+            _k.BatchedGemm(dy!.Reshape(H, n, d), false, hs.Wo, false, dO, 1f, 1f);
             AttentionBackward(q, k, v, dO, dq!, dk!, dv!);
         });
         for (int h = 0; h < H; h++)
