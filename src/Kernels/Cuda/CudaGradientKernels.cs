@@ -74,11 +74,11 @@ public sealed partial class CudaGradientKernels : IGradientKernels, IDisposable
 
     public void ScaleBy(Tensor x, Tensor factor, float alpha, Tensor y, bool accumulate)
     {
-        KernelChecks.Require(x.Count == y.Count && factor.Count == 1 && factor.DType == DType.F32,
-            $"scale by: x {x.Shape}, factor {factor.Shape} ({factor.DType.Name()}, one f32 element), y {y.Shape}");
+        KernelChecks.Require(x.Count == y.Count && factor.Count > 0 && x.Count % factor.Count == 0 && factor.DType == DType.F32,
+            $"scale by: x {x.Shape}, factor {factor.Shape} ({factor.DType.Name()}, one f32 element per row of x), y {y.Shape}");
         var dtype = CudaTensorChecks.CommonDType(_context, "scale by", x, y);
         CudaTensorChecks.RequireHere(_context, "scale by", factor);
-        LaunchElementwise(_scaleBy.For(dtype), y.Count, x, y, factor, alpha, accumulate ? 1 : 0, y.Count);
+        LaunchElementwise(_scaleBy.For(dtype), y.Count, x, y, factor, alpha, accumulate ? 1 : 0, y.Count, y.Count / factor.Count);
     }
 
     public void LayerNormBackward(Tensor x, Tensor gamma, Tensor dy, Tensor dx, float eps) =>

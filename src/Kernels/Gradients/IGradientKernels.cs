@@ -29,9 +29,10 @@ public interface IGradientKernels
     void Axpy(float alpha, Tensor x, Tensor y);
 
     /// <summary>
-    /// y = alpha·f·x, or y += alpha·f·x with <paramref name="accumulate"/>, where f is the one f32 element of
-    /// <paramref name="factor"/> (a node mask), read where the kernels run: the launch is the same whatever f holds.
-    /// alpha·f is rounded to f32 once, then multiplies each element (y may be x).
+    /// Row r of y = alpha·f[r]·(row r of x), or += with <paramref name="accumulate"/>: x and y are seen as as many
+    /// equal rows as <paramref name="factor"/> (f32, one factor per row: node masks) has elements, and the factors
+    /// are read where the kernels run, so the launch is the same whatever they hold. alpha·f[r] is rounded to f32
+    /// once, then multiplies each element of its row (y may be x).
     /// </summary>
     void ScaleBy(Tensor x, Tensor factor, float alpha, Tensor y, bool accumulate);
 

@@ -28,6 +28,7 @@ internal static class GradientParityCases
             yield return Axpy(rows, cols, quick);
             yield return ScaleBy(rows, cols, accumulate: false, quick);
             yield return ScaleBy(rows, cols, accumulate: true, quick: false);
+            yield return ScaleRowsBy(rows, cols, quick);
         }
         yield return Scale(7, 127, inPlace: true, quick: false);
 
@@ -113,6 +114,19 @@ internal static class GradientParityCases
             ctx.Backend.Gradients.ScaleBy(x.Candidate, factors.Candidate.Rows(3, 1), -0.5f, y.Candidate, accumulate);
             ctx.Oracles.Gradients.ScaleBy(x.Oracle, factors.Oracle.Rows(3, 1), -0.5f, y.Oracle, accumulate);
             return accumulate ? Accumulated(ctx, y, before) : new ParityOutcome(y.Oracle, ctx.Read(y.Candidate));
+        }, Quick: quick, Family: ParityFamily.Gradients);
+
+    /// <summary>Row r of y += 0.25·f[r]·(row r of x), a factor per row, as a layer's heads' node masks are.</summary>
+    private static ParityCase ScaleRowsBy(int rows, int cols, bool quick) =>
+        new("scale by", $"y[{rows},{cols}] += 0.25·f[row]·x, a factor per row on the device", ParityArithmetic.Float, ctx =>
+        {
+            var x = ctx.Input(4f, 0f, rows, cols);
+            var factors = ctx.Input(ctx.HostRandom(0.5f, 0.5f, rows + 2), DType.F32);
+            var y = ctx.Input(2f, 0f, rows, cols);
+            var before = y.Oracle.Clone();
+            ctx.Backend.Gradients.ScaleBy(x.Candidate, factors.Candidate.Rows(2, rows), 0.25f, y.Candidate, accumulate: true);
+            ctx.Oracles.Gradients.ScaleBy(x.Oracle, factors.Oracle.Rows(2, rows), 0.25f, y.Oracle, accumulate: true);
+            return Accumulated(ctx, y, before);
         }, Quick: quick, Family: ParityFamily.Gradients);
 
     private static ParityCase LayerNormBackward(int rows, int dim, float offset, bool quick) =>

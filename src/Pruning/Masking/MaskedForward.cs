@@ -146,51 +146,68 @@ internal sealed class MaskedForward
     }
 
     // Stores writer w's output y as D[w] = m·(y − ỹ) and adds ỹ to the running corrupted sum; the backward
-    // turns dD[w] into dy (handed to the callback, or written into dyInto) and dm. A y that is the stack row itself
-    // (a writer whose projection wrote its output there) is not copied.
-    private void Write(int w, Tensor y, Tape? tape, PassMemory mem, Tensor corrupted, Action<Tensor>? backward = null, Tensor? dyInto = null)
+    // turns dD[w] into dy (handed to the callback) and dm. A y that is the stack row itself (a writer whose
+    // projection wrote its output there) is not copied.
+    private void Write(int w, Tensor y, Tape? tape, PassMemory mem, Tensor corrupted, Action<Tensor>? backward = null)
     {
         var row = _D.Row(w);
         if (!SameElements(y, row)) _k.Copy(y, row);
-        if (_baseline is not null) _g.Axpy(-1f, _baseline.Row(w), row);
-        if (_diff is not null) _k.Copy(row, _diff.Row(w));
-        var mw = _m?.Rows(w, 1);
-        if (mw is not null) _g.ScaleBy(row, mw, 1f, row, accumulate: false);
-        if (_baseline is not null) _k.Add(corrupted, _baseline.Row(w), corrupted);
+        WriteRows(w, 1, tape, mem, corrupted, null, backward);
+    }
+
+    /// <summary>
+    /// Turns the outputs y of the <paramref name="count"/> writers from <paramref name="first"/> on, already in their
+    /// stack rows, into D = m·(y − ỹ), one launch per elementwise step over all their rows (a layer's heads), and adds
+    /// their baselines to the corrupted sum one by one in writer order. The backward adds the node-mask and baseline
+    /// gradients and writes the output gradients m·dD into <paramref name="dyInto"/> [count, n·d], or hands them to
+    /// <paramref name="backward"/>.
+    /// </summary>
+    private void WriteRows(int first, int count, Tape? tape, PassMemory mem, Tensor corrupted, Tensor? dyInto, Action<Tensor>? backward = null)
+    {
+        var rows = _D.Rows(first, count);
+        var baseline = _baseline?.Rows(first, count);
+        if (baseline is not null) _g.Axpy(-1f, baseline, rows);
+        if (_diff is not null) _k.Copy(rows, _diff.Rows(first, count));
+        var m = _m?.Rows(first, count);
+        if (m is not null) _g.ScaleBy(rows, m, 1f, rows, accumulate: false);
+        if (_baseline is not null)
+            for (int w = first; w < first + count; w++) _k.Add(corrupted, _baseline.Row(w), corrupted);
         if (tape is null) return;
         tape.Record(() =>
         {
-            var g = _dD!.Row(w);
+            var g = _dD!.Rows(first, count);
             if (g.DType != _at)
             {
-                var narrow = mem.Empty(_at, _nd);
+                var narrow = mem.Empty(_at, count, _nd);
                 _k.Copy(g, narrow);
                 g = narrow;
             }
             // dm_w += ⟨dD[w], y − ỹ⟩
-            if (_diff is not null) AddProduct(g.Reshape(1, _nd), _diff.Row(w).Reshape(1, _nd), _pass.NodeGrad.Rows(w, 1).Reshape(1, 1), mem);
+            if (_diff is not null)
+                for (int i = 0; i < count; i++)
+                    AddProduct(g.Row(i).Reshape(1, _nd), _diff.Row(first + i).Reshape(1, _nd), _pass.NodeGrad.Rows(first + i, 1).Reshape(1, 1), mem);
             if (_pass.BaselineGrad is { } db)
             {
                 // ỹ_w enters D[w] = m·(y − ỹ) and the corrupted sum of every later reader.
-                var dbw = db.Row(w);
-                _k.Copy(_readerGradSum!, dbw);
-                if (mw is null) _g.Axpy(-1f, g, dbw);
-                else _g.ScaleBy(g, mw, -1f, dbw, accumulate: true);
+                var dbRows = db.Rows(first, count);
+                for (int i = 0; i < count; i++) _k.Copy(_readerGradSum!, dbRows.Row(i));
+                if (m is null) _g.Axpy(-1f, g, dbRows);
+                else _g.ScaleBy(g, m, -1f, dbRows, accumulate: true);
             }
             if (dyInto is not null)
             {
-                if (mw is null) _k.Copy(g, dyInto);
-                else _g.ScaleBy(g, mw, 1f, dyInto, accumulate: false);
+                if (m is null) _k.Copy(g, dyInto);
+                else _g.ScaleBy(g, m, 1f, dyInto, accumulate: false);
                 return;
             }
             if (backward is null) return;
-            if (mw is null)
+            if (m is null)
             {
-                backward(g);
+                backward(g.Reshape(_nd));
                 return;
             }
             var dy = mem.Empty(_at, _nd);
-            _g.ScaleBy(g, mw, 1f, dy, accumulate: false);
+            _g.ScaleBy(g, m, 1f, dy, accumulate: false);
             backward(dy);
         });
     }
@@ -358,11 +375,7 @@ internal sealed class MaskedForward
             _k.BatchedGemm(dy!.Reshape(H, n, d), false, hs.Wo, false, dO, 1f, 1f);
             AttentionBackward(q, k, v, dO, dq!, dk!, dv!);
         });
-        for (int h = 0; h < H; h++)
-        {
-            int writer = firstHead + h;
-            Write(writer, _D.Row(writer), tape, mem, corrupted, dyInto: dy is not null && !SameElements(dy.Row(h), _dD!.Row(writer)) ? dy.Row(h) : null);
-        }
+        WriteRows(firstHead, H, tape, mem, corrupted, dy is not null && !SameElements(dy, _dD!.Rows(firstHead, H)) ? dy : null);
 
         // MLP.
         int mlpReader = layout.MlpReader(l);

@@ -31,11 +31,18 @@ public sealed class CpuGradientKernels : IGradientKernels
 
     public void ScaleBy(Tensor x, Tensor factor, float alpha, Tensor y, bool accumulate)
     {
-        HostLoops.Require(x.Count == y.Count && factor.Count == 1 && factor.DType == DType.F32,
-            $"scale by: x {x.Shape}, factor {factor.Shape} ({factor.DType.Name()}, one f32 element), y {y.Shape}");
-        float a = alpha * factor.Span[0];
-        if (accumulate) TensorPrimitives.MultiplyAdd(x.Span, a, y.Span, y.Span);
-        else TensorPrimitives.Multiply(x.Span, a, y.Span);
+        HostLoops.Require(x.Count == y.Count && factor.Count > 0 && x.Count % factor.Count == 0 && factor.DType == DType.F32,
+            $"scale by: x {x.Shape}, factor {factor.Shape} ({factor.DType.Name()}, one f32 element per row of x), y {y.Shape}");
+        int rows = checked((int)factor.Count), cols = checked((int)(x.Count / rows));
+        var f = factor.Span;
+        for (int r = 0; r < rows; r++)
+        {
+            float a = alpha * f[r];
+            var xr = x.Span.Slice(r * cols, cols);
+            var yr = y.Span.Slice(r * cols, cols);
+            if (accumulate) TensorPrimitives.MultiplyAdd(xr, a, yr, yr);
+            else TensorPrimitives.Multiply(xr, a, yr);
+        }
     }
 
     public void LayerNormBackward(Tensor x, Tensor gamma, Tensor dy, Tensor dx, float eps) =>
