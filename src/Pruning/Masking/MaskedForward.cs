@@ -182,10 +182,9 @@ internal sealed class MaskedForward
                 _k.Copy(g, narrow);
                 g = narrow;
             }
-            // dm_w += ⟨dD[w], y − ỹ⟩
+            // dm_w += ⟨dD[w], y − ỹ⟩, one product per writer in one batched launch.
             if (_diff is not null)
-                for (int i = 0; i < count; i++)
-                    AddProduct(g.Row(i).Reshape(1, _nd), _diff.Row(first + i).Reshape(1, _nd), _pass.NodeGrad.Rows(first + i, 1).Reshape(1, 1), mem);
+                AddProducts(g.Reshape(count, 1, _nd), _diff.Rows(first, count).Reshape(count, 1, _nd), _pass.NodeGrad.Rows(first, count).Reshape(count, 1, 1), mem);
             if (_pass.BaselineGrad is { } db)
             {
                 // ỹ_w enters D[w] = m·(y − ỹ) and the corrupted sum of every later reader.
@@ -214,6 +213,21 @@ internal sealed class MaskedForward
 
     private static bool SameElements(Tensor a, Tensor b) =>
         ReferenceEquals(a.Storage, b.Storage) && a.ByteOffset == b.ByteOffset && a.Count == b.Count && a.DType == b.DType;
+
+    // c32[i] += a[i]·b[i]ᵀ for every i of the batch, as AddProduct does for one.
+    private void AddProducts(Tensor a, Tensor b, Tensor c32, PassMemory mem)
+    {
+        if (a.DType == DType.F32)
+        {
+            _k.BatchedGemm(a, false, b, true, c32, 1f, 1f);
+            return;
+        }
+        var product = mem.Empty(_at, c32.Shape.Dims.ToArray());
+        _k.BatchedGemm(a, false, b, true, product);
+        var wide = mem.Empty(DType.F32, c32.Shape.Dims.ToArray());
+        _k.Copy(product, wide);
+        _k.Add(c32, wide, c32);
+    }
 
     // c32[m,n] += a[m,k]·b[n,k]ᵀ, through a product in the activations' dtype when that is not f32.
     private void AddProduct(Tensor a, Tensor b, Tensor c32, PassMemory mem)
