@@ -74,8 +74,7 @@ public static class BenchCommand
             };
             settings.Validate();
             long? budgetBytes = parse.GetValue(budget) is { } gb ? checked((long)(gb * 1e9)) : null;
-            // Auto reads fused on a GPU when the model has norms, unfused on the host.
-            bool Fused(MaskedPassSettings p) => p.Read == MaskedReadPath.Fused || (p.Read == MaskedReadPath.Auto && dev == "cuda" && EdgeMaskedModel.SupportsFusedReads(config));
+            bool Fused(MaskedPassSettings p) => p.ReadsFused(config, onDevice: dev == "cuda");
             MemoryPlan PlanOf(MaskedPassSettings p) => MemoryPlanner.Plan(PruneStepBenchmark.PlanRequest(config, e, settings with { Pass = p }, Fused(p))
                 with { WeightDType = type, ActivationDType = type });
 

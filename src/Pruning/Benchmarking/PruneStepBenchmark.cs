@@ -51,13 +51,7 @@ public sealed class PruneStepBenchmark
         FusedReads(settings)) with { WeightDType = Model.Model.DType, ActivationDType = Model.Model.DType });
 
     /// <summary>Whether steps of <paramref name="settings"/> read through the fused masked read on this benchmark's model.</summary>
-    public bool FusedReads(PruneStepSettings settings)
-    {
-        var saved = Model.Settings;
-        Model.Settings = settings.Pass;
-        try { return Model.FusedReads; }
-        finally { Model.Settings = saved; }
-    }
+    public bool FusedReads(PruneStepSettings settings) => settings.Pass.ReadsFused(Model.Config, Model.OnDevice);
 
     /// <summary>
     /// The plan request for steps of <paramref name="settings"/> in f32 (set the dtypes for another), without
@@ -84,19 +78,8 @@ public sealed class PruneStepBenchmark
     /// </summary>
     public PruneStepMeasurement Measure(PruneStepSettings settings, Action<int, double>? progress = null)
     {
-        settings.Validate();
-        var task = RandomTokenTask.Create(Model.Config.VocabSize, settings.Batch, settings.SeqLen, settings.Seed);
         int warmup = Math.Max(1, settings.Warmup);
-        var pruner = new EdgePruner(Model, task, new PruningOptions
-        {
-            Batch = settings.Batch,
-            MicroBatch = settings.MicroBatch,
-            Steps = warmup + settings.Steps + 1,
-            NodeMasks = settings.NodeMasks,
-            Ablation = Ablation.Interchange,
-        });
-        Model.Settings = settings.Pass;
-        Model.ReadTimer = null;
+        var pruner = Pruner(settings, warmup + settings.Steps + 1);
         bool fused = Model.FusedReads;
 
         _device?.Context.Pool.ResetPeak();
@@ -141,16 +124,26 @@ public sealed class PruneStepBenchmark
     /// <summary>The launches of one step of <paramref name="settings"/> (after one unrecorded step), nothing timed.</summary>
     public LaunchSummary CountLaunches(PruneStepSettings settings)
     {
-        settings.Validate();
-        var task = RandomTokenTask.Create(Model.Config.VocabSize, settings.Batch, settings.SeqLen, settings.Seed);
-        var pruner = new EdgePruner(Model, task, new PruningOptions
-        {
-            Batch = settings.Batch, MicroBatch = settings.MicroBatch, Steps = 2, NodeMasks = settings.NodeMasks, Ablation = Ablation.Interchange,
-        });
-        Model.Settings = settings.Pass;
-        Model.ReadTimer = null;
+        var pruner = Pruner(settings, 2);
         pruner.Step();
         return Recorded(pruner).Summarize();
+    }
+
+    /// <summary>A fresh trainer of <paramref name="steps"/> steps on random tokens of <paramref name="settings"/>' shape, the model set to its pass settings.</summary>
+    private EdgePruner Pruner(PruneStepSettings settings, int steps)
+    {
+        settings.Validate();
+        var task = RandomTokenTask.Create(Model.Config.VocabSize, settings.Batch, settings.SeqLen, settings.Seed);
+        Model.Settings = settings.Pass;
+        Model.ReadTimer = null;
+        return new EdgePruner(Model, task, new PruningOptions
+        {
+            Batch = settings.Batch,
+            MicroBatch = settings.MicroBatch,
+            Steps = steps,
+            NodeMasks = settings.NodeMasks,
+            Ablation = Ablation.Interchange,
+        });
     }
 
     /// <summary>One step with every launch recorded.</summary>

@@ -135,12 +135,7 @@ public sealed class EdgeMaskedModel
     /// Whether the reads go through the fused masked read: as <see cref="Settings"/> asks, where
     /// <see cref="MaskedReadPath.Auto"/> means on a device and with a norm in front of every reader.
     /// </summary>
-    public bool FusedReads => Settings.Read switch
-    {
-        MaskedReadPath.Fused => true,
-        MaskedReadPath.Unfused => false,
-        _ => OnDevice && FusedReadNorms.Supports(Config),
-    };
+    public bool FusedReads => Settings.ReadsFused(Config, OnDevice);
 
     /// <summary>Whether a model of <paramref name="config"/> can read fused: a LayerNorm or RMSNorm before every reader.</summary>
     public static bool SupportsFusedReads(TransformerConfig config) => FusedReadNorms.Supports(config);

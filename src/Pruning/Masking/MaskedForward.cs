@@ -146,12 +146,11 @@ internal sealed class MaskedForward
     }
 
     // Stores writer w's output y as D[w] = m·(y − ỹ) and adds ỹ to the running corrupted sum; the backward
-    // turns dD[w] into dy (handed to the callback) and dm. A y that is the stack row itself (a writer whose
-    // projection wrote its output there) is not copied.
+    // turns dD[w] into dy (handed to the callback) and dm. A writer whose projection wrote its output into its
+    // stack row goes to WriteRows directly.
     private void Write(int w, Tensor y, Tape? tape, PassMemory mem, Tensor corrupted, Action<Tensor>? backward = null)
     {
-        var row = _D.Row(w);
-        if (!SameElements(y, row)) _k.Copy(y, row);
+        _k.Copy(y, _D.Row(w));
         WriteRows(w, 1, tape, mem, corrupted, null, backward);
     }
 
@@ -211,10 +210,8 @@ internal sealed class MaskedForward
         });
     }
 
-    private static bool SameElements(Tensor a, Tensor b) =>
-        ReferenceEquals(a.Storage, b.Storage) && a.ByteOffset == b.ByteOffset && a.Count == b.Count && a.DType == b.DType;
-
-    // c32[i] += a[i]·b[i]ᵀ for every i of the batch, as AddProduct does for one.
+    // c32[i] += a[i]·b[i]ᵀ for every i of the batch [B, m, k]·[B, n, k]ᵀ → [B, m, n], through a product in the
+    // activations' dtype when that is not f32.
     private void AddProducts(Tensor a, Tensor b, Tensor c32, PassMemory mem)
     {
         if (a.DType == DType.F32)
@@ -225,21 +222,6 @@ internal sealed class MaskedForward
         var product = mem.Empty(_at, c32.Shape.Dims.ToArray());
         _k.BatchedGemm(a, false, b, true, product);
         var wide = mem.Empty(DType.F32, c32.Shape.Dims.ToArray());
-        _k.Copy(product, wide);
-        _k.Add(c32, wide, c32);
-    }
-
-    // c32[m,n] += a[m,k]·b[n,k]ᵀ, through a product in the activations' dtype when that is not f32.
-    private void AddProduct(Tensor a, Tensor b, Tensor c32, PassMemory mem)
-    {
-        if (a.DType == DType.F32)
-        {
-            _k.Gemm(a, false, b, true, c32, 1f, 1f);
-            return;
-        }
-        var product = mem.Empty(_at, c32.Shape.Rows, c32.Shape.Cols);
-        _k.Gemm(a, false, b, true, product);
-        var wide = mem.Empty(DType.F32, c32.Shape.Rows, c32.Shape.Cols);
         _k.Copy(product, wide);
         _k.Add(c32, wide, c32);
     }
@@ -302,7 +284,7 @@ internal sealed class MaskedForward
                 norm.Backward(x.Reshape(readers * n, d), gy.Reshape(readers * n, d), gx.Reshape(readers * n, d));
                 if (visible > 0)
                 {
-                    AddProduct(gx, stack, gz!, mem);
+                    AddProducts(gx.Reshape(1, readers, nd), stack.Reshape(1, visible, nd), gz!.Reshape(1, readers, visible), mem);
                     _k.Gemm(zAt, true, gx, false, _dD!.Rows(0, visible), 1f, 1f);
                 }
                 if (_readerGradSum is not null)
@@ -379,9 +361,11 @@ internal sealed class MaskedForward
         int firstHead = graph.HeadWriter(l, 0);
         var heads = _D.Rows(firstHead, H);
         _k.BatchedLinear(o, hs.Wo, hs.Bo, heads.Reshape(H, n, d));
-        // dy of every head [H, n·d]: the stack rows themselves when nothing scales them, else filled by each Write.
+        // dy of every head [H, n·d]: the stack gradient's rows themselves when nothing scales or narrows them, else
+        // filled by the heads' write.
+        bool dyIsStack = _m is null && _dD?.DType == _at;
         Tensor? dy = null;
-        if (grad) dy = _m is null && _dD!.DType == _at ? _dD.Rows(firstHead, H) : E(H, nd);
+        if (grad) dy = dyIsStack ? _dD!.Rows(firstHead, H) : E(H, nd);
         // Backward of the heads, recorded before their writes so that it runs once all of them have filled dy.
         tape?.Record(() =>
         {
@@ -389,7 +373,7 @@ internal sealed class MaskedForward
             _k.BatchedGemm(dy!.Reshape(H, n, d), false, hs.Wo, false, dO, 1f, 1f);
             AttentionBackward(q, k, v, dO, dq!, dk!, dv!);
         });
-        WriteRows(firstHead, H, tape, mem, corrupted, dy is not null && !SameElements(dy, _dD!.Rows(firstHead, H)) ? dy : null);
+        WriteRows(firstHead, H, tape, mem, corrupted, dyIsStack ? null : dy);
 
         // MLP.
         int mlpReader = layout.MlpReader(l);
@@ -413,7 +397,7 @@ internal sealed class MaskedForward
         int mlpWriter = graph.MlpWriter(l);
         var ym = _D.Row(mlpWriter);
         LinearOp.Forward(_k, act, w.WDown, w.BDown, ym.Reshape(n, d));
-        Write(mlpWriter, ym, tape, mem, corrupted, grad ? dy =>
+        WriteRows(mlpWriter, 1, tape, mem, corrupted, null, grad ? dy =>
         {
             var dAct = Z(n, c.MlpDim);
             LinearOp.Backward(_k, dy.Reshape(n, d), w.WDown, dAct);
@@ -433,42 +417,31 @@ internal sealed class MaskedForward
         } : null);
     }
 
-    /// <summary>o = attention(q, k, v) for every head: one launch over H·batch sequences when every head has its own
-    /// keys and values, one per head under grouped-query attention (a KV head's block serves its group).</summary>
-    private void Attention(Tensor q, Tensor k, Tensor v, Tensor o)
-    {
-        var c = _c;
-        int H = c.Heads, KV = c.EffectiveKvHeads, hd = c.HeadDim, vd = c.EffectiveValueDim, B = _batch, T = _T;
-        if (KV == H)
-        {
-            _k.Attention(q.Reshape(H * B, T, 1, hd), k.Reshape(H * B, T, 1, hd), v.Reshape(H * B, T, 1, vd), o.Reshape(H * B, T, 1, vd),
-                T, 0, c.Causal, c.AttentionScale, HeadsKeyMask());
-            return;
-        }
-        for (int h = 0; h < H; h++)
-        {
-            int g = h / (H / KV);
-            _k.Attention(q.Rows(h, 1).Reshape(B, T, 1, hd), k.Rows(g, 1).Reshape(B, T, 1, hd), v.Rows(g, 1).Reshape(B, T, 1, vd),
-                o.Rows(h, 1).Reshape(B, T, 1, vd), T, 0, c.Causal, c.AttentionScale, _keyMask);
-        }
-    }
+    /// <summary>o = attention(q, k, v) for every head of the layer's [heads, n, dim] stacks.</summary>
+    private void Attention(Tensor q, Tensor k, Tensor v, Tensor o) => EachAttentionCall((Q, KV, mask) =>
+        _k.Attention(Q(q), KV(k), KV(v), Q(o), _T, 0, _c.Causal, _c.AttentionScale, mask));
 
-    private void AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor dO, Tensor dq, Tensor dk, Tensor dv)
+    private void AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor dO, Tensor dq, Tensor dk, Tensor dv) => EachAttentionCall((Q, KV, mask) =>
+        _g.AttentionBackward(Q(q), KV(k), KV(v), Q(dO), Q(dq), KV(dk), KV(dv), _c.Causal, _c.AttentionScale, mask));
+
+    /// <summary>
+    /// The attention calls over a layer's heads: one over all heads·batch sequences when every head has its own keys
+    /// and values, else one per head (a KV head's block serves its group). <paramref name="call"/> gets the view of a
+    /// query-side stack [H, n, dim] and of a key/value-side stack [KV, n, dim] as [sequences, T, 1, dim], and the key mask.
+    /// </summary>
+    private void EachAttentionCall(Action<Func<Tensor, Tensor>, Func<Tensor, Tensor>, bool[]> call)
     {
-        var c = _c;
-        int H = c.Heads, KV = c.EffectiveKvHeads, hd = c.HeadDim, vd = c.EffectiveValueDim, B = _batch, T = _T;
+        int H = _c.Heads, KV = _c.EffectiveKvHeads, B = _batch, T = _T;
         if (KV == H)
         {
-            _g.AttentionBackward(q.Reshape(H * B, T, 1, hd), k.Reshape(H * B, T, 1, hd), v.Reshape(H * B, T, 1, vd), dO.Reshape(H * B, T, 1, vd),
-                dq.Reshape(H * B, T, 1, hd), dk.Reshape(H * B, T, 1, hd), dv.Reshape(H * B, T, 1, vd), c.Causal, c.AttentionScale, HeadsKeyMask());
+            Tensor All(Tensor t) => t.Reshape(H * B, T, 1, t.Shape[2]);
+            call(All, All, HeadsKeyMask());
             return;
         }
         for (int h = 0; h < H; h++)
         {
-            int g = h / (H / KV);
-            _g.AttentionBackward(q.Rows(h, 1).Reshape(B, T, 1, hd), k.Rows(g, 1).Reshape(B, T, 1, hd), v.Rows(g, 1).Reshape(B, T, 1, vd),
-                dO.Rows(h, 1).Reshape(B, T, 1, vd), dq.Rows(h, 1).Reshape(B, T, 1, hd), dk.Rows(g, 1).Reshape(B, T, 1, hd),
-                dv.Rows(g, 1).Reshape(B, T, 1, vd), c.Causal, c.AttentionScale, _keyMask);
+            int head = h, group = h / (H / KV);
+            call(t => t.Rows(head, 1).Reshape(B, T, 1, t.Shape[2]), t => t.Rows(group, 1).Reshape(B, T, 1, t.Shape[2]), _keyMask);
         }
     }
 

@@ -12,4 +12,15 @@ namespace EdgePruning.Pruning.Masking;
 public sealed record MaskedPassSettings(MaskedReadPath Read = MaskedReadPath.Auto, bool Recompute = false)
 {
     public static MaskedPassSettings Default { get; } = new();
+
+    /// <summary>
+    /// Whether a pass under these settings reads fused, for a model of <paramref name="config"/> on a device or not:
+    /// <see cref="MaskedReadPath.Auto"/> is fused on a device when every reader has a norm in front.
+    /// </summary>
+    public bool ReadsFused(Models.TransformerConfig config, bool onDevice) => Read switch
+    {
+        MaskedReadPath.Fused => true,
+        MaskedReadPath.Unfused => false,
+        _ => onDevice && FusedReadNorms.Supports(config),
+    };
 }

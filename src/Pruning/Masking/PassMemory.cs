@@ -28,13 +28,9 @@ internal sealed class PassMemory(Kernels.IKernelBackend backend, IGradientKernel
 
     public Tensor Zeros(DType dtype, params int[] dims)
     {
-        if (arena is not null)
-        {
-            if (dtype != DType.F32) throw new ShapeException($"the host arena holds f32 tensors, not {dtype.Name()}");
-            return arena.Zeros(dims);
-        }
-        var t = scope?.Empty(dtype, dims) ?? backend.Empty(dtype, dims);
-        gradients.Fill(t, 0f);
+        var t = Empty(dtype, dims);
+        if (arena is not null) t.Span.Clear();
+        else gradients.Fill(t, 0f);
         return t;
     }
 
