@@ -11,4 +11,6 @@ public enum KernelFamily
     Training,
     /// <summary><see cref="IKernelBackend.MaskedRead"/>: the fused masked read and its backward.</summary>
     MaskedRead,
+    /// <summary>The backend's own copies of host values into its tensors (<see cref="IKernelBackend.CopyFromHost"/>).</summary>
+    Backend,
 }

@@ -9,9 +9,14 @@ namespace EdgePruning.Kernels.Recording;
 /// A backend whose four kernel sets record into one <see cref="LaunchRecorder"/>, so that one graph holds a
 /// whole step's launches of every family in issue order; tensors, copies, scopes and everything else are the
 /// inner backend's. A kernel set is wrapped when first asked for, so a set the inner backend does not offer
-/// fails where it is used, as it would there.
+/// fails where it is used, as it would there. Copies from the host are recorded too (as launches of
+/// <see cref="KernelFamily.Backend"/>), since a replay must repeat them.
+/// <para>
+/// Work captured here (<see cref="IWorkCapture"/>) becomes a CUDA graph when the inner backend captures
+/// (a GPU), and otherwise a <see cref="RecordedWork"/> that replays the recorded launches on the inner backend.
+/// </para>
 /// </summary>
-public sealed class RecordingBackend(IKernelBackend inner) : IKernelBackend
+public sealed class RecordingBackend(IKernelBackend inner) : IKernelBackend, IWorkCapture
 {
     private RecordingKernels? _kernels;
     private RecordingGradientKernels? _gradients;
@@ -45,15 +50,48 @@ public sealed class RecordingBackend(IKernelBackend inner) : IKernelBackend
     ITrainingKernels IKernelBackend.Training => Training;
     IMaskedReadKernels IKernelBackend.MaskedRead => MaskedRead;
 
+    /// <summary>Where tensors come from while work is captured or fed here (null otherwise).</summary>
+    internal CaptureAllocations? Allocations { get; set; }
+
+    public ICapturedWork Capture(Action work) =>
+        Inner is IWorkCapture native ? native.Capture(work) : RecordedWork.Capture(this, work);
+
     public string Name => Inner.Name;
     public string Description => Inner.Description;
     public IReadOnlyList<DType> DTypes => Inner.DTypes;
-    public Tensor Empty(DType dtype, params int[] dims) => Inner.Empty(dtype, dims);
-    public ITensorScope OpenScope() => Inner.OpenScope();
-    public Tensor Upload(Tensor host, DType dtype) => Inner.Upload(host, dtype);
-    public void CopyFromHost(Tensor host, Tensor destination) => Inner.CopyFromHost(host, destination);
-    public Tensor Download(Tensor tensor) => Inner.Download(tensor);
-    public void Synchronize() => Inner.Synchronize();
+    public Tensor Empty(DType dtype, params int[] dims) => Allocations?.Empty(dtype, dims) ?? Inner.Empty(dtype, dims);
+    public ITensorScope OpenScope() => Allocations?.Scope() ?? Inner.OpenScope();
+
+    public Tensor Upload(Tensor host, DType dtype)
+    {
+        if (Allocations is null) return Inner.Upload(host, dtype);
+        var t = Empty(dtype, host.Shape.Dims.ToArray());
+        CopyFromHost(host, t);
+        return t;
+    }
+
+    public void CopyFromHost(Tensor host, Tensor destination)
+    {
+        if (Recorder.Executes) Inner.CopyFromHost(host, destination);
+        if (!IsRecording) return;
+        var values = host.ToF32().Span.ToArray();
+        int[] dims = host.Shape.Dims.ToArray();
+        Recorder.Add(new KernelLaunch(KernelFamily.Backend, nameof(CopyFromHost), [LaunchTensor.Of("destination", destination)],
+            [new("count", values.Length)], 0, [new LaunchHostArray("values", values)],
+            backend => backend.CopyFromHost(Tensor.FromData(values, dims), destination), null));
+    }
+
+    public Tensor Download(Tensor tensor)
+    {
+        if (Allocations is not null) throw new CaptureUnsupportedException($"captured work reads a tensor {tensor.Shape} back to the host");
+        return Inner.Download(tensor);
+    }
+
+    public void Synchronize()
+    {
+        if (Allocations is not null) throw new CaptureUnsupportedException("captured work waits for the backend");
+        Inner.Synchronize();
+    }
     public void Reset() => Inner.Reset();
     public int LiveAllocations => Inner.LiveAllocations;
     public void Dispose() => Inner.Dispose();

@@ -29,6 +29,9 @@ public abstract class RecordingKernelSet<TKernels> where TKernels : class
         set => Recorder.IsRecording = value;
     }
 
+    /// <summary>Whether calls run on the inner kernels (the recorder's switch); false while work is captured or fed.</summary>
+    private protected bool Executes => Recorder.Executes;
+
     /// <summary>The launches recorded since construction or the last <see cref="Restart"/>.</summary>
     public LaunchGraph Graph => Recorder.Graph;
 

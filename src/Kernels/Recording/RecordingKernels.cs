@@ -15,7 +15,7 @@ public sealed class RecordingKernels(IKernels inner, LaunchRecorder? recorder = 
 
     public void Gemm(Tensor a, bool transA, Tensor b, bool transB, Tensor c, float alpha = 1f, float beta = 0f)
     {
-        Inner.Gemm(a, transA, b, transB, c, alpha, beta);
+        if (Executes) Inner.Gemm(a, transA, b, transB, c, alpha, beta);
         if (!IsRecording) return;
         long m = transA ? a.Shape.Cols : a.Shape.Rows, k = transA ? a.Shape.Rows : a.Shape.Cols;
         long n = transB ? b.Shape.Rows : b.Shape.Cols;
@@ -26,7 +26,7 @@ public sealed class RecordingKernels(IKernels inner, LaunchRecorder? recorder = 
 
     public void Linear(Tensor x, Tensor w, Tensor? bias, Tensor y)
     {
-        Inner.Linear(x, w, bias, y);
+        if (Executes) Inner.Linear(x, w, bias, y);
         if (!IsRecording) return;
         Record(nameof(Linear), Given(("x", x), ("w", w), ("bias", bias), ("y", y)), [], 2.0 * x.Shape.Rows * x.Shape.Cols * w.Shape.Rows,
             kk => kk.Linear(x, w, bias, y));
@@ -34,7 +34,7 @@ public sealed class RecordingKernels(IKernels inner, LaunchRecorder? recorder = 
 
     public void BatchedLinear(Tensor x, Tensor w, Tensor? bias, Tensor y)
     {
-        Inner.BatchedLinear(x, w, bias, y);
+        if (Executes) Inner.BatchedLinear(x, w, bias, y);
         if (!IsRecording) return;
         var g = BatchedProductGeometry.OfLinear(x, w, bias, y);
         Record(nameof(BatchedLinear), Given(("x", x), ("w", w), ("bias", bias), ("y", y)), [], g.Flops,
@@ -43,7 +43,7 @@ public sealed class RecordingKernels(IKernels inner, LaunchRecorder? recorder = 
 
     public void BatchedGemm(Tensor a, bool transA, Tensor b, bool transB, Tensor c, float alpha = 1f, float beta = 0f)
     {
-        Inner.BatchedGemm(a, transA, b, transB, c, alpha, beta);
+        if (Executes) Inner.BatchedGemm(a, transA, b, transB, c, alpha, beta);
         if (!IsRecording) return;
         var g = BatchedProductGeometry.OfGemm(a, transA, b, transB, c);
         Record(nameof(BatchedGemm), [T("a", a), T("b", b), T("c", c)],
@@ -53,7 +53,7 @@ public sealed class RecordingKernels(IKernels inner, LaunchRecorder? recorder = 
 
     public void LayerNorm(Tensor x, Tensor gamma, Tensor? beta, Tensor y, float eps)
     {
-        Inner.LayerNorm(x, gamma, beta, y, eps);
+        if (Executes) Inner.LayerNorm(x, gamma, beta, y, eps);
         if (!IsRecording) return;
         Record(nameof(LayerNorm), Given(("x", x), ("gamma", gamma), ("beta", beta), ("y", y)), [new("eps", eps)], 0,
             kk => kk.LayerNorm(x, gamma, beta, y, eps));
@@ -61,49 +61,49 @@ public sealed class RecordingKernels(IKernels inner, LaunchRecorder? recorder = 
 
     public void RmsNorm(Tensor x, Tensor gamma, Tensor y, float eps)
     {
-        Inner.RmsNorm(x, gamma, y, eps);
+        if (Executes) Inner.RmsNorm(x, gamma, y, eps);
         if (!IsRecording) return;
         Record(nameof(RmsNorm), [T("x", x), T("gamma", gamma), T("y", y)], [new("eps", eps)], 0, kk => kk.RmsNorm(x, gamma, y, eps));
     }
 
     public void Softmax(Tensor x)
     {
-        Inner.Softmax(x);
+        if (Executes) Inner.Softmax(x);
         if (!IsRecording) return;
         Record(nameof(Softmax), [T("x", x)], [], 0, kk => kk.Softmax(x));
     }
 
     public void Activate(Activation activation, Tensor x, Tensor y)
     {
-        Inner.Activate(activation, x, y);
+        if (Executes) Inner.Activate(activation, x, y);
         if (!IsRecording) return;
         Record(nameof(Activate), [T("x", x), T("y", y)], [new("activation", activation)], 0, kk => kk.Activate(activation, x, y));
     }
 
     public void SwiGlu(Tensor gate, Tensor up, Tensor y)
     {
-        Inner.SwiGlu(gate, up, y);
+        if (Executes) Inner.SwiGlu(gate, up, y);
         if (!IsRecording) return;
         Record(nameof(SwiGlu), [T("gate", gate), T("up", up), T("y", y)], [], 0, kk => kk.SwiGlu(gate, up, y));
     }
 
     public void Copy(Tensor source, Tensor destination)
     {
-        Inner.Copy(source, destination);
+        if (Executes) Inner.Copy(source, destination);
         if (!IsRecording) return;
         Record(nameof(Copy), [T("source", source), T("destination", destination)], [], 0, kk => kk.Copy(source, destination));
     }
 
     public void Add(Tensor a, Tensor b, Tensor y)
     {
-        Inner.Add(a, b, y);
+        if (Executes) Inner.Add(a, b, y);
         if (!IsRecording) return;
         Record(nameof(Add), [T("a", a), T("b", b), T("y", y)], [], 0, kk => kk.Add(a, b, y));
     }
 
     public void Embedding(Tensor table, ReadOnlySpan<int> ids, Tensor y)
     {
-        Inner.Embedding(table, ids, y);
+        if (Executes) Inner.Embedding(table, ids, y);
         if (!IsRecording) return;
         var captured = ids.ToArray();
         Record(nameof(Embedding), [T("table", table), T("y", y)], [new("ids", captured.Length)], 0,
@@ -112,7 +112,7 @@ public sealed class RecordingKernels(IKernels inner, LaunchRecorder? recorder = 
 
     public void Rope(Tensor x, int startPos, float theta)
     {
-        Inner.Rope(x, startPos, theta);
+        if (Executes) Inner.Rope(x, startPos, theta);
         if (!IsRecording) return;
         Record(nameof(Rope), [T("x", x)], [new("startPos", startPos), new("theta", theta)], 0, kk => kk.Rope(x, startPos, theta));
     }
@@ -120,7 +120,7 @@ public sealed class RecordingKernels(IKernels inner, LaunchRecorder? recorder = 
     public void Attention(Tensor q, Tensor k, Tensor v, Tensor output, int keyCount, int queryStart, bool causal,
         float scale, ReadOnlySpan<bool> keyMask = default)
     {
-        Inner.Attention(q, k, v, output, keyCount, queryStart, causal, scale, keyMask);
+        if (Executes) Inner.Attention(q, k, v, output, keyCount, queryStart, causal, scale, keyMask);
         if (!IsRecording) return;
         bool[]? mask = keyMask.IsEmpty ? null : keyMask.ToArray();
         Record(nameof(Attention), [T("q", q), T("k", k), T("v", v), T("output", output)],

@@ -16,7 +16,7 @@ public sealed class RecordingMaskedRead(IMaskedReadKernels inner, LaunchRecorder
 
     public void Forward(Tensor z, Tensor stack, Tensor corrupted, MaskedReadNorm norm, Tensor y, Tensor? mean, Tensor? rstd)
     {
-        Inner.Forward(z, stack, corrupted, norm, y, mean, rstd);
+        if (Executes) Inner.Forward(z, stack, corrupted, norm, y, mean, rstd);
         if (!IsRecording) return;
         Record(nameof(Forward),
             Given(("z", z), ("stack", stack), ("corrupted", corrupted), ("gamma", norm.Gamma), ("beta", norm.Beta), ("y", y), ("mean", mean), ("rstd", rstd)),
@@ -27,7 +27,7 @@ public sealed class RecordingMaskedRead(IMaskedReadKernels inner, LaunchRecorder
     public void Backward(Tensor z, Tensor stack, Tensor corrupted, MaskedReadNorm norm, Tensor? mean, Tensor rstd,
         Tensor outputGrad, Tensor? dz, Tensor? dStack, Tensor? dCorrupted)
     {
-        Inner.Backward(z, stack, corrupted, norm, mean, rstd, outputGrad, dz, dStack, dCorrupted);
+        if (Executes) Inner.Backward(z, stack, corrupted, norm, mean, rstd, outputGrad, dz, dStack, dCorrupted);
         if (!IsRecording) return;
         int products = 1 + (dz is null ? 0 : 1) + (dStack is null ? 0 : 1);
         Record(nameof(Backward),

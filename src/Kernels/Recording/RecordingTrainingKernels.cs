@@ -16,14 +16,14 @@ public sealed class RecordingTrainingKernels(ITrainingKernels inner, LaunchRecor
 
     public void HardConcrete(Tensor logAlpha, Tensor uniform, Tensor z)
     {
-        Inner.HardConcrete(logAlpha, uniform, z);
+        if (Executes) Inner.HardConcrete(logAlpha, uniform, z);
         if (!IsRecording) return;
         Record(nameof(HardConcrete), [T("logAlpha", logAlpha), T("uniform", uniform), T("z", z)], [], 0, t => t.HardConcrete(logAlpha, uniform, z));
     }
 
     public void HardConcreteBackward(Tensor logAlpha, Tensor uniform, Tensor dz, Tensor dLogAlpha)
     {
-        Inner.HardConcreteBackward(logAlpha, uniform, dz, dLogAlpha);
+        if (Executes) Inner.HardConcreteBackward(logAlpha, uniform, dz, dLogAlpha);
         if (!IsRecording) return;
         Record(nameof(HardConcreteBackward), [T("logAlpha", logAlpha), T("uniform", uniform), T("dz", dz), T("dLogAlpha", dLogAlpha)], [], 0,
             t => t.HardConcreteBackward(logAlpha, uniform, dz, dLogAlpha));
@@ -31,7 +31,7 @@ public sealed class RecordingTrainingKernels(ITrainingKernels inner, LaunchRecor
 
     public void MaskedEdgeSum(Tensor z, ReadOnlySpan<int> visible, Tensor d, Tensor c, Tensor x)
     {
-        Inner.MaskedEdgeSum(z, visible, d, c, x);
+        if (Executes) Inner.MaskedEdgeSum(z, visible, d, c, x);
         if (!IsRecording) return;
         var captured = visible.ToArray();
         Record(nameof(MaskedEdgeSum), [T("z", z), T("d", d), T("c", c), T("x", x)], [new("visible", captured.Length)],
@@ -41,7 +41,7 @@ public sealed class RecordingTrainingKernels(ITrainingKernels inner, LaunchRecor
 
     public void MaskedEdgeSumBackward(Tensor z, ReadOnlySpan<int> visible, Tensor d, Tensor dx, Tensor? dz, Tensor? dd)
     {
-        Inner.MaskedEdgeSumBackward(z, visible, d, dx, dz, dd);
+        if (Executes) Inner.MaskedEdgeSumBackward(z, visible, d, dx, dz, dd);
         if (!IsRecording) return;
         var captured = visible.ToArray();
         int products = (dz is null ? 0 : 1) + (dd is null ? 0 : 1);
@@ -53,7 +53,7 @@ public sealed class RecordingTrainingKernels(ITrainingKernels inner, LaunchRecor
     public void KlDivergence(Tensor full, Tensor circuit, ReadOnlySpan<int> rows, ReadOnlySpan<int> columns, Tensor rowKl, Tensor dCircuit,
         float gradScale)
     {
-        Inner.KlDivergence(full, circuit, rows, columns, rowKl, dCircuit, gradScale);
+        if (Executes) Inner.KlDivergence(full, circuit, rows, columns, rowKl, dCircuit, gradScale);
         if (!IsRecording) return;
         int[] r = rows.ToArray(), c = columns.ToArray();
         Record(nameof(KlDivergence), [T("full", full), T("circuit", circuit), T("rowKl", rowKl), T("dCircuit", dCircuit)],
@@ -63,7 +63,7 @@ public sealed class RecordingTrainingKernels(ITrainingKernels inner, LaunchRecor
 
     public void AdamW(Tensor parameters, Tensor gradients, Tensor first, Tensor second, AdamWStep step)
     {
-        Inner.AdamW(parameters, gradients, first, second, step);
+        if (Executes) Inner.AdamW(parameters, gradients, first, second, step);
         if (!IsRecording) return;
         Record(nameof(AdamW), [T("parameters", parameters), T("gradients", gradients), T("first", first), T("second", second)],
             [new("learningRate", step.LearningRate), new("weightDecay", step.WeightDecay), new("stepCount", step.StepCount), new("maximize", step.Maximize)], 0,

@@ -34,16 +34,19 @@ public static class TaskObjective
 
     /// <summary>
     /// <see cref="Kl"/> where the logits live on <paramref name="backend"/> (a GPU): the KL kernel of its
-    /// training kernels, with <paramref name="gradScale"/>·∂KL/∂circuit added into <paramref name="dCircuit"/>
-    /// (which must hold zeros when the logits are not f32). Logits in another dtype are widened to f32 in
-    /// <paramref name="scope"/>. Only the per-position losses run there.
+    /// training kernels writes each loss row's KL into <paramref name="rowKl"/> [<see cref="LossRows"/>] f32 there
+    /// and adds <paramref name="gradScale"/>/rows·∂KL/∂circuit into <paramref name="dCircuit"/> (which must hold
+    /// zeros when the logits are not f32). Nothing is read back, so the call can be part of a captured step;
+    /// the batch's KL is the mean of the rows (<see cref="MeanKl"/>). Logits in another dtype are widened to
+    /// f32 in <paramref name="scope"/>. Only the per-position losses run there.
     /// </summary>
-    public static double KlOnBackend(IKernelBackend backend, ITensorScope scope, TaskDataset task, IReadOnlyList<TaskExample> batch,
-        Tensor full, Tensor circuit, Tensor dCircuit, double gradScale)
+    public static void KlOnBackend(IKernelBackend backend, ITensorScope scope, TaskDataset task, IReadOnlyList<TaskExample> batch,
+        Tensor full, Tensor circuit, Tensor dCircuit, double gradScale, Tensor rowKl)
     {
         if (task.Loss == TaskLoss.KlAcrossSequence)
             throw new EdgePruningException($"task {task.Name}: the across-sequence KL runs on the host only; prune it on the cpu device");
         var (rows, columns) = Selection(task, batch, full.Shape[1]);
+        if (rowKl.Count != rows.Length) throw new ShapeException($"KL rows: {rowKl.Shape} for {rows.Length} loss rows");
         int outputs = full.Shape[2];
         Tensor Wide(Tensor t)
         {
@@ -53,13 +56,20 @@ public static class TaskObjective
             return w;
         }
         var dWide = Wide(dCircuit);
-        var rowKl = scope.Empty(DType.F32, rows.Length);
         backend.Training.KlDivergence(Wide(full).Reshape(-1, outputs), Wide(circuit).Reshape(-1, outputs), rows, columns, rowKl,
             dWide.Reshape(-1, outputs), (float)(gradScale / rows.Length));
         if (!ReferenceEquals(dWide, dCircuit)) backend.Kernels.Copy(dWide, dCircuit);
+    }
+
+    /// <summary>The loss rows (KL terms) of a batch under the per-position losses.</summary>
+    public static int LossRows(IReadOnlyList<TaskExample> batch) => batch.Sum(e => e.LossPositions.Length);
+
+    /// <summary>The KL of a batch from its rows' KL values (<see cref="KlOnBackend"/>), summed in double.</summary>
+    public static double MeanKl(ReadOnlySpan<float> rowKl)
+    {
         double sum = 0;
-        foreach (float v in backend.Download(rowKl).Span) sum += v;
-        return sum / rows.Length;
+        foreach (float v in rowKl) sum += v;
+        return sum / rowKl.Length;
     }
 
     /// <summary>The logit rows (flattened batch·T) the loss reads, and its restricted columns (empty: every output).</summary>

@@ -23,6 +23,7 @@ public sealed class EdgePruner
     private Tensor? _meanOutputs;
     private readonly TensorArena _arena = new();
     private readonly Kernels.IKernels _k;
+    private StepOutputs? _outputs;
 
     public EdgePruner(EdgeMaskedModel model, TaskDataset task, PruningOptions options)
     {
@@ -37,7 +38,17 @@ public sealed class EdgePruner
         State.Initialize(options.InitMean, options.InitStd, options.Seed);
         // The learned baselines start from the mean ablation, which they can only improve on.
         if (learned) WriterMeans().Span.CopyTo(State.Constants);
+        if (options.CaptureSteps)
+        {
+            if (model.Model.Backend is null)
+                throw new EdgePruningException("step graphs need a model on a device backend; prune on --device cuda");
+            Graph = new StepGraph(model.Backend as Kernels.IWorkCapture
+                ?? throw new EdgePruningException($"the {model.Backend.Name} backend cannot capture a step as a graph"));
+        }
     }
+
+    /// <summary>The graph the steps' device work runs through (null unless <see cref="PruningOptions.CaptureSteps"/>).</summary>
+    public StepGraph? Graph { get; }
 
     public MaskState State { get; }
     public EdgeMaskedModel Model => _model;
@@ -81,50 +92,11 @@ public sealed class EdgePruner
         // Micro-batches share the step's mask sample, so their weighted gradients add up to the full batch's.
         bool learned = _o.Ablation == Ablation.OptimalConstant;
         // A model built on a backend (a GPU, or the host backend) keeps every tensor of the step there; masks
-        // go there once per step and their gradients come back once.
+        // go there once per step and their gradients and losses come back once.
         bool device = _model.Model.Backend is not null;
         if (device && learned) throw new EdgePruningException("optimal-constant ablation trains on the host only; prune it on the cpu device");
-        using var stepScope = device ? _model.Backend.OpenScope() : null;
-        var zRun = device ? Placed(z, stepScope!) : z;
-        var mRun = device && m is not null ? Placed(m, stepScope!) : m;
-        var edgeGrad = device ? ZerosThere(stepScope!, checked((int)E)) : Tensor.Zeros(checked((int)E));
-        var nodeGrad = device ? ZerosThere(stepScope!, _model.Writers) : Tensor.Zeros(_model.Writers);
         var gConstant = new float[State.Constants.Length];
-        double kl = 0;
-        long tokens = 0;
-        int micro = Math.Clamp(_o.MicroBatch ?? B, 1, B);
-        for (int first = 0; first < B; first += micro)
-        {
-            _arena.Reset();
-            using var scope = device ? _model.Backend.OpenScope() : null;
-            var arena = device ? null : _arena;
-            var part = batch.Skip(first).Take(micro).ToArray();
-            var (clean, corrupted, T) = BatchBuilder.Build(part, _task.PadToken);
-            var baseline = Baseline(corrupted, part.Length, T, arena, scope);
-            var full = _model.Model.Forward(clean, part.Length, scope: scope);
-            var tape = new Tape();
-            var pass = _model.Forward(clean, part.Length, baseline, zRun, mRun, tape, arena, baselineGrad: learned, scope: scope);
-            double weight = TaskObjective.Weight(_task, part, batch);
-            if (device)
-            {
-                kl += weight * TaskObjective.KlOnBackend(_model.Backend, scope!, _task, part, full, pass.Logits, pass.LogitsGrad, weight);
-            }
-            else
-            {
-                kl += weight * TaskObjective.Kl(_task, part, full, pass.Logits, pass.LogitsGrad);
-                System.Numerics.Tensors.TensorPrimitives.Multiply(pass.LogitsGrad.Span, (float)weight, pass.LogitsGrad.Span);
-            }
-            tape.Backward();
-            _k.Add(edgeGrad, pass.EdgeGrad, edgeGrad);
-            _k.Add(nodeGrad, pass.NodeGrad, nodeGrad);
-            if (learned) SumOverTokens(pass.BaselineGrad!, gConstant);
-            tokens += (long)part.Length * T;
-        }
-        if (device)
-        {
-            edgeGrad = _model.Backend.Download(edgeGrad);
-            nodeGrad = _model.Backend.Download(nodeGrad);
-        }
+        var (kl, tokens, edgeGrad, nodeGrad) = device ? DeviceGradients(batch, z, m) : HostGradients(batch, z, m, gConstant);
 
         double target = LearningRateSchedule.Target(step, _o.SparsityWarmupSteps, _o.TargetEdgeSparsity);
         double s = SparsityOp.Forward(z.Span, E);
@@ -173,19 +145,116 @@ public sealed class EdgePruner
         return new StepReport(step, kl, s, target, l1, l2, sn, loss, clock.Elapsed.TotalSeconds, tokens);
     }
 
+    /// <summary>The micro-batches of a batch, in order.</summary>
+    private TaskExample[][] MicroBatches(IReadOnlyList<TaskExample> batch)
+    {
+        int micro = Math.Clamp(_o.MicroBatch ?? batch.Count, 1, batch.Count);
+        return batch.Chunk(micro).ToArray();
+    }
+
+    /// <summary>KL, tokens and the mask gradients of a batch, on the host (scratch in the step arena).</summary>
+    private (double Kl, long Tokens, Tensor EdgeGrad, Tensor NodeGrad) HostGradients(IReadOnlyList<TaskExample> batch, Tensor z, Tensor? m,
+        float[] gConstant)
+    {
+        bool learned = _o.Ablation == Ablation.OptimalConstant;
+        var edgeGrad = Tensor.Zeros(checked((int)_model.EdgeCount));
+        var nodeGrad = Tensor.Zeros(_model.Writers);
+        double kl = 0;
+        long tokens = 0;
+        foreach (var part in MicroBatches(batch))
+        {
+            _arena.Reset();
+            var (clean, corrupted, T) = BatchBuilder.Build(part, _task.PadToken);
+            var baseline = Baseline(corrupted, part.Length, T, _arena);
+            var full = _model.Model.Forward(clean, part.Length);
+            var tape = new Tape();
+            var pass = _model.Forward(clean, part.Length, baseline, z, m, tape, _arena, baselineGrad: learned);
+            double weight = TaskObjective.Weight(_task, part, batch);
+            kl += weight * TaskObjective.Kl(_task, part, full, pass.Logits, pass.LogitsGrad);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(pass.LogitsGrad.Span, (float)weight, pass.LogitsGrad.Span);
+            tape.Backward();
+            _k.Add(edgeGrad, pass.EdgeGrad, edgeGrad);
+            _k.Add(nodeGrad, pass.NodeGrad, nodeGrad);
+            if (learned) SumOverTokens(pass.BaselineGrad!, gConstant);
+            tokens += (long)part.Length * T;
+        }
+        return (kl, tokens, edgeGrad, nodeGrad);
+    }
+
+    /// <summary>
+    /// KL, tokens and the mask gradients of a batch, computed on the model's backend: the masks go there, the
+    /// work runs there (through the step graph when <see cref="PruningOptions.CaptureSteps"/>), and the
+    /// gradients and per-row KL come back once, at the end.
+    /// </summary>
+    private (double Kl, long Tokens, Tensor EdgeGrad, Tensor NodeGrad) DeviceGradients(IReadOnlyList<TaskExample> batch, Tensor z, Tensor? m)
+    {
+        var parts = MicroBatches(batch);
+        var outputs = Outputs(parts.Sum(p => TaskObjective.LossRows(p)));
+        var backend = _model.Backend;
+        long tokens = 0;
+        void Work()
+        {
+            using var stepScope = backend.OpenScope();
+            var zRun = Placed(z, stepScope);
+            var mRun = m is null ? null : Placed(m, stepScope);
+            backend.Gradients.Fill(outputs.EdgeGrad, 0f);
+            backend.Gradients.Fill(outputs.NodeGrad, 0f);
+            int row = 0;
+            tokens = 0;
+            foreach (var part in parts)
+            {
+                using var scope = backend.OpenScope();
+                var (clean, corrupted, T) = BatchBuilder.Build(part, _task.PadToken);
+                var baseline = Baseline(corrupted, part.Length, T, scope: scope);
+                var full = _model.Model.Forward(clean, part.Length, scope: scope);
+                var tape = new Tape();
+                var pass = _model.Forward(clean, part.Length, baseline, zRun, mRun, tape, scope: scope);
+                int rows = TaskObjective.LossRows(part);
+                TaskObjective.KlOnBackend(backend, scope, _task, part, full, pass.Logits, pass.LogitsGrad, TaskObjective.Weight(_task, part, batch),
+                    outputs.RowKl.Rows(row, rows));
+                row += rows;
+                tape.Backward();
+                _k.Add(outputs.EdgeGrad, pass.EdgeGrad, outputs.EdgeGrad);
+                _k.Add(outputs.NodeGrad, pass.NodeGrad, outputs.NodeGrad);
+                tokens += (long)part.Length * T;
+            }
+        }
+        if (Graph is null || _model.ReadTimer is not null) Work();
+        else Graph.Run(Work);
+
+        var rowKl = backend.Download(outputs.RowKl);
+        double kl = 0;
+        int first = 0;
+        foreach (var part in parts)
+        {
+            int rows = TaskObjective.LossRows(part);
+            kl += TaskObjective.Weight(_task, part, batch) * TaskObjective.MeanKl(rowKl.Span.Slice(first, rows));
+            first += rows;
+        }
+        return (kl, tokens, backend.Download(outputs.EdgeGrad), backend.Download(outputs.NodeGrad));
+    }
+
+    /// <summary>
+    /// The tensors the device work of a step writes its results into, made outside the work (a captured graph
+    /// writes into them at every launch): kept from step to step, made again when the loss rows change.
+    /// </summary>
+    private StepOutputs Outputs(int rows)
+    {
+        if (_outputs is { } kept && kept.RowKl.Count == rows) return kept;
+        _outputs?.Scope.Dispose();
+        var scope = _model.Backend.OpenScope();
+        _outputs = new StepOutputs(scope, scope.Empty(DType.F32, checked((int)_model.EdgeCount)), scope.Empty(DType.F32, _model.Writers),
+            scope.Empty(DType.F32, Math.Max(rows, 1)).Rows(0, rows));
+        return _outputs;
+    }
+
+    private sealed record StepOutputs(ITensorScope Scope, Tensor EdgeGrad, Tensor NodeGrad, Tensor RowKl);
+
     /// <summary>A copy of a host tensor where the model runs, living in <paramref name="scope"/>.</summary>
     private Tensor Placed(Tensor host, ITensorScope scope)
     {
         var t = scope.Empty(host.DType, host.Shape.Dims.ToArray());
         _model.Backend.CopyFromHost(host, t);
-        return t;
-    }
-
-    /// <summary>f32 zeros where the model runs, living in <paramref name="scope"/>.</summary>
-    private Tensor ZerosThere(ITensorScope scope, int count)
-    {
-        var t = scope.Empty(DType.F32, count);
-        _model.Backend.Gradients.Fill(t, 0f);
         return t;
     }
 

@@ -32,6 +32,11 @@ public sealed record PruningOptions
     public int Seed { get; init; } = 0;
     /// <summary>How the masked passes read and whether they recompute layers (<see cref="PruningJob"/> sets it on the model).</summary>
     public Masking.MaskedPassSettings Pass { get; init; } = Masking.MaskedPassSettings.Default;
+    /// <summary>
+    /// Run each step's device work as one captured graph (a CUDA graph on a GPU) instead of launch by launch
+    /// (<see cref="StepGraph"/>); needs a model on a device backend.
+    /// </summary>
+    public bool CaptureSteps { get; init; }
     /// <summary>Save a checkpoint every this many steps (0: only at the end and on cancel).</summary>
     public int CheckpointEvery { get; init; } = 100;
 
