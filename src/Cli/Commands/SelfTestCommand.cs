@@ -56,7 +56,8 @@ public static class SelfTestCommand
 
             if (!json) err.WriteLine("checking whole pruning steps against the host trainer");
             var stepModels = new[] { testModels[0], SelfTestModels.RandomLlama(s, batch: 1, tokensPerSequence: q ? 4 : 8) };
-            var stepChecks = StepParity.Run(backend, stepModels, c => Progress(err, json, "step", c));
+            var stepChecks = StepParity.Run(backend, stepModels, c => Progress(err, json, "step", c))
+                .Concat(StepGraphParity.Run(backend, stepModels, c => Progress(err, json, "step", c))).ToList();
 
             var compileChecks = compileCheck is null ? [] : new[] { compileCheck };
             var all = compileChecks.Concat(kernelChecks).Concat(modelChecks).Concat(stepChecks).ToList();

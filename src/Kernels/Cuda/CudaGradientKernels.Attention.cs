@@ -28,7 +28,7 @@ public sealed partial class CudaGradientKernels
         var plan = AttentionBackwardLaunchPlan.For(g);
         var mask = keyMask.IsEmpty ? null : _staging.Upload(keyMask);
         // Given back when the launches are queued: the pool hands a block out again only to work queued later on the same stream.
-        using var scratch = _context.Pool.Rent(plan.ScratchBytes);
+        using var scratch = _context.Rent(plan.ScratchBytes);
         ulong probabilities = scratch.DeviceAddress;
         ulong scoreGradients = scratch.DeviceAddress + (ulong)(plan.ProbabilityCount * sizeof(float));
         Launch(_attentionRows.For(dtype), new Dim3(Dim3.Blocks(g.Queries, plan.RowWarps), (uint)g.Heads, (uint)g.Batch), 32 * plan.RowWarps,

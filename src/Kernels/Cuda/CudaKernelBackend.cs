@@ -12,7 +12,7 @@ namespace EdgePruning.Kernels.Cuda;
 /// context. <see cref="LiveAllocations"/> counts pool buffers beyond those the backend keeps for itself
 /// (cuBLAS's workspace, the staging buffers of ids and masks), so it is 0 after a reset.
 /// </summary>
-public sealed class CudaKernelBackend : IKernelBackend
+public sealed class CudaKernelBackend : IKernelBackend, IWorkCapture
 {
     private readonly CudaContext _context;
     private readonly CudaKernelModules _modules;
@@ -62,6 +62,9 @@ public sealed class CudaKernelBackend : IKernelBackend
     public int LiveAllocations => _context.Pool.LiveAllocations - _ownAllocations;
 
     public Tensor Empty(DType dtype, params int[] dims) => _scope.Empty(dtype, dims);
+
+    /// <summary>Captures <paramref name="work"/> as one CUDA graph (<see cref="CapturedStreamWork"/>).</summary>
+    public ICapturedWork Capture(Action work) => new CudaCapturedWork(CapturedStreamWork.Capture(_context, work));
     public ITensorScope OpenScope() => new DeviceScope(_context);
 
     /// <summary>Converts on the host, copies, and waits for the copy (the host tensor may change afterwards).</summary>
@@ -71,7 +74,7 @@ public sealed class CudaKernelBackend : IKernelBackend
         var converted = host.To(dtype);
         var device = _scope.Empty(dtype, host.Shape.Dims.ToArray());
         _context.CopyToDevice(converted, device);
-        _context.Synchronize();
+        if (_context.Work is null) _context.Synchronize();
         return device;
     }
 
@@ -80,7 +83,8 @@ public sealed class CudaKernelBackend : IKernelBackend
         if (host.IsOnDevice) throw new ShapeException($"copy from host: tensor {host.Shape} lives on {host.Storage.Location}");
         if (host.Count != destination.Count) throw new ShapeException($"copy from host: {host.Shape} into {destination.Shape}");
         _context.CopyToDevice(host.To(destination.DType), destination);
-        _context.Synchronize();
+        // Under capture the values are in a pinned slot already: nothing to wait for (and waiting is refused).
+        if (_context.Work is null) _context.Synchronize();
     }
 
     public Tensor Download(Tensor tensor)

@@ -79,7 +79,7 @@ public sealed class CudaTrainingKernels : ITrainingKernels, IDisposable
             }
             else
             {
-                using var full = _context.Pool.Rent((long)R * W * sizeof(float));
+                using var full = _context.Rent((long)R * W * sizeof(float));
                 _context.Cublas.Gemm(false, true, R, W, N, 1f, dx.DeviceAddress, DType.F32, N, d.DeviceAddress, DType.F32, N, 0f, full.DeviceAddress, DType.F32, W);
                 _modules.Function("masked_edge_sum.cu", "masked_edge_sum_accumulate_visible")
                     .Launch(_context.Stream, Dim3.Blocks((long)R * W, Threads), Threads, 0, full.DeviceAddress, _first.Upload(visible), dz, R, W);
@@ -96,7 +96,7 @@ public sealed class CudaTrainingKernels : ITrainingKernels, IDisposable
     private VisibleMaskBuffer VisibleMasks(Tensor z, ReadOnlySpan<int> visible, int R, int W)
     {
         if (visible.IsEmpty) return new VisibleMaskBuffer(z.DeviceAddress, null);
-        var buffer = _context.Pool.Rent((long)R * W * sizeof(float));
+        var buffer = _context.Rent((long)R * W * sizeof(float));
         _modules.Function("masked_edge_sum.cu", "masked_edge_sum_visible")
             .Launch(_context.Stream, Dim3.Blocks((long)R * W, Threads), Threads, 0, z, _second.Upload(visible), buffer.DeviceAddress, R, W);
         return new VisibleMaskBuffer(buffer.DeviceAddress, buffer);

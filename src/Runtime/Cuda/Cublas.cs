@@ -59,6 +59,9 @@ public sealed unsafe class Cublas : IDisposable
         ulong b, DType bType, int ldb, float beta, ulong c, DType cType, int ldc)
     {
         if (aType != bType) throw new ShapeException($"GEMM operands differ in dtype: {aType.Name()} and {bType.Name()}");
+        if (_context.Work is not null && !_context.Issues(new OpSignature("cublasGemmEx").Add(transA).Add(transB).Add(m).Add(n).Add(k).Add(alpha)
+                .Add(a).Add((int)aType).Add(lda).Add(b).Add(ldb).Add(beta).Add(c).Add((int)cType).Add(ldc).Add(AllowTf32)))
+            return;
         _context.MakeCurrent();
         int compute = aType == DType.F32 && AllowTf32 ? CublasApi.Compute32FFastTf32 : CublasApi.Compute32F;
         CudaCheck.Cublas(CublasApi.cublasGemmEx(_handle, transB ? CublasApi.OpT : CublasApi.OpN, transA ? CublasApi.OpT : CublasApi.OpN,
@@ -75,6 +78,10 @@ public sealed unsafe class Cublas : IDisposable
         float beta, ulong c, DType cType, int ldc, long strideC, int batch)
     {
         if (aType != bType) throw new ShapeException($"GEMM operands differ in dtype: {aType.Name()} and {bType.Name()}");
+        if (_context.Work is not null && !_context.Issues(new OpSignature("cublasGemmStridedBatchedEx").Add(transA).Add(transB).Add(m).Add(n).Add(k)
+                .Add(alpha).Add(a).Add((int)aType).Add(lda).Add(strideA).Add(b).Add(ldb).Add(strideB).Add(beta).Add(c).Add((int)cType).Add(ldc)
+                .Add(strideC).Add(batch).Add(AllowTf32)))
+            return;
         _context.MakeCurrent();
         int compute = aType == DType.F32 && AllowTf32 ? CublasApi.Compute32FFastTf32 : CublasApi.Compute32F;
         CudaCheck.Cublas(CublasApi.cublasGemmStridedBatchedEx(_handle, transB ? CublasApi.OpT : CublasApi.OpN, transA ? CublasApi.OpT : CublasApi.OpN,

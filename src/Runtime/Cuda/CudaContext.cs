@@ -33,6 +33,12 @@ public sealed unsafe class CudaContext : IDisposable
     /// <summary>The SM architecture NVRTC compiles for, e.g. "sm_90".</summary>
     public string Architecture => $"sm_{Info.ComputeMajor}{Info.ComputeMinor}";
 
+    /// <summary>
+    /// The work being captured or fed on <see cref="Stream"/> (null otherwise): allocations, copies and launches
+    /// go through it, and reading back or waiting is refused.
+    /// </summary>
+    public CapturedStreamWork? Work { get; internal set; }
+
     /// <summary>The cuBLAS handle bound to <see cref="Stream"/>; loads cuBLAS on first use.</summary>
     public Cublas Cublas => _cublas ??= new Cublas(this);
 
@@ -58,7 +64,19 @@ public sealed unsafe class CudaContext : IDisposable
         CudaCheck.Driver(CudaDriverApi.cuCtxSetCurrent(_context), "cuCtxSetCurrent");
     }
 
-    public void Synchronize() => Stream.Synchronize();
+    public void Synchronize()
+    {
+        RefuseUnderCapture("waits for the device");
+        Stream.Synchronize();
+    }
+
+    /// <summary>Whether an operation of the stream is to be issued: always, but while work is fed (then it is only checked).</summary>
+    internal bool Issues(OpSignature op) => Work?.Issue(op) ?? true;
+
+    private void RefuseUnderCapture(string what)
+    {
+        if (Work is not null) throw new CaptureUnsupportedException($"captured work {what} on {Location}");
+    }
 
     /// <summary>Free and total bytes of the device as the driver sees them (other processes included).</summary>
     public (long Free, long Total) MemoryInfo()
@@ -77,9 +95,15 @@ public sealed unsafe class CudaContext : IDisposable
     public Tensor Empty(DType dtype, params int[] dims)
     {
         var shape = new Shape(dims);
-        var buffer = Pool.Rent(shape.Count * dtype.SizeOf());
+        var buffer = Rent(shape.Count * dtype.SizeOf());
         return Tensor.Wrap(buffer, 0, dtype, dims);
     }
+
+    /// <summary>
+    /// Uninitialized device bytes for one piece of work (scratch): from the pool, or from the captured work's own
+    /// memory while work is captured or fed. Give them back by disposing the buffer.
+    /// </summary>
+    public DeviceBuffer Rent(long bytes) => Work?.Rent(bytes) ?? Pool.Rent(bytes);
 
     public Tensor Zeros(DType dtype, params int[] dims)
     {
@@ -91,6 +115,7 @@ public sealed unsafe class CudaContext : IDisposable
     /// <summary>Sets every byte of a device tensor to <paramref name="value"/> (asynchronously, in stream order).</summary>
     public void Fill(Tensor device, byte value)
     {
+        if (!Issues(new OpSignature("cuMemsetD8Async").Add(device.DeviceAddress).Add(value).Add(device.ByteLength))) return;
         MakeCurrent();
         CudaCheck.Driver(CudaDriverApi.cuMemsetD8Async(device.DeviceAddress, value, (nuint)device.ByteLength, Stream.Handle), "cuMemsetD8Async");
     }
@@ -107,13 +132,14 @@ public sealed unsafe class CudaContext : IDisposable
     {
         var device = Empty(host.DType, host.Shape.Dims.ToArray());
         CopyToDevice(host, device);
-        Stream.Synchronize();
+        if (Work is null) Stream.Synchronize();
         return device;
     }
 
     /// <summary>A host copy of a device tensor; waits for all queued work first.</summary>
     public Tensor Download(Tensor device)
     {
+        RefuseUnderCapture($"reads a tensor {device.Shape} back to the host");
         var host = Tensor.Empty(device.DType, device.Shape.Dims.ToArray());
         CopyToHost(device, host);
         return host;
@@ -127,6 +153,11 @@ public sealed unsafe class CudaContext : IDisposable
     public void CopyToDevice(Tensor host, Tensor device)
     {
         CheckPair(host, device);
+        if (Work is { } work)
+        {
+            work.CopyToDevice(host.Pointer, host.ByteLength, device.DeviceAddress);
+            return;
+        }
         MakeCurrent();
         CudaCheck.Driver(CudaDriverApi.cuMemcpyHtoDAsync(device.DeviceAddress, host.Pointer, (nuint)host.ByteLength, Stream.Handle), "cuMemcpyHtoDAsync_v2");
     }
@@ -138,6 +169,11 @@ public sealed unsafe class CudaContext : IDisposable
     public void CopyToDevice<T>(ReadOnlySpan<T> host, ulong address) where T : unmanaged
     {
         if (host.IsEmpty) return;
+        if (Work is { } work)
+        {
+            fixed (T* p = host) work.CopyToDevice(p, (long)host.Length * sizeof(T), address);
+            return;
+        }
         MakeCurrent();
         fixed (T* p = host)
             CudaCheck.Driver(CudaDriverApi.cuMemcpyHtoDAsync(address, p, (nuint)(host.Length * sizeof(T)), Stream.Handle), "cuMemcpyHtoDAsync_v2");
@@ -153,6 +189,7 @@ public sealed unsafe class CudaContext : IDisposable
     /// <summary>Queues a device-to-host copy; the host bytes are valid after the next synchronization.</summary>
     public void CopyToHostAsync(Tensor device, Tensor host)
     {
+        RefuseUnderCapture($"reads a tensor {device.Shape} back to the host");
         CheckPair(host, device);
         MakeCurrent();
         CudaCheck.Driver(CudaDriverApi.cuMemcpyDtoHAsync(host.Pointer, device.DeviceAddress, (nuint)host.ByteLength, Stream.Handle), "cuMemcpyDtoHAsync_v2");
@@ -163,6 +200,7 @@ public sealed unsafe class CudaContext : IDisposable
     {
         if (source.ByteLength != destination.ByteLength)
             throw new ShapeException($"cannot copy {source.Shape} {source.DType.Name()} into {destination.Shape} {destination.DType.Name()}");
+        if (!Issues(new OpSignature("cuMemcpyDtoDAsync").Add(destination.DeviceAddress).Add(source.DeviceAddress).Add(source.ByteLength))) return;
         MakeCurrent();
         CudaCheck.Driver(CudaDriverApi.cuMemcpyDtoDAsync(destination.DeviceAddress, source.DeviceAddress, (nuint)source.ByteLength, Stream.Handle), "cuMemcpyDtoDAsync_v2");
     }

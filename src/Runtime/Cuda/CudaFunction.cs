@@ -24,6 +24,12 @@ public sealed unsafe class CudaFunction
     {
         if (grid.X == 0 || grid.Y == 0 || grid.Z == 0) return;
         if (grid.Y > 65535 || grid.Z > 65535) throw new ShapeException($"kernel {Name}: grid {grid} exceeds 65535 in y or z");
+        if (_context.Work is not null)
+        {
+            var op = new OpSignature(Name).Add((ulong)_handle).Add(grid.X).Add(grid.Y).Add(grid.Z).Add(block.X).Add(block.Y).Add(block.Z).Add(sharedBytes);
+            foreach (var arg in args) op = op.Add(arg.Bits);
+            if (!_context.Issues(op)) return;
+        }
         _context.MakeCurrent();
         if (sharedBytes > _sharedOptIn)
         {

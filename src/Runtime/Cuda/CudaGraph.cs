@@ -5,7 +5,8 @@ namespace EdgePruning.Runtime.Cuda;
 /// <summary>
 /// A captured sequence of a stream's launches, replayed with one call: the launches are recorded once on
 /// fixed device addresses, so every buffer they touch must stay allocated (and at the same address) for
-/// as long as the graph is replayed.
+/// as long as the graph is replayed. <see cref="CapturedStreamWork"/> keeps those buffers and feeds the
+/// graph new inputs.
 /// </summary>
 public sealed unsafe class CudaGraph : IDisposable
 {
@@ -19,27 +20,44 @@ public sealed unsafe class CudaGraph : IDisposable
         _executable = executable;
     }
 
-    /// <summary>Runs <paramref name="work"/> under capture on <paramref name="stream"/> (nothing executes) and instantiates the graph.</summary>
-    public static CudaGraph Capture(CudaContext context, CudaStream stream, Action work)
+    /// <summary>
+    /// Runs <paramref name="work"/> under capture on <paramref name="stream"/> (nothing executes) and instantiates
+    /// the graph. In relaxed mode the work may allocate device and pinned memory while it is captured. When the
+    /// work throws, the capture is ended and dropped and the work's exception goes on.
+    /// </summary>
+    public static CudaGraph Capture(CudaContext context, CudaStream stream, Action work, bool relaxed = false)
     {
         context.MakeCurrent();
-        CudaCheck.Driver(CudaDriverApi.cuStreamBeginCapture(stream.Handle, CudaDriverApi.StreamCaptureModeThreadLocal), "cuStreamBeginCapture_v2");
+        int mode = relaxed ? CudaDriverApi.StreamCaptureModeRelaxed : CudaDriverApi.StreamCaptureModeThreadLocal;
+        CudaCheck.Driver(CudaDriverApi.cuStreamBeginCapture(stream.Handle, mode), "cuStreamBeginCapture_v2");
         IntPtr graph = IntPtr.Zero;
         try
         {
             work();
         }
-        finally
+        catch
         {
-            CudaCheck.Driver(CudaDriverApi.cuStreamEndCapture(stream.Handle, &graph), "cuStreamEndCapture");
+            context.MakeCurrent();
+            if (CudaDriverApi.cuStreamEndCapture(stream.Handle, &graph) == 0 && graph != IntPtr.Zero) CudaDriverApi.cuGraphDestroy(graph);
+            throw;
         }
+        context.MakeCurrent();
+        CudaCheck.Driver(CudaDriverApi.cuStreamEndCapture(stream.Handle, &graph), "cuStreamEndCapture");
         IntPtr executable;
-        CudaCheck.Driver(CudaDriverApi.cuGraphInstantiateWithFlags(&executable, graph, 0), "cuGraphInstantiateWithFlags");
+        int status = CudaDriverApi.cuGraphInstantiateWithFlags(&executable, graph, 0);
+        if (status != 0)
+        {
+            CudaDriverApi.cuGraphDestroy(graph);
+            CudaCheck.Driver(status, "cuGraphInstantiateWithFlags");
+        }
         return new CudaGraph(context, graph, executable);
     }
 
-    public void Launch(CudaStream stream) =>
+    public void Launch(CudaStream stream)
+    {
+        _context.MakeCurrent();
         CudaCheck.Driver(CudaDriverApi.cuGraphLaunch(_executable, stream.Handle), "cuGraphLaunch");
+    }
 
     public void Dispose()
     {

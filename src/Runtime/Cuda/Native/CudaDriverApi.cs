@@ -20,6 +20,7 @@ internal static unsafe partial class CudaDriverApi
     public const uint StreamNonBlocking = 1;
     public const uint EventDefault = 0;
     public const int StreamCaptureModeThreadLocal = 1;
+    public const int StreamCaptureModeRelaxed = 2;
     public const int ErrorOutOfMemory = 2;
 
     private const string Lib = CudaLibraryResolver.Driver;
