@@ -56,7 +56,9 @@ EDGEPRUNE_BENCH_DEVICE=cuda RUN_BIN=$BENCH run bench-masked-read --filter '*Mask
 # Each bench times the fused and then the unfused masked read on the same model (--masked-read both, the default).
 # Micro-batches: the largest the memory plan fits in 80 GB (bench --plan-only --budget-gb 80), with per-layer
 # recomputation for the 7B and 13B shapes.
-run bench-gpt2-f32 bench --device cuda --shape gpt2-small --batch 32 --seq 64 --dtype f32 --steps 5 --warmup 2
-run bench-gpt2-bf16 bench --device cuda --shape gpt2-small --batch 32 --seq 64 --dtype bf16 --steps 5 --warmup 2
+# GPT-2 steps are short enough for launch costs to matter: each read path also runs through one captured CUDA
+# graph (--cuda-graph both), the graph's step time beside the same path launched kernel by kernel.
+run bench-gpt2-f32 bench --device cuda --shape gpt2-small --batch 32 --seq 64 --dtype f32 --steps 5 --warmup 2 --cuda-graph both
+run bench-gpt2-bf16 bench --device cuda --shape gpt2-small --batch 32 --seq 64 --dtype bf16 --steps 5 --warmup 2 --cuda-graph both
 run bench-llama7b bench --device cuda --shape llama-7b --batch 32 --seq 72 --micro-batch 16 --recompute --dtype bf16 --steps 2 --warmup 2
 run bench-codellama13b bench --device cuda --shape codellama-13b --batch 32 --seq 72 --micro-batch 8 --recompute --dtype bf16 --steps 2 --warmup 2

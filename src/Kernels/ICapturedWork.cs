@@ -11,6 +11,9 @@ public interface ICapturedWork : IDisposable
     /// <summary>Launches, copies and allocations the graph holds.</summary>
     int Operations { get; }
 
+    /// <summary>Device memory the graph holds for its work (its own pool on a GPU; 0 where tensors are host memory).</summary>
+    long DeviceBytes { get; }
+
     /// <summary>
     /// Runs <paramref name="work"/> again without issuing anything, only to hand the graph this run's host
     /// inputs, while checking that the work issues exactly what was captured: the same launches with the

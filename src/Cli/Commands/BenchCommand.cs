@@ -46,9 +46,14 @@ public static class BenchCommand
         {
             Description = "count one step's kernel launches on the host, on the shape's graph with the smallest widths (the same launches as the full shape), and time nothing",
         };
+        var graph = new Option<string>("--cuda-graph")
+        {
+            Description = "off, on or both: run the steps through one captured CUDA graph (fed and launched each step), or both ways one after the other (needs --device cuda)",
+            DefaultValueFactory = _ => "off",
+        };
         var command = new Command("bench", "time Edge Pruning steps on random weights of a model shape, with the memory plan")
         {
-            shape, layers, batch, seq, microBatch, steps, warmup, dtype, device, threads, embeddingNodes, planOnly, budget, read, recompute, launches,
+            shape, layers, batch, seq, microBatch, steps, warmup, dtype, device, threads, embeddingNodes, planOnly, budget, read, recompute, launches, graph,
         };
         command.SetAction(parse =>
         {
@@ -67,6 +72,10 @@ public static class BenchCommand
             int e = parse.GetValue(embeddingNodes) ?? EdgeGraph.DefaultEmbeddingNodes(config);
             bool rec = parse.GetValue(recompute);
             var passes = ReadPaths(parse.GetValue(read)!, config).Select(p => new MaskedPassSettings(p, rec)).ToArray();
+            bool[] graphs = GraphModes(parse.GetValue(graph)!);
+            if (graphs.Contains(true) && dev != "cuda" && !only && !parse.GetValue(launches))
+                throw new EdgePruningException("--cuda-graph needs --device cuda (the host trainer launches no kernels to capture)");
+            var variants = passes.SelectMany(p => graphs.Select(g => (Pass: p, Graph: g))).ToArray();
             var settings = new PruneStepSettings
             {
                 Batch = parse.GetValue(batch), SeqLen = parse.GetValue(seq), MicroBatch = parse.GetValue(microBatch),
@@ -89,13 +98,14 @@ public static class BenchCommand
             };
             var runs = new JsonArray();
             result["runs"] = runs;
-            var plans = passes.Select(PlanOf).ToArray();
-            for (int i = 0; i < passes.Length; i++)
+            var plans = variants.Select(v => PlanOf(v.Pass)).ToArray();
+            for (int i = 0; i < variants.Length; i++)
             {
                 var run = new JsonObject
                 {
-                    ["masked_read"] = Fused(passes[i]) ? "fused" : "unfused",
+                    ["masked_read"] = Fused(variants[i].Pass) ? "fused" : "unfused",
                     ["recompute"] = rec,
+                    ["cuda_graph"] = variants[i].Graph,
                     ["memory_plan"] = plans[i].ToJson(),
                 };
                 if (budgetBytes is { } bb)
@@ -112,10 +122,10 @@ public static class BenchCommand
                 // backend, which issues what a GPU does (zero fills included).
                 using var host = new CpuKernelBackend();
                 var skeleton = new PruneStepBenchmark(BenchmarkShapes.Skeleton(config), e, host, DType.F32);
-                var counted = passes.Select(p => skeleton.CountLaunches(settings with { SeqLen = Math.Min(settings.SeqLen, 4), Pass = p })).ToArray();
-                for (int i = 0; i < passes.Length; i++) ((JsonObject)runs[i]!)["launches_per_step"] = LaunchJson(counted[i]);
+                var counted = variants.Select(v => skeleton.CountLaunches(settings with { SeqLen = Math.Min(settings.SeqLen, 4), Pass = v.Pass })).ToArray();
+                for (int i = 0; i < variants.Length; i++) ((JsonObject)runs[i]!)["launches_per_step"] = LaunchJson(counted[i]);
                 result["launches_counted_on"] = "the shape's graph with the smallest widths, on the host backend";
-                return CommandOutput.Emit(parse, result, o => PrintLaunches(o, passes.Select(Fused).ToArray(), rec, counted));
+                return CommandOutput.Emit(parse, result, o => PrintLaunches(o, variants.Select(v => Fused(v.Pass)).ToArray(), rec, counted));
             }
 
             using var backend = dev == "cuda" ? KernelBackends.Open("cuda") : null;
@@ -130,29 +140,50 @@ public static class BenchCommand
             var kernels = parse.GetValue(threads) is { } t ? new CpuKernels(t) : CpuKernels.Instance;
             var bench = backend is null ? new PruneStepBenchmark(config, e, kernels) : new PruneStepBenchmark(config, e, backend, type);
             var measured = new List<PruneStepMeasurement>();
-            for (int i = 0; i < passes.Length; i++)
+            for (int i = 0; i < variants.Length; i++)
             {
-                string label = passes.Length > 1 ? $"{(Fused(passes[i]) ? "fused" : "unfused")} read, " : "";
-                var m = bench.Measure(settings with { Pass = passes[i] }, (k, ms) =>
+                var (pass, captured) = variants[i];
+                string label = variants.Length > 1 ? $"{(Fused(pass) ? "fused" : "unfused")} read{(captured ? ", graph" : "")}, " : "";
+                var m = bench.Measure(settings with { Pass = pass, CaptureSteps = captured }, (k, ms) =>
                 {
-                    if (json) CommandOutput.WriteEvent(err, "step", new JsonObject { ["read"] = Fused(passes[i]) ? "fused" : "unfused", ["step"] = k + 1, ["steps"] = settings.Steps, ["ms"] = ms });
+                    if (json)
+                        CommandOutput.WriteEvent(err, "step", new JsonObject
+                        {
+                            ["read"] = Fused(pass) ? "fused" : "unfused", ["cuda_graph"] = captured, ["step"] = k + 1, ["steps"] = settings.Steps, ["ms"] = ms,
+                        });
                     else err.WriteLine($"{label}step {k + 1}/{settings.Steps}: {ms:F1} ms");
                 });
                 measured.Add(m);
                 Describe((JsonObject)runs[i]!, m);
             }
-            if (measured.Count == 2 && measured[0].FusedReads != measured[1].FusedReads)
+            var direct = measured.Where(m => !m.CaptureSteps).ToList();
+            if (direct.Count == 2 && direct[0].FusedReads != direct[1].FusedReads)
             {
-                var f = measured.First(m => m.FusedReads);
-                var u = measured.First(m => !m.FusedReads);
+                var f = direct.First(m => m.FusedReads);
+                var u = direct.First(m => !m.FusedReads);
                 result["fused_step_speedup"] = u.MedianMilliseconds / f.MedianMilliseconds;
                 result["fused_read_speedup"] = u.ReadsForward.Seconds + u.ReadsBackward.Seconds is var us and > 0
                     ? us / (f.ReadsForward.Seconds + f.ReadsBackward.Seconds) : null;
             }
+            // Each read path's step through the graph against the same path launch by launch.
+            var graphSpeedups = new JsonObject();
+            foreach (var g in measured.Where(m => m.CaptureSteps))
+                if (measured.FirstOrDefault(m => !m.CaptureSteps && m.FusedReads == g.FusedReads) is { } d)
+                    graphSpeedups[g.FusedReads ? "fused" : "unfused"] = d.MedianMilliseconds / g.MedianMilliseconds;
+            if (graphSpeedups.Count > 0) result["graph_step_speedup"] = graphSpeedups;
             return CommandOutput.Emit(parse, result, o => PrintMeasurements(o, measured, plans, result));
         });
         return command;
     }
+
+    /// <summary>Without and with a captured graph, as <c>--cuda-graph</c> names them.</summary>
+    private static bool[] GraphModes(string value) => value.ToLowerInvariant() switch
+    {
+        "off" => [false],
+        "on" => [true],
+        "both" => [false, true],
+        _ => throw new EdgePruningException($"unknown --cuda-graph '{value}' (expected off, on or both)"),
+    };
 
     /// <summary>The read paths <c>--masked-read</c> names, for a model of <paramref name="config"/>.</summary>
     private static MaskedReadPath[] ReadPaths(string value, TransformerConfig config) => value.ToLowerInvariant() switch
@@ -176,6 +207,12 @@ public static class BenchCommand
         run["launches_per_step"] = launches;
         run["masked_reads"] = new JsonObject { ["forward"] = Traffic(m.ReadsForward), ["backward"] = Traffic(m.ReadsBackward) };
         run["peak"] = m.Peak.ToJson();
+        if (m.Graph is { } g)
+            run["graph"] = new JsonObject
+            {
+                ["captures"] = g.Captures, ["graph_launches"] = g.GraphLaunches, ["operations"] = g.Operations,
+                ["unavailable"] = g.Unavailable, ["last_difference"] = g.LastDifference,
+            };
     }
 
     private static JsonObject LaunchJson(LaunchSummary s) => new()
@@ -237,7 +274,7 @@ public static class BenchCommand
         var table = new Table().Title($"{runs[0].StepMilliseconds.Count} timed steps per read path");
         table.AddColumn("measure");
         foreach (var m in runs)
-            table.AddColumn(new TableColumn($"{(m.FusedReads ? "fused" : "unfused")} read{(m.Recompute ? ", recompute" : "")}").RightAligned());
+            table.AddColumn(new TableColumn($"{(m.FusedReads ? "fused" : "unfused")} read{(m.Recompute ? ", recompute" : "")}{(m.CaptureSteps ? ", graph" : "")}").RightAligned());
         void Row(string name, Func<PruneStepMeasurement, int, string> value) =>
             table.AddRow([name, .. runs.Select((m, i) => value(m, i))]);
         Row("ms/step (median)", (m, _) => F(m.MedianMilliseconds, "F1"));
@@ -245,6 +282,8 @@ public static class BenchCommand
         Row("tokens/s", (m, _) => F(m.TokensPerSecond, "N0"));
         Row("launches/step", (m, _) => m.LaunchesPerStep.Launches.ToString(CultureInfo.InvariantCulture));
         Row("launches repeat step to step", (m, _) => m.LaunchesRepeat switch { true => "yes", false => "no", null => "(one step recorded)" });
+        if (runs.Any(m => m.Graph is not null))
+            Row("graph captures / steps launched", (m, _) => m.Graph is { } g ? $"{g.Captures} / {g.GraphLaunches}" : "—");
         Row("GEMM GFLOP/step", (m, _) => F(m.LaunchesPerStep.GemmFlops / 1e9, "F2"));
         Row("masked reads fwd GB/s", (m, _) => $"{F(m.ReadsForward.GigabytesPerSecond, "F1")} ({F(m.ReadsForward.Seconds * 1e3, "F1")} ms)");
         Row("masked reads bwd GB/s", (m, _) => $"{F(m.ReadsBackward.GigabytesPerSecond, "F1")} ({F(m.ReadsBackward.Seconds * 1e3, "F1")} ms)");
@@ -256,6 +295,11 @@ public static class BenchCommand
         Plain(o).Write(table);
         foreach (var m in runs.Where(m => m.LaunchDifference is not null))
             o.WriteLine($"{(m.FusedReads ? "fused" : "unfused")} read: the second step's launches differ from the first's at {m.LaunchDifference}");
+        foreach (var m in runs.Where(m => m.Graph?.Unavailable is not null))
+            o.WriteLine($"{(m.FusedReads ? "fused" : "unfused")} read: steps ran without a graph: {m.Graph!.Unavailable}");
+        if (result["graph_step_speedup"] is JsonObject speedups)
+            foreach (var (path, value) in speedups)
+                o.WriteLine($"{path} read: a step through the CUDA graph is {F(value!.GetValue<double>(), "F2")}× the step launch by launch");
         if (result["fused_step_speedup"] is { } step)
             o.WriteLine($"fused read: step {F(step.GetValue<double>(), "F2")}× the unfused" +
                 (result["fused_read_speedup"] is { } reads ? $", masked reads {F(reads.GetValue<double>(), "F2")}×" : ""));

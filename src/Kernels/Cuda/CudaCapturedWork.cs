@@ -8,6 +8,8 @@ internal sealed class CudaCapturedWork(CapturedStreamWork work) : ICapturedWork
 {
     public int Operations => work.Operations;
 
+    public long DeviceBytes => work.ReservedBytes;
+
     public bool Feed(Action run, [NotNullWhen(false)] out string? difference) => work.Feed(run, out difference);
 
     public void Launch() => work.Launch();

@@ -25,6 +25,9 @@ internal sealed class RecordedWork : ICapturedWork
 
     public int Operations => _graph.Count + _allocations.Count;
 
+    /// <summary>The tensors are the inner backend's; a replay holds no device memory of its own.</summary>
+    public long DeviceBytes => 0;
+
     public static RecordedWork Capture(RecordingBackend backend, Action work)
     {
         var allocations = new CaptureAllocations(backend.Inner.OpenScope());

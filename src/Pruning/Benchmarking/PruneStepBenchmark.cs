@@ -78,7 +78,8 @@ public sealed class PruneStepBenchmark
     /// </summary>
     public PruneStepMeasurement Measure(PruneStepSettings settings, Action<int, double>? progress = null)
     {
-        int warmup = Math.Max(1, settings.Warmup);
+        // Captured steps: the first runs directly and the second is captured, so the timed ones are fed and launched.
+        int warmup = Math.Max(settings.CaptureSteps ? 2 : 1, settings.Warmup);
         var pruner = Pruner(settings, warmup + settings.Steps + 1);
         bool fused = Model.FusedReads;
 
@@ -100,7 +101,8 @@ public sealed class PruneStepBenchmark
             times.Add(ms);
             progress?.Invoke(times.Count - 1, ms);
         }
-        var peak = MeasuredPeak.Of(pruner) with { DevicePeakBytes = _device?.Context.Pool.PeakLiveBytes };
+        // A captured step's memory is its graph's own pool, beside the backend's.
+        var peak = MeasuredPeak.Of(pruner) with { DevicePeakBytes = _device?.Context.Pool.PeakLiveBytes + (pruner.Graph?.DeviceBytes ?? 0) };
 
         var timer = new ReadTimer(Model.Backend);
         Model.ReadTimer = timer;
@@ -116,6 +118,8 @@ public sealed class PruneStepBenchmark
             LaunchDifference = string.IsNullOrEmpty(repeat) ? null : repeat,
             FusedReads = fused,
             Recompute = settings.Pass.Recompute,
+            CaptureSteps = settings.CaptureSteps,
+            Graph = pruner.Graph is { } graph ? StepGraphUse.Of(graph) : null,
             ReadsForward = timer.Forward,
             ReadsBackward = timer.Backward,
         };
@@ -143,6 +147,7 @@ public sealed class PruneStepBenchmark
             Steps = steps,
             NodeMasks = settings.NodeMasks,
             Ablation = Ablation.Interchange,
+            CaptureSteps = settings.CaptureSteps,
         });
     }
 

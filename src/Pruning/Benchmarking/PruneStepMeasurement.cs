@@ -26,6 +26,10 @@ public sealed record PruneStepMeasurement
     public bool FusedReads { get; init; }
     /// <summary>Whether the steps recomputed each layer in the backward.</summary>
     public bool Recompute { get; init; }
+    /// <summary>Whether the steps ran through a captured graph (<see cref="PruneStepSettings.CaptureSteps"/>).</summary>
+    public bool CaptureSteps { get; init; }
+    /// <summary>With <see cref="CaptureSteps"/>: captures, graph launches and the graph's operations over the run, and why steps ran directly if they did.</summary>
+    public StepGraphUse? Graph { get; init; }
     /// <summary>The masked reads of one step's passes (corrupted run included), forward, each timed on its own.</summary>
     public ReadTraffic ReadsForward { get; init; } = ReadTraffic.None;
     /// <summary>The backward of the masked reads of that step.</summary>

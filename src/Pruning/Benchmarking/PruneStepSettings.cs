@@ -18,6 +18,8 @@ public sealed record PruneStepSettings
     public bool NodeMasks { get; init; } = true;
     /// <summary>How the masked passes read and whether they recompute layers.</summary>
     public Masking.MaskedPassSettings Pass { get; init; } = Masking.MaskedPassSettings.Default;
+    /// <summary>Run the steps through one captured graph (<see cref="Training.StepGraph"/>); needs a device backend.</summary>
+    public bool CaptureSteps { get; init; }
     /// <summary>Seed of the random tokens.</summary>
     public int Seed { get; init; } = 2;
 

@@ -26,6 +26,9 @@ public sealed class StepGraph(IWorkCapture capture) : IDisposable
     /// <summary>Operations (launches, copies, allocations) of the graph in use; 0 before the first capture.</summary>
     public int Operations => _captured?.Operations ?? 0;
 
+    /// <summary>Device memory the graph in use holds for its work, beside the backend's pool.</summary>
+    public long DeviceBytes => _captured?.DeviceBytes ?? 0;
+
     /// <summary>Why the last capture again was needed: the first difference between the work and the graph.</summary>
     public string? LastDifference { get; private set; }
 

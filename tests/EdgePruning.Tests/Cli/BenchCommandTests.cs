@@ -17,6 +17,7 @@ public class BenchCommandTests
         Assert.Equal(1, r.GetProperty("layers").GetInt32());
         var runs = r.GetProperty("runs").EnumerateArray().ToArray();
         Assert.Equal(["fused", "unfused"], runs.Select(x => x.GetProperty("masked_read").GetString()));
+        Assert.All(runs, x => Assert.False(x.GetProperty("cuda_graph").GetBoolean()));
         foreach (var run in runs)
         {
             var times = run.GetProperty("step_ms").EnumerateArray().Select(t => t.GetDouble()).ToArray();
@@ -118,6 +119,8 @@ public class BenchCommandTests
     [InlineData("unknown shape", "--shape", "gpt5")]
     [InlineData("--layers must be in 1..12", "--layers", "13")]
     [InlineData("unknown --masked-read 'sideways'", "--masked-read", "sideways")]
+    [InlineData("--cuda-graph needs --device cuda", "--cuda-graph", "on")]
+    [InlineData("unknown --cuda-graph 'sometimes'", "--cuda-graph", "sometimes")]
     public void Bench_Unsupported_IsAOneLineError(string message, params string[] args)
     {
         var (code, stdout, stderr) = Run(["bench", .. args]);

@@ -65,6 +65,18 @@ public class BackendStepTests
         Assert.Null(m.Peak.DevicePeakBytes);
     }
 
+    [Fact]
+    public void Benchmark_WithCapturedSteps_TimesStepsLaunchedAsTheGraph()
+    {
+        var bench = new PruneStepBenchmark(BenchmarkShapes.Get("tiny", null), 1, new CpuKernelBackend(), DType.F32);
+        var m = bench.Measure(new PruneStepSettings { Batch = 2, SeqLen = 8, Steps = 3, Warmup = 1, CaptureSteps = true });
+        Assert.True(m.CaptureSteps);
+        // Two warm-up steps at least (the direct one and the capture), then three fed and launched.
+        Assert.Equal(new StepGraphUse(1, 4, m.Graph!.Operations, null, null), m.Graph);
+        Assert.True(m.Graph.Operations > m.LaunchesPerStep.Launches, $"{m.Graph.Operations} operations, {m.LaunchesPerStep.Launches} launches");
+        Assert.Equal(true, m.LaunchesRepeat);
+    }
+
     /// <summary>
     /// On a backend (the GPU's path: scopes per micro-batch, gradients accumulated there, KL by the training
     /// kernels), micro-batches of 1 or 3 sequences give the full batch's edge gradient, on either read path and
