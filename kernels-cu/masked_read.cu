@@ -15,13 +15,14 @@
 //
 // Layouts (row-major, contiguous): z [R,U] f32, row r = the masks of reader r's incoming edges (the order
 // in which MaskLayout stores a reader group); D [U,N,d] f32 or bf16; C [N,d] f32; γ, β [d] f32;
-// y [R,N,d] f32 or bf16; mean, rstd [R,N] f32; dY [R,N,d] f32 or bf16; dZ [R,U], dD [U,N,d], dC [N,d] f32.
+// y [R,N,d] f32 or bf16; mean, rstd [R,N] f32; dY [R,N,d] f32 or bf16; dZ [R,U], dC [N,d] f32; dD [U,N,d] f32 or
+// bf16 (the trainer keeps it in the activations' dtype: in a bf16 run the largest buffer of a step).
 //
 // Bytes per call, the figure of merit (the kernels are bandwidth-bound): every tensor read or written once,
-// accumulated ones read and written; s_D, s_Y, s_G are the element sizes of D, y and dY, [β] and [LN] are 1
-// with a beta and for LayerNorm (its mean), else 0 (MaskedReadShape.ForwardBytes and BackwardBytes):
+// accumulated ones read and written; s_D, s_Y, s_G, s_dD are the element sizes of D, y, dY and dD, [β] and [LN]
+// are 1 with a beta and for LayerNorm (its mean), else 0 (MaskedReadShape.ForwardBytes and BackwardBytes):
 //   forward   4·R·U + s_D·U·N·d + 4·N·d + 4·d·(1 + [β]) + s_Y·R·N·d + 4·R·N·(1 + [LN])
-//   backward  12·R·U + (s_D + 8)·U·N·d + 12·N·d + 4·d + s_G·R·N·d + 4·R·N·(1 + [LN])
+//   backward  12·R·U + (s_D + 2·s_dD)·U·N·d + 12·N·d + 4·d + s_G·R·N·d + 4·R·N·(1 + [LN])
 // That is what DRAM must move at least. These kernels stream D once per tile of readers (forward: ⌈R/RT⌉
 // times; backward: twice per group of 8 readers, the second time mostly from L1) and read and write dD once
 // per backward reader tile (⌈R/RT⌉ times); the blocks that share a token run side by side (forward) or are
@@ -202,12 +203,17 @@ __device__ void ep_mr_forward(const float* z, const S* stack, const float* corru
 //   mean   LayerNorm only (RMSNorm ignores it: pass null); rstd always.
 //   dz, dstack, dcorrupted: accumulated into (+=), each may be null (not computed). dz must be zeroed or
 //          hold the sum to add to; its additions are atomic, so its last bits depend on the block order.
+//          dstack (f32 or bf16): each element has one owner thread (its token's block, the warp of its writer,
+//          the lane of its column), which reads it, adds the tile's f32 sum over the tile's readers and writes
+//          it back, once per reader tile. A bf16 dstack is thus rounded once per reader tile: once per call
+//          where RT = R, ⌈R/RT⌉ times where the tiles do not fit shared memory at once (large U·d); keeping
+//          the sum across tiles in f32 would take an f32 dD, the buffer the bf16 variant exists to avoid.
 // Per token and reader tile: x is recomputed 8 readers at a time (threads across d), normed backward in
 // place, then warps take writers: warp w computes dZ[·,u] and dD[u,n,:] for u ≡ w (mod B/32), its
 // lanes across d.
-template <typename S, typename G, bool LAYER_NORM>
+template <typename S, typename G, typename S2, bool LAYER_NORM>
 __device__ void ep_mr_backward(const float* z, const S* stack, const float* corrupted, const float* gamma,
-                               const float* mean, const float* rstd, const G* dy, float* dz, float* dstack,
+                               const float* mean, const float* rstd, const G* dy, float* dz, S2* dstack,
                                float* dcorrupted, int readers, int writers, int tokens, int dim, int rt,
                                int tokens_per_block)
 {
@@ -309,12 +315,12 @@ __device__ void ep_mr_backward(const float* z, const S* stack, const float* corr
                 bool live = false;
                 for (int r = 0; r < tc; r++) live |= s_z[r * writers + u] != 0.0f;
                 if (!live) continue; // dD[u] += 0
-                float* ddu = dstack + u * plane + row;
+                S2* ddu = dstack + u * plane + row;
                 for (int i = lane; i < dim; i += 32)
                 {
                     float s = 0.0f;
                     for (int r = 0; r < tc; r++) s += s_z[r * writers + u] * s_x[r * dim + i];
-                    ddu[i] += s;
+                    ep_mr_store(ddu + i, ep_mr_load(ddu + i) + s);
                 }
             }
             __syncthreads(); // s_x and s_dz are complete before the next token rewrites s_x
@@ -326,7 +332,7 @@ __device__ void ep_mr_backward(const float* z, const S* stack, const float* corr
 }
 
 // Entry points: masked_read_<norm>_forward_stack_<D dtype>_y_<y dtype> and
-// masked_read_<norm>_backward_stack_<D dtype>_dy_<dY dtype>, parameters as in the macros.
+// masked_read_<norm>_backward_stack_<D dtype>_dy_<dY dtype>_dstack_<dD dtype>, parameters as in the macros.
 #define EP_MR_FORWARD(NAME, S, Y, LN)                                                                            \
     extern "C" __global__ void NAME(const float* z, const S* stack, const float* corrupted, const float* gamma,   \
                                     const float* beta, Y* y, float* mean, float* rstd, int readers, int writers, \
@@ -336,14 +342,14 @@ __device__ void ep_mr_backward(const float* z, const S* stack, const float* corr
                                 readers_per_block, eps);                                                         \
     }
 
-#define EP_MR_BACKWARD(NAME, S, G, LN)                                                                          \
+#define EP_MR_BACKWARD(NAME, S, G, S2, LN)                                                                      \
     extern "C" __global__ void NAME(const float* z, const S* stack, const float* corrupted, const float* gamma,  \
-                                    const float* mean, const float* rstd, const G* dy, float* dz, float* dstack, \
+                                    const float* mean, const float* rstd, const G* dy, float* dz, S2* dstack,    \
                                     float* dcorrupted, int readers, int writers, int tokens, int dim,           \
                                     int readers_per_tile, int tokens_per_block)                                 \
     {                                                                                                           \
-        ep_mr_backward<S, G, LN>(z, stack, corrupted, gamma, mean, rstd, dy, dz, dstack, dcorrupted, readers,   \
-                                 writers, tokens, dim, readers_per_tile, tokens_per_block);                     \
+        ep_mr_backward<S, G, S2, LN>(z, stack, corrupted, gamma, mean, rstd, dy, dz, dstack, dcorrupted,        \
+                                     readers, writers, tokens, dim, readers_per_tile, tokens_per_block);        \
     }
 
 EP_MR_FORWARD(masked_read_layernorm_forward_stack_f32_y_f32, float, float, true)
@@ -355,11 +361,19 @@ EP_MR_FORWARD(masked_read_rmsnorm_forward_stack_f32_y_bf16, float, ep_bf16, fals
 EP_MR_FORWARD(masked_read_rmsnorm_forward_stack_bf16_y_f32, ep_bf16, float, false)
 EP_MR_FORWARD(masked_read_rmsnorm_forward_stack_bf16_y_bf16, ep_bf16, ep_bf16, false)
 
-EP_MR_BACKWARD(masked_read_layernorm_backward_stack_f32_dy_f32, float, float, true)
-EP_MR_BACKWARD(masked_read_layernorm_backward_stack_f32_dy_bf16, float, ep_bf16, true)
-EP_MR_BACKWARD(masked_read_layernorm_backward_stack_bf16_dy_f32, ep_bf16, float, true)
-EP_MR_BACKWARD(masked_read_layernorm_backward_stack_bf16_dy_bf16, ep_bf16, ep_bf16, true)
-EP_MR_BACKWARD(masked_read_rmsnorm_backward_stack_f32_dy_f32, float, float, false)
-EP_MR_BACKWARD(masked_read_rmsnorm_backward_stack_f32_dy_bf16, float, ep_bf16, false)
-EP_MR_BACKWARD(masked_read_rmsnorm_backward_stack_bf16_dy_f32, ep_bf16, float, false)
-EP_MR_BACKWARD(masked_read_rmsnorm_backward_stack_bf16_dy_bf16, ep_bf16, ep_bf16, false)
+EP_MR_BACKWARD(masked_read_layernorm_backward_stack_f32_dy_f32_dstack_f32, float, float, float, true)
+EP_MR_BACKWARD(masked_read_layernorm_backward_stack_f32_dy_f32_dstack_bf16, float, float, ep_bf16, true)
+EP_MR_BACKWARD(masked_read_layernorm_backward_stack_f32_dy_bf16_dstack_f32, float, ep_bf16, float, true)
+EP_MR_BACKWARD(masked_read_layernorm_backward_stack_f32_dy_bf16_dstack_bf16, float, ep_bf16, ep_bf16, true)
+EP_MR_BACKWARD(masked_read_layernorm_backward_stack_bf16_dy_f32_dstack_f32, ep_bf16, float, float, true)
+EP_MR_BACKWARD(masked_read_layernorm_backward_stack_bf16_dy_f32_dstack_bf16, ep_bf16, float, ep_bf16, true)
+EP_MR_BACKWARD(masked_read_layernorm_backward_stack_bf16_dy_bf16_dstack_f32, ep_bf16, ep_bf16, float, true)
+EP_MR_BACKWARD(masked_read_layernorm_backward_stack_bf16_dy_bf16_dstack_bf16, ep_bf16, ep_bf16, ep_bf16, true)
+EP_MR_BACKWARD(masked_read_rmsnorm_backward_stack_f32_dy_f32_dstack_f32, float, float, float, false)
+EP_MR_BACKWARD(masked_read_rmsnorm_backward_stack_f32_dy_f32_dstack_bf16, float, float, ep_bf16, false)
+EP_MR_BACKWARD(masked_read_rmsnorm_backward_stack_f32_dy_bf16_dstack_f32, float, ep_bf16, float, false)
+EP_MR_BACKWARD(masked_read_rmsnorm_backward_stack_f32_dy_bf16_dstack_bf16, float, ep_bf16, ep_bf16, false)
+EP_MR_BACKWARD(masked_read_rmsnorm_backward_stack_bf16_dy_f32_dstack_f32, ep_bf16, float, float, false)
+EP_MR_BACKWARD(masked_read_rmsnorm_backward_stack_bf16_dy_f32_dstack_bf16, ep_bf16, float, ep_bf16, false)
+EP_MR_BACKWARD(masked_read_rmsnorm_backward_stack_bf16_dy_bf16_dstack_f32, ep_bf16, ep_bf16, float, false)
+EP_MR_BACKWARD(masked_read_rmsnorm_backward_stack_bf16_dy_bf16_dstack_bf16, ep_bf16, ep_bf16, ep_bf16, false)

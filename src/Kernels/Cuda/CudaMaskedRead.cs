@@ -7,8 +7,9 @@ namespace EdgePruning.Kernels.Cuda;
 /// <summary>
 /// Launches the fused masked-read kernels of masked_read.cu: every reader's normed input of a layer from
 /// the difference stack and the corrupted sum in one pass, and its backward. Same contract as
-/// <see cref="MaskedReadReference"/> (the oracle, <see cref="IMaskedReadKernels"/>): z, C, γ, β, mean, rstd, dZ, dD, dC f32; D f32 or bf16;
-/// y and dY f32 or bf16; all on the device.
+/// <see cref="MaskedReadReference"/> (the oracle, <see cref="IMaskedReadKernels"/>): z, C, γ, β, mean, rstd, dZ, dC f32; D and dD f32 or
+/// bf16; y and dY f32 or bf16; all on the device. A bf16 dD is rounded once per reader tile of the backward (once per call
+/// where the tile holds every reader; see masked_read.cu).
 /// </summary>
 public sealed class CudaMaskedRead(CudaContext context, CudaKernelModules modules) : IMaskedReadKernels
 {
@@ -42,8 +43,8 @@ public sealed class CudaMaskedRead(CudaContext context, CudaKernelModules module
         bool layerNorm = norm.Kind == MaskedReadNormKind.LayerNorm;
         KernelChecks.Require(outputGrad.Count == s.OutputCount && outputGrad.DType is DType.F32 or DType.BF16 && rstd.Count == s.Rows
             && (!layerNorm || mean?.Count == s.Rows), $"masked read backward: dY {outputGrad}, mean {mean}, rstd {rstd}");
-        KernelChecks.Require((dz is null || dz.Count == z.Count) && (dStack is null || dStack.Count == s.StackCount)
-            && (dCorrupted is null || dCorrupted.Count == corrupted.Count), $"masked read backward: dz {dz}, dD {dStack}, dC {dCorrupted}");
+        KernelChecks.Require((dz is null || dz.Count == z.Count) && (dStack is null || (dStack.Count == s.StackCount && dStack.DType is DType.F32 or DType.BF16))
+            && (dCorrupted is null || dCorrupted.Count == corrupted.Count), $"masked read backward: dz {dz}, dD {dStack} (f32 or bf16), dC {dCorrupted}");
         RequireDevice(z, stack, corrupted, norm.Gamma, mean, rstd, outputGrad, dz, dStack, dCorrupted);
         int rt = s.Readers;
         while (rt > 1 && BackwardShared(rt, s) + StaticSharedBytes > context.Info.MaxSharedBytesPerBlock) rt = (rt + 1) / 2;
@@ -52,7 +53,9 @@ public sealed class CudaMaskedRead(CudaContext context, CudaKernelModules module
             throw new ShapeException($"masked read backward: {s.Writers} writers and d = {s.Dim} need {shared:N0} bytes of shared memory; {context.Info.Name} offers {context.Info.MaxSharedBytesPerBlock:N0}");
         // Enough blocks for four per SM; more tokens per block means fewer atomic additions into dZ.
         int tokensPerBlock = Math.Max(1, s.Tokens / (4 * context.Info.Multiprocessors));
-        string name = $"masked_read_{NormName(norm)}_backward_stack_{DTypeName(stack)}_dy_{DTypeName(outputGrad)}";
+        // Without a dD the kernel never touches it: any variant serves, the f32 one by name.
+        string stackGrad = dStack is null ? "f32" : DTypeName(dStack);
+        string name = $"masked_read_{NormName(norm)}_backward_stack_{DTypeName(stack)}_dy_{DTypeName(outputGrad)}_dstack_{stackGrad}";
         modules.Function("masked_read.cu", name).Launch(context.Stream, Dim3.Blocks(s.Tokens, tokensPerBlock), Threads, shared,
             z, stack, corrupted, norm.Gamma, layerNorm ? mean : null, rstd, outputGrad, dz, dStack, dCorrupted,
             s.Readers, s.Writers, s.Tokens, s.Dim, rt, tokensPerBlock);
