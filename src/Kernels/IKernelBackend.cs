@@ -26,7 +26,7 @@ public interface IKernelBackend : IDisposable
     /// <summary>The primitives of a pruning step (masks, masked sums, KL, AdamW); f32 tensors.</summary>
     ITrainingKernels Training { get; }
 
-    /// <summary>The fused masked read and its backward, on this backend's tensors (z, C, statistics and gradients f32; D, y, dY f32 or bf16).</summary>
+    /// <summary>The fused masked read and its backward, on this backend's tensors (z, C, statistics, dz and dC f32; D, y, dY and dD f32 or bf16).</summary>
     IMaskedReadKernels MaskedRead { get; }
 
     /// <summary>Storage dtypes the kernels accept (f32 always; bf16 on the GPU).</summary>

@@ -38,7 +38,7 @@ public sealed record MaskedReadBenchShape(string Name, string Description, Maske
 
     /// <summary>
     /// The minimum bytes one call moves (<see cref="MaskedReadShape.ForwardBytes"/> or
-    /// <see cref="MaskedReadShape.BackwardBytes"/>) with D and y (dY) in <paramref name="dtype"/>: the figure both
+    /// <see cref="MaskedReadShape.BackwardBytes"/>) with D, y (dY) and dD in <paramref name="dtype"/>: the figure both
     /// paths are charged, so that their bandwidth figures compare.
     /// </summary>
     public long MinimumBytes(MaskedReadDirection direction, DType dtype)
@@ -49,7 +49,7 @@ public sealed record MaskedReadBenchShape(string Name, string Description, Maske
             : MaskedReadNorm.RmsNorm(gamma, 1e-5f);
         return direction == MaskedReadDirection.Forward
             ? Shape.ForwardBytes(norm, dtype, dtype)
-            : Shape.BackwardBytes(norm, dtype, dtype);
+            : Shape.BackwardBytes(norm, dtype, dtype, dtype);
     }
 
     private static MaskedReadBenchShape MiddleLayer(string name, TransformerConfig config, int batch, int seq)

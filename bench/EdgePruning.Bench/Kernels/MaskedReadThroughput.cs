@@ -43,7 +43,7 @@ public static class MaskedReadThroughput
             var passes = new (string Name, Action<IMaskedReadKernels> Run, long Bytes)[]
             {
                 ("forward", call.Forward, shape.ForwardBytes(call.Norm, DType.F32, DType.F32)),
-                ("backward", call.Backward, shape.BackwardBytes(call.Norm, DType.F32, DType.F32)),
+                ("backward", call.Backward, shape.BackwardBytes(call.Norm, DType.F32, DType.F32, DType.F32)),
             };
             foreach (var (name, run, bytes) in passes)
             {

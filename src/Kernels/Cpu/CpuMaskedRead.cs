@@ -6,8 +6,9 @@ namespace EdgePruning.Kernels.Cpu;
 
 /// <summary>
 /// The fused masked read and its backward (<see cref="IMaskedReadKernels"/>) on the CPU engine: f32, SIMD, all
-/// cores. Same contract as <see cref="MaskedReadReference"/>, to which a call with a bf16 D, y or dY is handed
-/// (this engine computes in f32); sums run in f32, so results differ from the reference's in the last bits.
+/// cores. Same contract as <see cref="MaskedReadReference"/>, to which a call with a bf16 D, y, dY or dD is handed
+/// (this engine computes in f32; in a bf16 run D is bf16, so every call there is the reference's); sums run in
+/// f32, so results differ from the reference's in the last bits.
 /// <para>
 /// The work is split into blocks of consecutive tokens, one block per task, sized so that the block's x and dX
 /// for every reader stay in a core's L2. D [U,N,d] holds the block's columns of every writer as rows of
@@ -68,7 +69,7 @@ public sealed unsafe class CpuMaskedRead : IMaskedReadKernels
     public void Backward(Tensor z, Tensor stack, Tensor corrupted, MaskedReadNorm norm, Tensor? mean, Tensor rstd,
         Tensor outputGrad, Tensor? dz, Tensor? dStack, Tensor? dCorrupted)
     {
-        if (stack.DType != DType.F32 || outputGrad.DType != DType.F32)
+        if (stack.DType != DType.F32 || outputGrad.DType != DType.F32 || dStack is { DType: not DType.F32 })
         {
             MaskedReadReference.Instance.Backward(z, stack, corrupted, norm, mean, rstd, outputGrad, dz, dStack, dCorrupted);
             return;

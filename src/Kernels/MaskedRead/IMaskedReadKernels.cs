@@ -14,8 +14,9 @@ public interface IMaskedReadKernels
     void Forward(Tensor z, Tensor stack, Tensor corrupted, MaskedReadNorm norm, Tensor y, Tensor? mean, Tensor? rstd);
 
     /// <summary>
-    /// Adds the gradients of y (<paramref name="outputGrad"/> dY [R,N,d], f32 or bf16) into dz [R,U], dStack
-    /// [U,N,d] and dCorrupted [N,d], each optional. mean (LayerNorm only) and rstd are the forward's.
+    /// Adds the gradients of y (<paramref name="outputGrad"/> dY [R,N,d], f32 or bf16) into dz [R,U] (f32), dStack
+    /// [U,N,d] (f32 or bf16: summed in f32, rounded when stored) and dCorrupted [N,d] (f32), each optional. mean
+    /// (LayerNorm only) and rstd are the forward's.
     /// </summary>
     void Backward(Tensor z, Tensor stack, Tensor corrupted, MaskedReadNorm norm, Tensor? mean, Tensor rstd,
         Tensor outputGrad, Tensor? dz, Tensor? dStack, Tensor? dCorrupted);

@@ -19,7 +19,7 @@ internal static class MaskedReadChecks
 
     /// <summary>
     /// dY f32 or bf16 [R,N,d]; the forward's mean (required for LayerNorm, absent for RMSNorm) and rstd; each
-    /// gradient f32 and shaped like its input where given.
+    /// gradient shaped like its input where given: dz and dC f32, dD f32 or bf16.
     /// </summary>
     public static void Backward(MaskedReadShape s, Tensor z, Tensor stack, Tensor corrupted, MaskedReadNorm norm, Tensor? mean,
         Tensor rstd, Tensor outputGrad, Tensor? dz, Tensor? dStack, Tensor? dCorrupted)
@@ -28,8 +28,9 @@ internal static class MaskedReadChecks
             $"masked read backward: dY {outputGrad} must be f32 or bf16 [{s.Readers}, {s.Tokens}, {s.Dim}]");
         KernelChecks.Require(norm.Kind != MaskedReadNormKind.LayerNorm || mean is not null, "masked read backward: LayerNorm needs the forward's mean");
         Statistics(s, norm, mean, rstd);
-        KernelChecks.Require(IsF32(dz, z.Count) && IsF32(dStack, s.StackCount) && IsF32(dCorrupted, corrupted.Count),
-            $"masked read backward: dz {dz}, dD {dStack}, dC {dCorrupted} must be f32 shaped like z {z}, D {stack}, C {corrupted}");
+        KernelChecks.Require(IsF32(dz, z.Count) && IsF32(dCorrupted, corrupted.Count)
+            && (dStack is null || (dStack.Count == s.StackCount && dStack.DType is DType.F32 or DType.BF16)),
+            $"masked read backward: dz {dz} and dC {dCorrupted} must be f32, dD {dStack} f32 or bf16, shaped like z {z}, C {corrupted}, D {stack}");
     }
 
     private static void Statistics(MaskedReadShape s, MaskedReadNorm norm, Tensor? mean, Tensor? rstd)

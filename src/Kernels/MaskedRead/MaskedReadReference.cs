@@ -15,13 +15,15 @@ namespace EdgePruning.Kernels.MaskedRead;
 ///   dZ[r,u] += Σ_{n,i} dX[r,n,i]·D[u,n,i]    dD[u] += Σ_r z[r,u]·dX[r]    dC += Σ_r dX[r]
 /// </code>
 /// Layouts (row-major): z [R,U] f32; D [U,N,d] f32 or bf16; C [N,d] f32; y and dY [R,N,d] f32 or bf16;
-/// mean and rstd [R,N] f32 (mean for LayerNorm only); dZ, dD, dC f32 like z, D, C. The traffic a call
+/// mean and rstd [R,N] f32 (mean for LayerNorm only); dZ and dC f32 like z and C, dD f32 or bf16 like D. The traffic a call
 /// must move is <see cref="MaskedReadShape.ForwardBytes"/> and <see cref="MaskedReadShape.BackwardBytes"/>.
 /// <para>
 /// Precision: x is summed in double and rounded once to f32 (the f32 tensor the unfused path would hold);
 /// statistics and outputs are computed in double from that f32 x and rounded once, to f32 or, for a bf16
 /// y, from that f32 value to bf16. The backward recomputes the same x, uses the f32 μ and rstd the forward
-/// saved, rounds dX to f32 and sums the gradients in double before adding them to the f32 outputs.
+/// saved, rounds dX to f32 and sums the gradients in double before adding them, rounded to f32, to the f32
+/// outputs. A bf16 dD gets the same f32 sum of its value and the addition, rounded once to bf16: what an f32 dD
+/// holding the same values would hold, rounded to bf16.
 /// </para>
 /// </summary>
 public sealed class MaskedReadReference : IMaskedReadKernels
@@ -57,8 +59,8 @@ public sealed class MaskedReadReference : IMaskedReadKernels
     }
 
     /// <summary>
-    /// Adds the gradients of y (<paramref name="outputGrad"/> dY [R,N,d], f32 or bf16) into dz [R,U], dStack
-    /// [U,N,d] and dCorrupted [N,d], each optional. mean (LayerNorm only) and rstd are the forward's.
+    /// Adds the gradients of y (<paramref name="outputGrad"/> dY [R,N,d], f32 or bf16) into dz [R,U] (f32), dStack
+    /// [U,N,d] (f32 or bf16) and dCorrupted [N,d] (f32), each optional. mean (LayerNorm only) and rstd are the forward's.
     /// </summary>
     public void Backward(Tensor z, Tensor stack, Tensor corrupted, MaskedReadNorm norm, Tensor? mean, Tensor rstd,
         Tensor outputGrad, Tensor? dz, Tensor? dStack, Tensor? dCorrupted)
@@ -147,9 +149,17 @@ public sealed class MaskedReadReference : IMaskedReadKernels
 
     private static ReadOnlySpan<float> Values(Tensor t) => t.DType == DType.F32 ? t.Span : t.ToF32().Span;
 
+    /// <summary>target += sums, each sum rounded to f32 and added in f32; a bf16 target is rounded once more, on the way back.</summary>
     private static void AddInto(Tensor? target, double[] sums)
     {
         if (target is null) return;
+        if (target.DType == DType.BF16)
+        {
+            var bits = target.AsSpan<ushort>();
+            for (int i = 0; i < sums.Length; i++)
+                bits[i] = HalfConversion.FloatToBF16(HalfConversion.BF16ToFloat(bits[i]) + (float)sums[i]);
+            return;
+        }
         var t = target.Span;
         for (int i = 0; i < sums.Length; i++) t[i] += (float)sums[i];
     }

@@ -27,16 +27,17 @@ public readonly record struct MaskedReadShape(int Readers, int Writers, int Toke
     /// <summary>
     /// z, D, C, gamma, rstd, (LayerNorm) mean and dY [R,N,d] read; dZ [R,U], dD [U,N,d] and dC [N,d] read and
     /// written (they are accumulated into): 4RU + s_D·UNd + 4Nd + 4d + 4RN·(1 + LayerNorm) + s_G·RNd
-    /// + 8RU + 8UNd + 8Nd.
+    /// + 8RU + 2s_dD·UNd + 8Nd.
     /// </summary>
-    public long BackwardBytes(MaskedReadNorm norm, DType stack, DType outputGrad) => BackwardBytes(norm.Kind, stack, outputGrad);
+    public long BackwardBytes(MaskedReadNorm norm, DType stack, DType outputGrad, DType stackGrad) =>
+        BackwardBytes(norm.Kind, stack, outputGrad, stackGrad);
 
-    /// <summary><see cref="BackwardBytes(MaskedReadNorm, DType, DType)"/> from the norm's kind.</summary>
-    public long BackwardBytes(MaskedReadNormKind kind, DType stack, DType outputGrad)
+    /// <summary><see cref="BackwardBytes(MaskedReadNorm, DType, DType, DType)"/> from the norm's kind.</summary>
+    public long BackwardBytes(MaskedReadNormKind kind, DType stack, DType outputGrad, DType stackGrad)
     {
         long R = Readers, U = Writers, N = Tokens, d = Dim;
         return 4 * R * U + stack.SizeOf() * U * N * d + 4 * N * d + 4 * d + 4 * R * N * Statistics(kind)
-            + outputGrad.SizeOf() * R * N * d + 8 * R * U + 8 * U * N * d + 8 * N * d;
+            + outputGrad.SizeOf() * R * N * d + 8 * R * U + 2 * stackGrad.SizeOf() * U * N * d + 8 * N * d;
     }
 
     /// <summary>Reads the sizes off z [R,U] and C [N,d] (d from the norm) and checks D [U,N,d] against them.</summary>

@@ -305,7 +305,7 @@ internal sealed class MaskedForward
         }
         var shape = new MaskedReadShape(readers, visible, _n, _d);
         var kind = _c.Norm == NormKind.LayerNorm ? MaskedReadNormKind.LayerNorm : MaskedReadNormKind.RmsNorm;
-        timer.Time(backward, backward ? shape.BackwardBytes(kind, _at, _at) : shape.ForwardBytes(kind, beta, _at, _at), read);
+        timer.Time(backward, backward ? shape.BackwardBytes(kind, _at, _at, _dD?.DType ?? _at) : shape.ForwardBytes(kind, beta, _at, _at), read);
     }
 
     private void Layer(int l, Tape? tape, PassMemory mem, Tensor corrupted)

@@ -109,10 +109,12 @@ public class CpuMaskedReadTests
     }
 
     [Theory]
-    [InlineData(Norm.LayerNorm, true, false)]
-    [InlineData(Norm.LayerNorm, false, true)]
-    [InlineData(Norm.RmsNorm, true, true)]
-    public void Bf16Tensors_AreHandedToTheReference(Norm norm, bool bf16Stack, bool bf16Output)
+    [InlineData(Norm.LayerNorm, true, false, false)]
+    [InlineData(Norm.LayerNorm, false, true, false)]
+    [InlineData(Norm.RmsNorm, true, true, false)]
+    [InlineData(Norm.RmsNorm, false, false, true)]
+    [InlineData(Norm.LayerNorm, true, true, true)]
+    public void Bf16Tensors_AreHandedToTheReference(Norm norm, bool bf16Stack, bool bf16Output, bool bf16StackGrad)
     {
         var input = Inputs(norm, 9, 4, 3, 130);
         if (bf16Stack) input = input.WithStack(input.Stack.To(DType.BF16));
@@ -125,24 +127,68 @@ public class CpuMaskedReadTests
         var (expectedMean, expectedRstd) = input.PoisonedStatistics();
         kernels.Forward(input.Z, input.Stack, input.Corrupted, input.Norm, y, mean, rstd);
         MaskedReadReference.Instance.Forward(input.Z, input.Stack, input.Corrupted, input.Norm, expectedY, expectedMean, expectedRstd);
-        Assert.Equal(expectedY.Bytes.ToArray(), y.Bytes.ToArray());
-        Assert.Equal(expectedRstd.ToArray(), rstd.ToArray());
-        if (mean is not null) Assert.Equal(expectedMean!.ToArray(), mean.ToArray());
+        // A forward with f32 D and y is this engine's own (a bf16 dD is the backward's alone).
+        if (bf16Stack || bf16Output)
+        {
+            Assert.Equal(expectedY.Bytes.ToArray(), y.Bytes.ToArray());
+            Assert.Equal(expectedRstd.ToArray(), rstd.ToArray());
+            if (mean is not null) Assert.Equal(expectedMean!.ToArray(), mean.ToArray());
+        }
 
         var dY = Random(new Random(6), 1f, input.Readers, input.Tokens, input.Dim).To(outputType);
-        var actual = ZeroGradients(input);
-        var expected = ZeroGradients(input);
+        var actual = ZeroGradients(input, bf16StackGrad ? DType.BF16 : DType.F32);
+        var expected = ZeroGradients(input, bf16StackGrad ? DType.BF16 : DType.F32);
         kernels.Backward(input.Z, input.Stack, input.Corrupted, input.Norm, expectedMean, expectedRstd, dY, actual.Dz, actual.DStack, actual.DCorrupted);
         MaskedReadReference.Instance.Backward(input.Z, input.Stack, input.Corrupted, input.Norm, expectedMean, expectedRstd, dY,
             expected.Dz, expected.DStack, expected.DCorrupted);
         Assert.Equal(expected.Dz.ToArray(), actual.Dz.ToArray());
-        Assert.Equal(expected.DStack.ToArray(), actual.DStack.ToArray());
+        Assert.Equal(expected.DStack.Bytes.ToArray(), actual.DStack.Bytes.ToArray());
         Assert.Equal(expected.DCorrupted.ToArray(), actual.DCorrupted.ToArray());
+    }
+
+    /// <summary>
+    /// A bf16 dD added into against the reference's f32 dD from the same values: each element is the f32
+    /// result rounded once to bf16, so within bf16's unit roundoff 2⁻⁸ of its size, besides the f32 criterion of
+    /// the other outputs (the f32 sums of the two sides differ in their last bits). dz and dC stay f32 and are
+    /// held to the f32 criterion alone.
+    /// </summary>
+    [Theory]
+    [InlineData(Norm.LayerNorm, 9, 4, 3, 130)]
+    [InlineData(Norm.RmsNorm, 12, 25, 16, 768)]
+    [InlineData(Norm.LayerNormWithoutBeta, 3, 5, 100, 70)]
+    public void Bf16StackGradient_IsTheF32GradientRoundedOnce(Norm norm, int readers, int writers, int tokens, int dim)
+    {
+        const double Bf16UnitRoundoff = 1.0 / 256;
+        var input = Inputs(norm, readers, writers, tokens, dim);
+        var (mean, rstd) = ReferenceStatistics(input);
+        var dY = Random(new Random(input.Dim + 3), 1f, input.Readers, input.Tokens, input.Dim);
+        var rng = new Random(input.Dim + 4);
+        var before = new Gradients(Random(rng, 0.5f, input.Readers, input.Writers),
+            Random(rng, 0.5f, input.Writers, input.Tokens, input.Dim).To(DType.BF16), Random(rng, 0.5f, input.Tokens, input.Dim));
+        var actual = before.Copy();
+        var expected = new Gradients(before.Dz.Clone(), before.DStack.ToF32(), before.DCorrupted.Clone());
+        new CpuMaskedRead(Environment.ProcessorCount).Backward(input.Z, input.Stack, input.Corrupted, input.Norm, mean, rstd, dY,
+            actual.Dz, actual.DStack, actual.DCorrupted);
+        MaskedReadReference.Instance.Backward(input.Z, input.Stack, input.Corrupted, input.Norm, mean, rstd, dY,
+            expected.Dz, expected.DStack, expected.DCorrupted);
+
+        Assert.Equal(DType.BF16, actual.DStack.DType);
+        var f32 = ParityTolerances.For(DType.F32, onDevice: false, ParityArithmetic.Float, reduction: 0,
+            ParityTolerances.ScaleOfSum(before.DStack.ToF32().Span, expected.DStack.Span));
+        var tolerance = new ParityTolerance(f32.Atol, f32.Rtol + Bf16UnitRoundoff);
+        var e = expected.DStack.Span;
+        var a = actual.DStack.ToF32().Span;
+        for (int i = 0; i < e.Length; i++)
+            Assert.True(tolerance.Admits(a[i], e[i]), $"dD: element {i} is {a[i]} but the reference is {e[i]} (tolerance {tolerance})");
+        AssertAdmitted(expected.Dz, actual.Dz, ParityTolerances.ScaleOfSum(before.Dz.Span, expected.Dz.Span), "dz");
+        AssertAdmitted(expected.DCorrupted, actual.DCorrupted, ParityTolerances.ScaleOfSum(before.DCorrupted.Span, expected.DCorrupted.Span), "dC");
+        // Added into, not overwritten: the gradient moved the stored values.
+        Assert.NotEqual(before.DStack.Bytes.ToArray(), actual.DStack.Bytes.ToArray());
     }
 
     /// <summary>Each wrong argument, and what it must be rejected with: the reference's message.</summary>
     public static TheoryData<string> WrongArguments() =>
-        ["y count", "stack count", "mean for rmsnorm", "rstd dtype", "no mean for layernorm backward", "dY count", "dz count", "dC dtype"];
+        ["y count", "stack count", "mean for rmsnorm", "rstd dtype", "no mean for layernorm backward", "dY count", "dz count", "dz dtype", "dD dtype", "dC dtype"];
 
     [Theory]
     [MemberData(nameof(WrongArguments))]
@@ -159,6 +205,8 @@ public class CpuMaskedReadTests
             "no mean for layernorm backward" => k => Backward(k, layerNorm, withMean: false),
             "dY count" => k => Backward(k, layerNorm, dY: Tensor.Zeros(3, 5, 25)),
             "dz count" => k => Backward(k, rmsNorm, dz: Tensor.Zeros(4, 3, 2)),
+            "dz dtype" => k => Backward(k, rmsNorm, dz: Tensor.Zeros(DType.BF16, 3, 4)),
+            "dD dtype" => k => Backward(k, layerNorm, dStack: Tensor.Zeros(DType.F16, 4, 5, 24)),
             "dC dtype" => k => Backward(k, rmsNorm, dCorrupted: Tensor.Zeros(DType.BF16, 5, 24)),
             _ => throw new ArgumentOutOfRangeException(nameof(wrong)),
         };
@@ -251,20 +299,20 @@ public class CpuMaskedReadTests
         public Gradients Copy() => new(Dz.Clone(), DStack.Clone(), DCorrupted.Clone());
     }
 
-    private static Gradients ZeroGradients(MaskedReadInputs input) =>
-        new(Tensor.Zeros(input.Readers, input.Writers), Tensor.Zeros(input.Writers, input.Tokens, input.Dim), Tensor.Zeros(input.Tokens, input.Dim));
+    private static Gradients ZeroGradients(MaskedReadInputs input, DType stackGrad = DType.F32) =>
+        new(Tensor.Zeros(input.Readers, input.Writers), Tensor.Zeros(stackGrad, input.Writers, input.Tokens, input.Dim), Tensor.Zeros(input.Tokens, input.Dim));
 
     private static void Forward(IMaskedReadKernels k, MaskedReadInputs input, Tensor? y = null, Tensor? mean = null, Tensor? rstd = null) =>
         k.Forward(input.Z, input.Stack, input.Corrupted, input.Norm, y ?? Tensor.Zeros(input.Readers, input.Tokens, input.Dim),
             mean, rstd ?? Tensor.Zeros(input.Readers, input.Tokens));
 
     private static void Backward(IMaskedReadKernels k, MaskedReadInputs input, bool withMean = true, Tensor? dY = null,
-        Tensor? dz = null, Tensor? dCorrupted = null)
+        Tensor? dz = null, Tensor? dStack = null, Tensor? dCorrupted = null)
     {
         bool layerNorm = input.Norm.Kind == MaskedReadNormKind.LayerNorm;
         k.Backward(input.Z, input.Stack, input.Corrupted, input.Norm, layerNorm && withMean ? Tensor.Zeros(input.Readers, input.Tokens) : null,
             Ones(input.Readers, input.Tokens), dY ?? Tensor.Zeros(input.Readers, input.Tokens, input.Dim),
-            dz ?? Tensor.Zeros(input.Readers, input.Writers), Tensor.Zeros(input.Writers, input.Tokens, input.Dim),
+            dz ?? Tensor.Zeros(input.Readers, input.Writers), dStack ?? Tensor.Zeros(input.Writers, input.Tokens, input.Dim),
             dCorrupted ?? Tensor.Zeros(input.Tokens, input.Dim));
     }
 }

@@ -87,6 +87,37 @@ public class MaskedReadBackwardTests
         Assert.Equal(dCorruptedW.ToArray(), dCorruptedN.ToArray());
     }
 
+    /// <summary>
+    /// A bf16 dD (as the trainer holds it in a bf16 run) gets each element's f32 sum of its old value and the
+    /// f32 gradient, rounded once to bf16: bit for bit what an f32 dD holding the old values would hold, rounded.
+    /// The old values are O(1) and nonzero, so an output that overwrote them would show.
+    /// </summary>
+    [Theory]
+    [InlineData(MaskedReadNormKind.LayerNorm)]
+    [InlineData(MaskedReadNormKind.RmsNorm)]
+    public void Bf16StackGradient_AddsIntoItsValues_RoundedOnce(MaskedReadNormKind kind)
+    {
+        var input = MaskedReadInputs.Random(24, kind, 4, 3, 3, 11);
+        var w = Random(new Random(25), 1f, 4, 3, 11);
+        var (dz, dStack, dCorrupted) = Gradients(input, w);
+
+        var before = Random(new Random(26), 1f, 3, 3, 11).To(DType.BF16);
+        Assert.DoesNotContain(before.ToF32().ToArray(), v => v == 0f);
+        var (mean, rstd) = Statistics(input);
+        var dzAcc = Tensor.Zeros(4, 3);
+        var dStackAcc = before.Clone();
+        var dCorruptedAcc = Tensor.Zeros(3, 11);
+        MaskedReadReference.Instance.Backward(input.Z, input.Stack, input.Corrupted, input.Norm, mean, rstd, w, dzAcc, dStackAcc, dCorruptedAcc);
+
+        Assert.Equal(DType.BF16, dStackAcc.DType);
+        var expected = Tensor.FromData(Sum(before.ToF32(), dStack), 3, 3, 11).To(DType.BF16);
+        Assert.Equal(expected.Bytes.ToArray(), dStackAcc.Bytes.ToArray());
+        Assert.NotEqual(dStack.To(DType.BF16).Bytes.ToArray(), dStackAcc.Bytes.ToArray());
+        // dz and dC stay f32, whatever dD is stored in.
+        Assert.Equal(dz.ToArray(), dzAcc.ToArray());
+        Assert.Equal(dCorrupted.ToArray(), dCorruptedAcc.ToArray());
+    }
+
     /// <summary>dZ, dD, dC of L = Σ w·y from zeroed outputs, with the statistics of the reference forward.</summary>
     private static (Tensor Dz, Tensor DStack, Tensor DCorrupted) Gradients(MaskedReadInputs input, Tensor w)
     {

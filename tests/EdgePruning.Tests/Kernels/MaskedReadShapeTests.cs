@@ -5,20 +5,21 @@ namespace EdgePruning.Tests.Kernels;
 
 public class MaskedReadShapeTests
 {
-    public static TheoryData<MaskedReadNormKind, DType, DType> Variants()
+    public static TheoryData<MaskedReadNormKind, DType, DType, DType> Variants()
     {
-        var data = new TheoryData<MaskedReadNormKind, DType, DType>();
+        var data = new TheoryData<MaskedReadNormKind, DType, DType, DType>();
         foreach (var kind in new[] { MaskedReadNormKind.LayerNorm, MaskedReadNormKind.RmsNorm })
         foreach (var stack in new[] { DType.F32, DType.BF16 })
         foreach (var io in new[] { DType.F32, DType.BF16 })
-            data.Add(kind, stack, io);
+        foreach (var stackGrad in new[] { DType.F32, DType.BF16 })
+            data.Add(kind, stack, io, stackGrad);
         return data;
     }
 
     /// <summary>The traffic formulas count each tensor of a call once (accumulated ones twice: read and written).</summary>
     [Theory]
     [MemberData(nameof(Variants))]
-    public void TrafficFormulas_CountEveryTensorOfACall(MaskedReadNormKind kind, DType stackType, DType ioType)
+    public void TrafficFormulas_CountEveryTensorOfACall(MaskedReadNormKind kind, DType stackType, DType ioType, DType stackGradType)
     {
         var input = MaskedReadInputs.Random(41, kind, 5, 7, 3, 11);
         var stack = input.Stack.To(stackType);
@@ -31,8 +32,9 @@ public class MaskedReadShapeTests
         long inputs = input.Z.ByteLength + stack.ByteLength + input.Corrupted.ByteLength + weights + statistics;
 
         long forward = inputs + (input.Norm.Beta?.ByteLength ?? 0) + y.ByteLength;
-        long backward = inputs + y.ByteLength + 2 * (input.Z.ByteLength + input.Stack.ByteLength + input.Corrupted.ByteLength);
+        var dStack = Tensor.Zeros(stackGradType, 7, 3, 11);
+        long backward = inputs + y.ByteLength + 2 * (input.Z.ByteLength + dStack.ByteLength + input.Corrupted.ByteLength);
         Assert.Equal(forward, shape.ForwardBytes(input.Norm, stackType, ioType));
-        Assert.Equal(backward, shape.BackwardBytes(input.Norm, stackType, ioType));
+        Assert.Equal(backward, shape.BackwardBytes(input.Norm, stackType, ioType, stackGradType));
     }
 }
