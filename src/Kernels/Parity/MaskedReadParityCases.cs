@@ -5,8 +5,8 @@ namespace EdgePruning.Kernels.Parity;
 
 /// <summary>
 /// The fused masked read and its backward against <see cref="MaskedReadReference"/>, LayerNorm (with β) and
-/// RMSNorm: the stack D in the check's dtype, y and dY in f32 and (where the backend stores it) bf16, so a bf16
-/// backend runs every pairing. Shapes from one reader of one writer to a GPT-2 layer's readers over 16 tokens,
+/// RMSNorm: the stack D in the check's dtype, y and dY in f32 and (where the backend stores it) bf16, the
+/// backward's dD likewise (a bf16 run holds it in bf16), so a bf16 backend runs every pairing. Shapes from one reader of one writer to a GPT-2 layer's readers over 16 tokens,
 /// more readers than one register group of the kernel (8), and rows longer than a block's pass. Masks lie in
 /// [0,1] with one writer masked off for every reader (the kernel skips its D rows). The backward takes the
 /// oracle's statistics, so it is checked apart from the forward, and adds into gradients that hold values.
@@ -25,7 +25,8 @@ internal static class MaskedReadParityCases
                     bool shapeQuick = quick && output == DType.F32;
                     var shape = new MaskedReadShape(readers, writers, tokens, dim);
                     yield return Forward(shape, kind, output, shapeQuick && kind == MaskedReadNormKind.LayerNorm);
-                    yield return Backward(shape, kind, output, shapeQuick && kind == MaskedReadNormKind.RmsNorm);
+                    yield return Backward(shape, kind, output, DType.F32, shapeQuick && kind == MaskedReadNormKind.RmsNorm);
+                    yield return Backward(shape, kind, output, DType.BF16, quick: false);
                 }
     }
 
@@ -53,11 +54,14 @@ internal static class MaskedReadParityCases
         }, Quick: quick, Family: ParityFamily.MaskedRead, Needs: output == DType.BF16 ? DType.BF16 : null);
 
     /// <summary>
-    /// dY in <paramref name="output"/>; dz, dD and dC are f32 sums of f32 arithmetic on values both sides hold
-    /// exactly, so they are held to f32 whatever D and dY are stored in.
+    /// dY in <paramref name="output"/>, dD in <paramref name="stackGrad"/>; dz, dD and dC are f32 sums of f32
+    /// arithmetic on values both sides hold exactly, so dz and dC, and an f32 dD, are held to f32 whatever D and
+    /// dY are stored in. A bf16 dD is that f32 sum rounded to bf16 as it is stored (the oracle keeps it in f32):
+    /// held to the bf16 rule, which allows two roundings. The kernel rounds once per tile of readers, and each
+    /// shape here fits its readers in one tile.
     /// </summary>
-    private static ParityCase Backward(MaskedReadShape s, MaskedReadNormKind kind, DType output, bool quick) =>
-        new("masked read backward", $"{Name(kind)}: {Sizes(s)}, dY {output.Name()} → dz, dD, dC += …", ParityArithmetic.Float, ctx =>
+    private static ParityCase Backward(MaskedReadShape s, MaskedReadNormKind kind, DType output, DType stackGrad, bool quick) =>
+        new("masked read backward", $"{Name(kind)}: {Sizes(s)}, dY {output.Name()} → dz, dD {stackGrad.Name()}, dC += …", ParityArithmetic.Float, ctx =>
         {
             var input = Inputs(ctx, s, kind);
             bool layerNorm = kind == MaskedReadNormKind.LayerNorm;
@@ -69,7 +73,7 @@ internal static class MaskedReadParityCases
             var rstd = ctx.Input(hostRstd, DType.F32);
             var dY = ctx.Input(ctx.HostRandom(1f, 0f, s.Readers, s.Tokens, s.Dim), output);
             var dz = ctx.Input(ctx.HostRandom(0.5f, 0f, s.Readers, s.Writers), DType.F32);
-            var dStack = ctx.Input(ctx.HostRandom(0.5f, 0f, s.Writers, s.Tokens, s.Dim), DType.F32);
+            var dStack = ctx.Input(ctx.HostRandom(0.5f, 0f, s.Writers, s.Tokens, s.Dim), stackGrad);
             var dCorrupted = ctx.Input(ctx.HostRandom(0.5f, 0f, s.Tokens, s.Dim), DType.F32);
             var before = new[] { dz.Oracle.Clone(), dStack.Oracle.Clone(), dCorrupted.Oracle.Clone() };
             ctx.Backend.MaskedRead.Backward(input.Z.Candidate, input.Stack.Candidate, input.Corrupted.Candidate, input.Candidate,
@@ -78,9 +82,9 @@ internal static class MaskedReadParityCases
                 mean?.Oracle, rstd.Oracle, dY.Oracle, dz.Oracle, dStack.Oracle, dCorrupted.Oracle);
             return new ParityOutcome(
                 Accumulated(ctx, "dz", dz, before[0]),
-                Accumulated(ctx, "dD", dStack, before[1]),
+                Accumulated(ctx, "dD", dStack, before[1], stackGrad),
                 Accumulated(ctx, "dC", dCorrupted, before[2]));
-        }, Quick: quick, Family: ParityFamily.MaskedRead, Needs: output == DType.BF16 ? DType.BF16 : null);
+        }, Quick: quick, Family: ParityFamily.MaskedRead, Needs: output == DType.BF16 || stackGrad == DType.BF16 ? DType.BF16 : null);
 
     private sealed record MaskedReadInputs(ParityInput Z, ParityInput Stack, ParityInput Corrupted, MaskedReadNorm Candidate, MaskedReadNorm Oracle);
 
@@ -111,8 +115,8 @@ internal static class MaskedReadParityCases
         return Math.Sqrt(sum / rstd.Count);
     }
 
-    private static ParityOutput Accumulated(ParityContext ctx, string name, ParityInput gradient, Tensor before) =>
-        new(name, gradient.Oracle, ctx.Read(gradient.Candidate), ParityTolerances.ScaleOfSum(before.Span, gradient.Oracle.Span), DType.F32);
+    private static ParityOutput Accumulated(ParityContext ctx, string name, ParityInput gradient, Tensor before, DType stored = DType.F32) =>
+        new(name, gradient.Oracle, ctx.Read(gradient.Candidate), ParityTolerances.ScaleOfSum(before.Span, gradient.Oracle.Span), stored);
 
     private static string Sizes(MaskedReadShape s) => $"z[{s.Readers},{s.Writers}] D[{s.Writers},{s.Tokens},{s.Dim}]";
 

@@ -33,7 +33,7 @@ namespace EdgePruning.Kernels.Parity;
 /// | hard concrete (and backward), AdamW | float | elementwise f32 with logf/expf/sqrtf, a few ulp each; inputs kept off the clamp's corners, where the gradient jumps |
 /// | masked edge sum (and backward) | matrix product over W (x), N (dz), R (dD) | cuBLAS GEMMs, TF32 where the context allows it |
 /// | KL divergence | float | a log-sum-exp over the row in f32, as softmax |
-/// | masked read (and backward) | float | f32 sums over the U writers, over d for the statistics and over N·d for dz, on ordinary cores; each output in its own dtype (statistics and gradients f32 whatever D and y are) |
+/// | masked read (and backward) | float | f32 sums over the U writers, over d for the statistics and over N·d for dz, on ordinary cores; each output in its own dtype (statistics, dz and dC f32 whatever D and y are; dD f32 or bf16, as stored) |
 ///
 /// An output a kernel adds into (dx += …, an optimizer's update) is measured against <see cref="ScaleOfSum"/>; a
 /// result that is a difference of order-one terms against the size of those terms, as the activations are:

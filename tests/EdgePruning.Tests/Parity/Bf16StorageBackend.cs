@@ -12,8 +12,8 @@ namespace EdgePruning.Tests.Parity;
 /// A host backend that stores tensors in f32 or bf16 and computes in f32, rounding every output to its
 /// tensor's dtype: what a GPU backend with bf16 storage does, so the bf16 path of the parity suite (inputs
 /// rounded for the oracle, bf16 tolerances) can be tested without a GPU. The gradients work the same way; the
-/// training kernels take f32 only and the masked read is the CPU engine's, which hands a bf16 D, y or dY to the
-/// reference (that reads and writes bf16 itself).
+/// training kernels take f32 only and the masked read is the CPU engine's (or the one a test sets), which hands a
+/// bf16 D, y, dY or dD to the reference (that reads and writes bf16 itself).
 /// </summary>
 public sealed class Bf16StorageBackend : IKernelBackend
 {
@@ -22,7 +22,7 @@ public sealed class Bf16StorageBackend : IKernelBackend
     public IKernels Kernels { get; } = new Bf16StorageKernels(CpuKernels.Instance);
     public IGradientKernels Gradients { get; } = new Bf16StorageGradients(new CpuGradientKernels());
     public ITrainingKernels Training { get; } = new ReferenceTrainingKernels(CpuKernels.Instance);
-    public IMaskedReadKernels MaskedRead { get; } = new CpuMaskedRead(Environment.ProcessorCount);
+    public IMaskedReadKernels MaskedRead { get; init; } = new CpuMaskedRead(Environment.ProcessorCount);
     public IReadOnlyList<DType> DTypes { get; } = [DType.F32, DType.BF16];
     public Tensor Empty(DType dtype, params int[] dims) => Tensor.Empty(dtype, dims);
     public ITensorScope OpenScope() => new HostTensorScope();

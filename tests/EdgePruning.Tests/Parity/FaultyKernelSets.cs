@@ -64,6 +64,20 @@ public sealed class KeyMaskIgnoredGradientKernels(IGradientKernels inner) : IGra
         ReadOnlySpan<bool> keyMask = default) => inner.AttentionBackward(q, k, v, dOut, dq, dk, dv, causal, scale);
 }
 
+/// <summary>A masked read whose backward overwrites the stack gradient dD instead of adding into it (host tensors).</summary>
+public sealed class StackGradientOverwrittenMaskedRead(IMaskedReadKernels inner) : IMaskedReadKernels
+{
+    public void Forward(Tensor z, Tensor stack, Tensor corrupted, MaskedReadNorm norm, Tensor y, Tensor? mean, Tensor? rstd) =>
+        inner.Forward(z, stack, corrupted, norm, y, mean, rstd);
+
+    public void Backward(Tensor z, Tensor stack, Tensor corrupted, MaskedReadNorm norm, Tensor? mean, Tensor rstd, Tensor outputGrad,
+        Tensor? dz, Tensor? dStack, Tensor? dCorrupted)
+    {
+        dStack?.Bytes.Clear();
+        inner.Backward(z, stack, corrupted, norm, mean, rstd, outputGrad, dz, dStack, dCorrupted);
+    }
+}
+
 /// <summary>A masked read whose backward leaves out the gradient of the corrupted sum.</summary>
 public sealed class CorruptedGradientDroppedMaskedRead(IMaskedReadKernels inner) : IMaskedReadKernels
 {

@@ -108,6 +108,24 @@ public class KernelSetParityTests
     }
 
     [Fact]
+    public void StackGradientOverwritten_FailsEveryMaskedReadBackward_InItsDDOnly_InBothStoredDTypes()
+    {
+        using var backend = new Bf16StorageBackend { MaskedRead = new StackGradientOverwrittenMaskedRead(new CpuMaskedRead(Environment.ProcessorCount)) };
+        var checks = RunCases(backend, c => c.Name == "masked read backward" && c.Shape.StartsWith("rmsnorm: z[9,4]", StringComparison.Ordinal));
+
+        // dY f32 and bf16, dD f32 and bf16, each in the two dtypes of D.
+        Assert.Equal(8, checks.Count);
+        Assert.Contains(checks, c => c.Shape.Contains("dD bf16", StringComparison.Ordinal));
+        Assert.All(checks, c =>
+        {
+            Assert.Equal(ParityStatus.Failed, c.Status);
+            Assert.StartsWith("dD: ", c.Detail);
+            Assert.DoesNotContain("dz:", c.Detail);
+            Assert.DoesNotContain("dC:", c.Detail);
+        });
+    }
+
+    [Fact]
     public void ABackendWithoutGradientKernels_IsOneCheckNotRun_AndTheOtherSetsRun()
     {
         using var backend = new ReplacedSetBackend(gradientsMissing: "gradient kernels are not built yet");
