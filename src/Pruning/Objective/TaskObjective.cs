@@ -15,7 +15,7 @@ public static class TaskObjective
     public static double Weight(TaskDataset task, IReadOnlyList<TaskExample> part, IReadOnlyList<TaskExample> batch) =>
         task.Loss == TaskLoss.KlAcrossSequence
             ? (double)part.Count / batch.Count
-            : (double)part.Sum(e => e.LossPositions.Length) / batch.Sum(e => e.LossPositions.Length);
+            : (double)LossRows(part) / LossRows(batch);
 
     /// <param name="full">[batch, T, outputs] logits of the full model on the clean input.</param>
     /// <param name="circuit">[batch, T, outputs] logits of the masked model.</param>

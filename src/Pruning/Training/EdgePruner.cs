@@ -71,7 +71,6 @@ public sealed class EdgePruner
         var clock = Stopwatch.StartNew();
         int step = State.Step;
         var batch = SampleBatch(step);
-        int B = batch.Count;
         var rng = new Random(StepSeed.Of(_o.Seed, step, 1));
 
         long E = _model.EdgeCount;
@@ -189,7 +188,9 @@ public sealed class EdgePruner
     private (double Kl, long Tokens, Tensor EdgeGrad, Tensor NodeGrad) DeviceGradients(IReadOnlyList<TaskExample> batch, Tensor z, Tensor? m)
     {
         var parts = MicroBatches(batch);
-        var outputs = Outputs(parts.Sum(p => TaskObjective.LossRows(p)));
+        var rows = parts.Select(p => TaskObjective.LossRows(p)).ToArray();
+        var weights = parts.Select(p => TaskObjective.Weight(_task, p, batch)).ToArray();
+        var outputs = Outputs(rows.Sum());
         var backend = _model.Backend;
         long tokens = 0;
         void Work()
@@ -201,18 +202,17 @@ public sealed class EdgePruner
             backend.Gradients.Fill(outputs.NodeGrad, 0f);
             int row = 0;
             tokens = 0;
-            foreach (var part in parts)
+            for (int i = 0; i < parts.Length; i++)
             {
+                var part = parts[i];
                 using var scope = backend.OpenScope();
                 var (clean, corrupted, T) = BatchBuilder.Build(part, _task.PadToken);
                 var baseline = Baseline(corrupted, part.Length, T, scope: scope);
                 var full = _model.Model.Forward(clean, part.Length, scope: scope);
                 var tape = new Tape();
                 var pass = _model.Forward(clean, part.Length, baseline, zRun, mRun, tape, scope: scope);
-                int rows = TaskObjective.LossRows(part);
-                TaskObjective.KlOnBackend(backend, scope, _task, part, full, pass.Logits, pass.LogitsGrad, TaskObjective.Weight(_task, part, batch),
-                    outputs.RowKl.Rows(row, rows));
-                row += rows;
+                TaskObjective.KlOnBackend(backend, scope, _task, part, full, pass.Logits, pass.LogitsGrad, weights[i], outputs.RowKl.Rows(row, rows[i]));
+                row += rows[i];
                 tape.Backward();
                 _k.Add(outputs.EdgeGrad, pass.EdgeGrad, outputs.EdgeGrad);
                 _k.Add(outputs.NodeGrad, pass.NodeGrad, outputs.NodeGrad);
@@ -224,13 +224,8 @@ public sealed class EdgePruner
 
         var rowKl = backend.Download(outputs.RowKl);
         double kl = 0;
-        int first = 0;
-        foreach (var part in parts)
-        {
-            int rows = TaskObjective.LossRows(part);
-            kl += TaskObjective.Weight(_task, part, batch) * TaskObjective.MeanKl(rowKl.Span.Slice(first, rows));
-            first += rows;
-        }
+        for (int i = 0, first = 0; i < parts.Length; first += rows[i++])
+            kl += weights[i] * TaskObjective.MeanKl(rowKl.Span.Slice(first, rows[i]));
         return (kl, tokens, backend.Download(outputs.EdgeGrad), backend.Download(outputs.NodeGrad));
     }
 
