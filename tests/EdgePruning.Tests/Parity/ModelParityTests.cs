@@ -33,10 +33,11 @@ public class ModelParityTests
     public void SharedModels_OnCpu_MatchTheReferenceForward()
     {
         var models = SelfTestModels.FromFolder(SharedData.Models, seed: 5);
-        Assert.Equal(
-            ["aidreams260K/aidreams260K.bin", "slm4096-gpt/slm4096.safetensors", "stories260K/stories260K.bin",
-             "tracr/reverse.safetensors", "tracr/xproportion.safetensors"],
-            models.Select(m => m.Name).ToArray());
+        // Every model we know of is found; a model added to the folder later is checked too, not refused.
+        var names = models.Select(m => m.Name).ToArray();
+        Assert.Subset(names.ToHashSet(),
+            new HashSet<string> { "aidreams260K/aidreams260K.bin", "gpt2-tasks", "slm4096-gpt/slm4096.safetensors",
+                "stories260K/stories260K.bin", "tracr/reverse.safetensors", "tracr/xproportion.safetensors" });
 
         using var backend = new CpuKernelBackend();
         var checks = ModelParity.Run(backend, models);
