@@ -10,19 +10,8 @@ struct ep_f16
     unsigned short bits;
 };
 
-__device__ __forceinline__ float ep_load(const ep_f16* p, long long i)
-{
-    float f;
-    asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(p[i].bits));
-    return f;
-}
-
-__device__ __forceinline__ void ep_store(ep_f16* p, long long i, float v)
-{
-    unsigned short bits;
-    asm("cvt.rn.f16.f32 %0, %1;" : "=h"(bits) : "f"(v));
-    p[i].bits = bits;
-}
+__device__ __forceinline__ float ep_load(const ep_f16* p, long long i) { return ep_half_bits_to_float(p[i].bits); }
+__device__ __forceinline__ void ep_store(ep_f16* p, long long i, float v) { p[i].bits = ep_float_to_half_bits(v); }
 
 template <typename S, typename D>
 __device__ __forceinline__ void ep_convert(const S* x, D* y, long long n)

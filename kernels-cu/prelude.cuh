@@ -1,9 +1,13 @@
-// Prelude of every kernel. Under NVRTC it only defines our bf16 helpers; under clang (the compile
-// check that runs without a GPU) it also supplies what the CUDA headers would: the builtin index
-// variables, the function qualifiers and the math functions we call.
+// Prelude of every kernel, in three modes. Under NVRTC it only defines our bf16 helpers. Under clang
+// (the compile check that runs without a GPU) it also supplies what the CUDA headers would: the builtin
+// index variables, the function qualifiers and the math functions we call. Under the CUDA emulator's
+// NVRTC (EP_CUDA_EMULATION: the same file compiled as host C++) the emulator's device header supplies
+// them, with every GPU thread a fiber (tests/CudaEmulator).
 #pragma once
 
-#if !defined(__CUDACC_RTC__)
+#if defined(EP_CUDA_EMULATION)
+#include "ep_emu_device.h"
+#elif !defined(__CUDACC_RTC__)
 #include <__clang_cuda_builtin_vars.h>
 #define __global__ __attribute__((global))
 #define __device__ __attribute__((device))
@@ -42,6 +46,25 @@ __device__ __forceinline__ ep_bf16 ep_float_to_bf16(float f)
     bits += 0x7fffu + ((bits >> 16) & 1u);
     return (ep_bf16)(bits >> 16);
 }
+
+// IEEE half to and from f32 (rounding to nearest even), by bits: PTX's conversions on a GPU, the emulator's in software.
+#if defined(EP_CUDA_EMULATION)
+__device__ __forceinline__ float ep_half_bits_to_float(unsigned short h) { return ep_emu_half_to_float(h); }
+__device__ __forceinline__ unsigned short ep_float_to_half_bits(float v) { return ep_emu_float_to_half(v); }
+#else
+__device__ __forceinline__ float ep_half_bits_to_float(unsigned short h)
+{
+    float f;
+    asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h));
+    return f;
+}
+__device__ __forceinline__ unsigned short ep_float_to_half_bits(float v)
+{
+    unsigned short bits;
+    asm("cvt.rn.f16.f32 %0, %1;" : "=h"(bits) : "f"(v));
+    return bits;
+}
+#endif
 
 // Sum of v over the 32 lanes of a warp, result in every lane.
 __device__ __forceinline__ float ep_warp_sum(float v)

@@ -10,6 +10,7 @@ cxx="${CXX:-g++}"
 mkdir -p "$out/lib" "$out/include" "$out/kernel-cache"
 flags=(-std=c++17 -O2 -g -fPIC -fvisibility=hidden -Wall -Wextra -Werror -Wno-unused-parameter -I"$here/include")
 
+rebuilt=0
 # build NAME SONAME FOLDER [extra link flags...]
 build() {
     local name="$1" soname="$2" folder="$3"
@@ -23,6 +24,7 @@ build() {
     newest="$(ls -t "${existing[@]}" "$here"/include/*.h "$here/build.sh" | head -1)"
     if [[ -e "$target" && "$target" -nt "$newest" ]]; then return; fi
     echo "cuda emulator: building $name"
+    rebuilt=1
     "$cxx" "${flags[@]}" -shared -Wl,-soname,"$soname" -o "$target.tmp" "${existing[@]}" "$@"
     mv "$target.tmp" "$target"
 }
@@ -33,7 +35,12 @@ build libcublasLt.so.12 libcublasLt.so.12 cublaslt -L"$out/lib" -l:libcuda.so.1 
 build libcublas.so.12 libcublas.so.12 cublas -L"$out/lib" -l:libcuda.so.1 -l:libcublasLt.so.12 -Wl,-rpath,'$ORIGIN'
 build libnccl.so.2 libnccl.so.2 nccl -L"$out/lib" -l:libcuda.so.1 -lpthread -Wl,-rpath,'$ORIGIN'
 
-# The kernel-side headers the emulated NVRTC compiles every kernel with.
+# The kernel-side headers the emulated NVRTC compiles every kernel with; kernels compiled by an older build are
+# dropped with them (the engine's cache key knows the kernel source, not the emulator).
+if [[ $rebuilt == 1 ]] || ! cmp -s "$here/include/ep_emu_device.h" "$out/include/ep_emu_device.h"; then
+    rm -rf "$out/kernel-cache"
+    mkdir -p "$out/kernel-cache"
+fi
 cp "$here"/include/*.h "$out/include/"
 
 cat > "$out/env.sh" <<ENV

@@ -13,6 +13,10 @@ internal static unsafe class CudaCheck
         string text = CudaDriverApi.cuGetErrorName(result, &name) == 0 && name != null
             ? Marshal.PtrToStringUTF8((IntPtr)name) ?? result.ToString()
             : result.ToString();
+        // The driver's sentence says what went wrong (under the CUDA emulator it also names the kernel, thread and address).
+        byte* sentence = null;
+        if (CudaDriverApi.cuGetErrorString(result, &sentence) == 0 && sentence != null && Marshal.PtrToStringUTF8((IntPtr)sentence) is { Length: > 0 } said)
+            text += ": " + said;
         if (result == CudaDriverApi.ErrorOutOfMemory) throw new DeviceOutOfMemoryException($"{call} failed: out of GPU memory ({text})");
         throw new CudaException($"{call} failed with {text}");
     }
