@@ -1,10 +1,10 @@
 #!/usr/bin/env pwsh
-# Build entry point. Targets: restore, build, test, bench, publish-gpu, native, run-default.
+# Build entry point. Targets: restore, build, test, bench, publish-gpu, native, run-default, emulator.
 # Each target is also a plain dotnet command (see README); this script adds the test summary line
 # that CI reads and the self-contained publish for GPU machines.
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('restore', 'build', 'test', 'bench', 'publish-gpu', 'native', 'run-default')]
+    [ValidateSet('restore', 'build', 'test', 'bench', 'publish-gpu', 'native', 'run-default', 'emulator')]
     [string]$Target = 'build',
     [string]$Configuration = 'Release',
     [string]$Filter = '',
@@ -46,12 +46,47 @@ function Ensure-Chromium {
     }
 }
 
+function Build-Emulator {
+    # The CUDA emulator (tests/CudaEmulator): stand-ins for libcuda, NVRTC, cuBLAS and NCCL built with g++, whose
+    # NVRTC compiles kernels with clang-14. Returns the path of its env.sh, or null (with a warning) when it cannot be built.
+    foreach ($tool in @('g++', 'clang-14')) {
+        if (-not (Get-Command $tool -ErrorAction SilentlyContinue)) {
+            if ((Get-Command apt-get -ErrorAction SilentlyContinue) -and ((& id -u) -eq '0')) {
+                Write-Host "installing $tool for the CUDA emulator"
+                & apt-get update -qq *> $null
+                & apt-get install -y -qq ($tool -eq 'g++' ? 'g++' : 'clang-14') *> $null
+            }
+        }
+        if (-not (Get-Command $tool -ErrorAction SilentlyContinue)) {
+            Write-Warning "$tool not available: the CUDA emulator is not built and the GPU tests will be skipped"
+            return $null
+        }
+    }
+    & bash (Join-Path $PSScriptRoot 'tests/CudaEmulator/build.sh') (Join-Path $PSScriptRoot '.cuda-emulator')
+    if ($LASTEXITCODE -ne 0) { throw 'building the CUDA emulator failed' }
+    return (Join-Path $PSScriptRoot '.cuda-emulator/env.sh')
+}
+
+function Use-Emulator([string]$EnvFile) {
+    # The same variables `source .cuda-emulator/env.sh` sets, for this process and the test host it starts.
+    foreach ($line in Get-Content $EnvFile) {
+        if ($line -match '^export ([A-Z_]+)="(.*)"$') { [Environment]::SetEnvironmentVariable($Matches[1], $Matches[2]) }
+    }
+}
+
 switch ($Target) {
     'restore' { Invoke-Dotnet @('restore', 'EdgePruning.sln') }
     'build' { Invoke-Dotnet @('build', 'EdgePruning.sln', '-c', $Configuration) }
+    'emulator' { $null = Build-Emulator }
     'test' {
         Ensure-Clang
         Ensure-Chromium
+        # The GPU tests ([CudaFact], selftest --device cuda) run on the emulated GPU where there is no real one
+        # (no NVIDIA driver tool, and no CUDA library named explicitly).
+        if (-not $env:EDGEPRUNE_LIBCUDA -and -not (Get-Command nvidia-smi -ErrorAction SilentlyContinue)) {
+            $emulator = Build-Emulator
+            if ($emulator) { Use-Emulator $emulator }
+        }
         $results = Join-Path $PSScriptRoot 'TestResults'
         if (Test-Path $results) { Remove-Item -Recurse -Force $results }
         $testArgs = @('test', 'tests/EdgePruning.Tests', '-c', $Configuration, '--logger', 'trx;LogFileName=results.trx',

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using EdgePruning.Runtime.Cuda;
+using EdgePruning.Runtime.Cuda.Native;
 
 namespace EdgePruning.Cli.Commands;
 
@@ -27,8 +28,11 @@ public static class DevicesCommand
                 reason = e.Message;
             }
             var libraries = CudaLibraryVersions.Query();
+            string? emulator = reason is null ? CudaLibraryResolver.EmulatorVersion() : null;
             var json = new JsonObject
             {
+                ["emulated"] = emulator is not null,
+                ["emulator"] = emulator,
                 ["usable"] = reason is null,
                 ["reason"] = reason,
                 ["driver_library"] = cuda?.DriverLibrary,
@@ -53,6 +57,8 @@ public static class DevicesCommand
                 else
                 {
                     o.WriteLine($"driver         {cuda!.DriverLibrary} (CUDA {cuda.DriverVersionText})");
+                    if (emulator is not null)
+                        o.WriteLine($"emulated       {emulator}: every device below runs on the CPU (a test tool: no speed or hardware numerics)");
                     foreach (var d in cuda.Devices)
                         o.WriteLine($"cuda:{d.Ordinal}         {d.Name}, {d.TotalMemoryBytes / (1024.0 * 1024 * 1024):F1} GiB, compute capability {d.ComputeMajor}.{d.ComputeMinor}, {d.Multiprocessors} SMs");
                 }

@@ -179,6 +179,19 @@ public sealed unsafe class CudaContext : IDisposable
             CudaCheck.Driver(CudaDriverApi.cuMemcpyHtoDAsync(address, p, (nuint)(host.Length * sizeof(T)), Stream.Handle), "cuMemcpyHtoDAsync_v2");
     }
 
+    /// <summary>Copies device bytes at <paramref name="address"/> into host values and waits for it (and everything queued before it).</summary>
+    public void CopyToHost<T>(ulong address, Span<T> host) where T : unmanaged
+    {
+        RefuseUnderCapture("reads device memory back to the host");
+        if (host.IsEmpty) return;
+        MakeCurrent();
+        fixed (T* p = host)
+        {
+            CudaCheck.Driver(CudaDriverApi.cuMemcpyDtoHAsync(p, address, (nuint)(host.Length * sizeof(T)), Stream.Handle), "cuMemcpyDtoHAsync_v2");
+            Stream.Synchronize();
+        }
+    }
+
     /// <summary>Copies a device tensor into a host tensor and waits for it (and everything queued before it).</summary>
     public void CopyToHost(Tensor device, Tensor host)
     {

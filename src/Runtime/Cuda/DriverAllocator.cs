@@ -3,7 +3,7 @@ using EdgePruning.Runtime.Cuda.Native;
 namespace EdgePruning.Runtime.Cuda;
 
 /// <summary>Device memory straight from the driver (cuMemAlloc_v2 / cuMemFree_v2) in the context's device.</summary>
-internal sealed unsafe class DriverAllocator(CudaContext context) : IDeviceAllocator
+public sealed unsafe class DriverAllocator(CudaContext context) : IDeviceAllocator
 {
     public ulong Allocate(long bytes)
     {

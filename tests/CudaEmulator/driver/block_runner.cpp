@@ -87,17 +87,20 @@ uint64_t NextRandom(uint64_t& state)
     return z ^ (z >> 31);
 }
 
-// Puts `ids` (thread indices, ascending) into the run's order and appends them to the ready queue.
-void MakeReady(BlockRun& run, std::vector<unsigned>& ids)
+// Puts `ids` (thread indices, ascending) into the run's order and makes them ready. In thread order they queue
+// behind the threads already ready, so the warps of a block advance together; in the race modes a warp whose
+// operation completed runs on at once (`ahead`), so one warp gets far ahead of the others, the interleaving that
+// shows a shared-memory write no barrier keeps from the other warps' reads.
+void MakeReady(BlockRun& run, std::vector<unsigned>& ids, bool ahead = false)
 {
     if (run.order == 1) std::reverse(ids.begin(), ids.end());
     if (run.order == 2)
         for (size_t i = ids.size(); i > 1; i--) std::swap(ids[i - 1], ids[NextRandom(run.random) % i]);
-    for (unsigned id : ids)
-    {
-        run.threads[id].state = State::Ready;
-        run.ready.push_back(id);
-    }
+    for (unsigned id : ids) run.threads[id].state = State::Ready;
+    if (ahead && run.order != 0)
+        run.ready.insert(run.ready.begin(), ids.begin(), ids.end());
+    else
+        run.ready.insert(run.ready.end(), ids.begin(), ids.end());
 }
 
 std::string Where(const BlockRun& run, const EmuThread* thread)
@@ -218,7 +221,7 @@ void CompleteExchange(BlockRun& run, unsigned warp_index)
     }
     warp.active = false;
     warp.arrived = 0;
-    MakeReady(run, lanes);
+    MakeReady(run, lanes, true);
 }
 
 unsigned long long Exchange(int operation, int kind, unsigned mask, unsigned long long value, int argument, int width)
@@ -280,8 +283,20 @@ unsigned long long Exchange(int operation, int kind, unsigned mask, unsigned lon
 
 void FillShared(BlockRun& run)
 {
-    // Shared memory starts as NaN bytes, so a read before any write shows in the results.
-    if (run.shared.begin) std::memset(run.shared.begin, 0xff, run.shared.size);
+    // Shared memory starts as NaN bytes, so a read before any write shows in the results: the static arrays, and
+    // of each dynamic array the bytes the launch asked for.
+    if (!run.shared.begin) return;
+    std::vector<uint8_t*> arrays = run.shared.dynamic_arrays;
+    std::sort(arrays.begin(), arrays.end());
+    uint8_t* at = run.shared.begin;
+    uint8_t* end = run.shared.begin + run.shared.size;
+    for (uint8_t* array : arrays)
+    {
+        if (array > at) std::memset(at, 0xff, (size_t)(array - at));
+        std::memset(array, 0xff, std::min<size_t>(run.launch->dynamic_shared, (size_t)(end - array)));
+        at = std::max(at, std::min(end, array + MaxDynamicSharedOptIn));
+    }
+    if (end > at) std::memset(at, 0xff, (size_t)(end - at));
 }
 
 int RunBlock(BlockRun& run)

@@ -61,6 +61,18 @@ public static class CudaLibraryResolver
         return Load(library).Path;
     }
 
+    /// <summary>
+    /// The CUDA emulator's version when the driver loaded is the emulator's stand-in (tests/CudaEmulator), else null
+    /// (also when no driver loads).
+    /// </summary>
+    public static unsafe string? EmulatorVersion()
+    {
+        EnsureRegistered();
+        var driver = Load(Driver);
+        if (driver.Handle == IntPtr.Zero || !NativeLibrary.TryGetExport(driver.Handle, "ep_emu_version", out var export)) return null;
+        return Marshal.PtrToStringUTF8((IntPtr)((delegate* unmanaged<byte*>)export)());
+    }
+
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) =>
         name is Driver or Nvrtc or Cublas or CublasLt ? Load(name).Handle : IntPtr.Zero;
 
