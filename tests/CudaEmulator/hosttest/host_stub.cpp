@@ -1,6 +1,7 @@
 // A stand-in for the host API the emulated libcuda.so.1 exports (ep_emu_host.h), so the emulated cuBLAS and
-// NCCL can be tested on their own: queued work runs at once (as if every stream were synchronous), ranges are
-// checked against the allocations a test registers, and ep_emu_fail records its message for the test.
+// NCCL can be tested on their own: queued work runs at once (as if every stream were synchronous) or, when a
+// test asks, waits in its stream's queue until ep_emu_flush; ranges are checked against the allocations a test
+// registers, and ep_emu_fail records its message for the test.
 #include <inttypes.h>
 #include <map>
 #include <mutex>
@@ -21,6 +22,9 @@ std::set<void*> capturing;
 std::map<void*, int> flush_count, enqueue_count;
 std::string failure;
 thread_local int current_device = 0;
+bool deferred = false;
+struct Work { ep_emu_work_fn run; std::vector<max_align_t> state; };
+std::map<void*, std::vector<Work>> queues;
 }  // namespace
 
 namespace stub {
@@ -40,6 +44,11 @@ void device_free(void* pointer) {
         allocations.erase((uint64_t)(uintptr_t)pointer);
     }
     free(pointer);
+}
+
+void set_deferred(bool on) {
+    std::lock_guard<std::mutex> lock(mutex);
+    deferred = on;
 }
 
 void set_current_device(int device) { current_device = device; }
@@ -74,20 +83,29 @@ int enqueued(void* stream) {
 extern "C" {
 
 int ep_emu_enqueue(void* stream, const char* name, ep_emu_work_fn run, const void* state, size_t state_bytes) {
+    // A copy, as the driver hands the work a copy of the bytes (the caller's may be gone when it runs).
+    Work work{run, std::vector<max_align_t>((state_bytes + sizeof(max_align_t) - 1) / sizeof(max_align_t) + 1)};
+    memcpy(work.state.data(), state, state_bytes);
     {
         std::lock_guard<std::mutex> lock(mutex);
         enqueue_count[stream]++;
+        if (deferred) {
+            queues[stream].push_back(std::move(work));
+            return 0;
+        }
     }
-    // A copy, as the driver hands the work a copy of the bytes (the caller's may be gone when it runs).
-    std::vector<max_align_t> copy((state_bytes + sizeof(max_align_t) - 1) / sizeof(max_align_t) + 1);
-    memcpy(copy.data(), state, state_bytes);
-    run(copy.data());
+    work.run(work.state.data());
     return 0;
 }
 
 int ep_emu_flush(void* stream) {
-    std::lock_guard<std::mutex> lock(mutex);
-    flush_count[stream]++;
+    std::vector<Work> pending;
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        flush_count[stream]++;
+        pending.swap(queues[stream]);
+    }
+    for (Work& work : pending) work.run(work.state.data());
     return 0;
 }
 

@@ -3,6 +3,7 @@
 // (exact known cases, the error bound, and which compute types / math modes select it).
 #include <math.h>
 
+#include "ep_emu_host.h"
 #include "gemm_support.h"
 #include "host_stub.h"
 #include "testing.h"
@@ -108,4 +109,20 @@ TEST(gemm_tf32_error_bound_and_f32_is_tighter) {
     EXPECT(tf32_error <= 2 * ldexp(1, -11) + 68 * ldexp(1, -24), "TF32 relative error %.3g", tf32_error);
     EXPECT(f32_error <= 68 * ldexp(1, -24), "f32 relative error %.3g", f32_error);
     EXPECT(f32_error * 16 < tf32_error, "f32 error %.3g should be far below TF32's %.3g", f32_error, tf32_error);
+}
+
+TEST(gemm_reads_operands_when_the_stream_runs_it_and_alpha_at_the_call) {
+    std::mt19937 rng(8);
+    Operand a(R32F, 1, rng, 2, false), b(R32F, 1, rng, 3, false), c(R32F, 1, rng, -1, false);
+    Handle h;
+    float alpha = 1, beta = 0;
+    stub::set_deferred(true);
+    EXPECT(cublasGemmEx(h.handle, OpN, OpN, 1, 1, 1, &alpha, a.device, R32F, 1, b.device, R32F, 1, &beta, c.device, R32F, 1,
+                        Compute32F, GemmDefault) == StatusSuccess, "queued");
+    EXPECT(c.get(0) == -1, "C written at call time");
+    a.set(0, 5);      // work queued before the product: the product must see it
+    alpha = 100;      // host pointer mode: alpha was read at the call
+    ep_emu_flush(h.stream);
+    stub::set_deferred(false);
+    EXPECT(c.get(0) == 15, "C = %g, want 1 * 5 * 3", c.get(0));
 }

@@ -12,6 +12,7 @@
 
 #include "../cublas/floatbits.h"
 #include "api.h"
+#include "ep_emu_host.h"
 #include "host_stub.h"
 #include "testing.h"
 
@@ -324,4 +325,26 @@ TEST(nccl_abort_releases_a_waiting_rank) {
     waiter.join();
     EXPECT(result == ncclRemoteError, "the waiting rank gets ncclRemoteError: %d", result);
     EXPECT(ncclCommDestroy(comms[0]) == ncclSuccess && ncclCommDestroy(nullptr) == ncclSuccess, "destroy");
+}
+
+namespace {
+struct SetFirst { float* target; float value; };
+void set_first(void* state) {
+    auto* s = static_cast<SetFirst*>(state);
+    *s->target = s->value;
+}
+}  // namespace
+
+TEST(nccl_collective_runs_after_the_work_queued_before_it) {
+    const int n = 3;
+    Ranks ranks(n);
+    PerRank<float> buffer(n, 2);
+    stub::set_deferred(true);
+    for (int r = 0; r < n; r++) {
+        SetFirst work{buffer[r], 10.0f * (r + 1)};
+        ep_emu_enqueue(stream_of(r), "set_first", set_first, &work, sizeof work);
+    }
+    auto results = each_rank(n, true, [&](int r) { return ncclAllReduce(buffer[r], buffer[r], 2, ncclFloat32, ncclSum, ranks.comms[r], stream_of(r)); });
+    stub::set_deferred(false);
+    for (int r = 0; r < n; r++) EXPECT(results[r] == 0 && buffer[r][0] == 60 && buffer[r][1] == 0, "rank %d: %g", r, buffer[r][0]);
 }
