@@ -1,7 +1,9 @@
 // The GEMM work as the stream runs it: range checks of every operand of every batch, then the product.
 //
 // Numerics (fixed, so results are reproducible across runs and machines):
-// - A and B are widened to f32 (and rounded to TF32 first when the call asked for TF32 inputs);
+// - A and B are widened to f32, and rounded to TF32 when the call asked for TF32 inputs (gemm_api.cpp decides):
+//   to nearest with ties away from zero, as cvt.rna.tf32.f32 does. This is a choice: a tensor-core mma fed
+//   unconverted f32 would drop the low 13 bits instead; rounding gives the smaller, symmetric error;
 // - each element of C has one f32 accumulator that starts at 0 and takes acc = fma(a[i,l], b[l,j], acc) for
 //   l = 0, 1, ..., k-1 in that order (one rounding per step, as a GPU's FMA chain; no pairwise or split-k sums);
 // - the result is alpha*acc when beta == 0 (C is not read, so NaN in C does not propagate) and
