@@ -3,7 +3,6 @@
 // and the queries; also the version, the error strings and the calling thread's last error.
 #include <atomic>
 #include <chrono>
-#include <set>
 #include <string.h>
 #include <unistd.h>
 
