@@ -36,7 +36,6 @@ Status reject(Status status, const char* call, const char* format, ...) __attrib
 
 // One GEMM (batch = 1) or strided batch, as queued: everything the work needs, copied at call time.
 struct GemmWork {
-    const char* call;      // "cublasGemmEx" or "cublasGemmStridedBatchedEx" (string literal)
     int transa, transb, m, n, k;
     float alpha, beta;     // read at call time (host pointer mode)
     uint64_t a, b, c;

@@ -65,7 +65,7 @@ Status gemm(const char* call, void* handle, int transa, int transb, int m, int n
                 (compute == kCompute32F && math == kTf32TensorOpMath && atype == kR32F && ctype == kR32F);
     if (math == kPedanticMath) tf32 = false;
 
-    GemmWork work{call, transa == kOpN ? kOpN : kOpT, transb == kOpN ? kOpN : kOpT, m, n, k, *alpha, *beta, a, b, c,
+    GemmWork work{transa == kOpN ? kOpN : kOpT, transb == kOpN ? kOpN : kOpT, m, n, k, *alpha, *beta, a, b, c,
                   atype, btype, ctype, lda, ldb, ldc, stride_a, stride_b, stride_c, batch, tf32};
     int result = ep_emu_enqueue(h->stream, call, run_gemm, &work, sizeof work);
     if (result != 0) return reject(kExecutionFailed, call, "the driver could not queue the work (CUresult %d)", result);

@@ -43,7 +43,8 @@ void store(uint64_t address, int type, size_t index, float value) {
 const char* short_type(int type) { return type == kR32F ? "f32" : type == kR16F ? "f16" : "bf16"; }
 
 // Checks one stored column-major matrix (rows x cols, leading dimension ld) of batch `index`; on failure, fails
-// the work with a message naming the call, the operand, its shape and the driver's reason.
+// the work with a message naming the operand, its shape and the driver's reason (the driver puts the work's
+// name, the call, in front).
 bool check_operand(const GemmWork& w, const char* operand, uint64_t base, int type, int rows, int cols, int ld,
                    int64_t stride, int index) {
     if (rows == 0 || cols == 0) return true;
@@ -54,9 +55,9 @@ bool check_operand(const GemmWork& w, const char* operand, uint64_t base, int ty
     if (ep_emu_check_range(address, bytes, why, sizeof why)) return true;
     char message[640];
     snprintf(message, sizeof message,
-             "%s: operand %s (%s, stored %dx%d column-major with ld=%d, batch %d of %d) at 0x%" PRIx64
+             "operand %s (%s, stored %dx%d column-major with ld=%d, batch %d of %d) at 0x%" PRIx64
              " + %" PRIu64 " bytes is outside device memory: %s",
-             w.call, operand, short_type(type), rows, cols, ld, index, w.batch, address, bytes, why);
+             operand, short_type(type), rows, cols, ld, index, w.batch, address, bytes, why);
     ep_emu_fail(message);
     return false;
 }

@@ -23,7 +23,18 @@ std::map<void*, int> flush_count, enqueue_count;
 std::string failure;
 thread_local int current_device = 0;
 bool deferred = false;
-struct Work { ep_emu_work_fn run; std::vector<max_align_t> state; };
+struct Work {
+    ep_emu_work_fn run;
+    std::string name;
+    std::vector<max_align_t> state;
+};
+thread_local const char* running = "";  // the name of the work running on this thread, as the driver reports it
+
+void execute(Work& work) {
+    running = work.name.c_str();
+    work.run(work.state.data());
+    running = "";
+}
 std::map<void*, std::vector<Work>> queues;
 }  // namespace
 
@@ -84,7 +95,7 @@ extern "C" {
 
 int ep_emu_enqueue(void* stream, const char* name, ep_emu_work_fn run, const void* state, size_t state_bytes) {
     // A copy, as the driver hands the work a copy of the bytes (the caller's may be gone when it runs).
-    Work work{run, std::vector<max_align_t>((state_bytes + sizeof(max_align_t) - 1) / sizeof(max_align_t) + 1)};
+    Work work{run, name, std::vector<max_align_t>((state_bytes + sizeof(max_align_t) - 1) / sizeof(max_align_t) + 1)};
     memcpy(work.state.data(), state, state_bytes);
     {
         std::lock_guard<std::mutex> lock(mutex);
@@ -94,7 +105,7 @@ int ep_emu_enqueue(void* stream, const char* name, ep_emu_work_fn run, const voi
             return 0;
         }
     }
-    work.run(work.state.data());
+    execute(work);
     return 0;
 }
 
@@ -105,7 +116,7 @@ int ep_emu_flush(void* stream) {
         flush_count[stream]++;
         pending.swap(queues[stream]);
     }
-    for (Work& work : pending) work.run(work.state.data());
+    for (Work& work : pending) execute(work);
     return 0;
 }
 
@@ -148,7 +159,7 @@ int ep_emu_current_device(void) { return current_device; }
 
 void ep_emu_fail(const char* message) {
     std::lock_guard<std::mutex> lock(mutex);
-    failure = message;
+    failure = std::string(running) + ": " + message;  // the driver names the failing work first
 }
 
 const char* ep_emu_version(void) { return "EdgePruning CUDA emulator host-test stub"; }
