@@ -21,7 +21,9 @@ build() {
     for s in "${sources[@]}"; do [[ -e "$s" ]] && existing+=("$s"); done
     if [[ ${#existing[@]} -eq 0 ]]; then return; fi
     local newest
-    newest="$(ls -t "${existing[@]}" "$here"/include/*.h "$here/build.sh" | head -1)"
+    local inputs=("${existing[@]}" "$here/build.sh")
+    for h in "$here"/*/*.h; do [[ -e "$h" ]] && inputs+=("$h"); done
+    newest="$(ls -t "${inputs[@]}" | head -1)"
     if [[ -e "$target" && "$target" -nt "$newest" ]]; then return; fi
     echo "cuda emulator: building $name"
     rebuilt=1
