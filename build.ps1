@@ -62,7 +62,7 @@ function Build-Emulator {
             return $null
         }
     }
-    & bash (Join-Path $PSScriptRoot 'tests/CudaEmulator/build.sh') (Join-Path $PSScriptRoot '.cuda-emulator')
+    & bash (Join-Path $PSScriptRoot 'tests/CudaEmulator/build.sh') (Join-Path $PSScriptRoot '.cuda-emulator') | Write-Host
     if ($LASTEXITCODE -ne 0) { throw 'building the CUDA emulator failed' }
     return (Join-Path $PSScriptRoot '.cuda-emulator/env.sh')
 }
