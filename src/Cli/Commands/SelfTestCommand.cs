@@ -25,13 +25,18 @@ public static class SelfTestCommand
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
         var seed = new Option<int>("--seed") { Description = "seed of the random inputs and weights", DefaultValueFactory = _ => 1 };
         var quick = new Option<bool>("--quick") { Description = "a subset of the kernel shapes and a shorter model batch" };
+        var tiny = new Option<bool>("--tiny")
+        {
+            Description = "forwards and pruning steps of tiny random models (GPT-2- and Llama-shaped, 2 layers) instead of GPT-2 small, and no " +
+                "model folder unless --models names one: for the CUDA emulator, which runs every GPU thread on the CPU",
+        };
         var models = new Option<string?>("--models")
         {
             Description = "folder of test models to run (default: $EDGEPRUNE_SHARED/models or a shared/models folder above here)",
         };
         var command = new Command("selftest", "check a backend's kernels and model forward against the reference implementation")
         {
-            device, seed, quick, models,
+            device, seed, quick, tiny, models,
         };
         command.SetAction(parse =>
         {
@@ -39,6 +44,7 @@ public static class SelfTestCommand
             bool json = CommandOutput.IsJson(parse);
             int s = parse.GetValue(seed);
             bool q = parse.GetValue(quick);
+            bool t = parse.GetValue(tiny);
             string deviceName = parse.GetValue(device) ?? "cpu";
             using var backend = KernelBackends.Open(deviceName);
             if (!json) err.WriteLine($"checking the kernels of {backend.Name} ({backend.Description}) against the reference{(q ? " (quick)" : "")}");
@@ -47,15 +53,23 @@ public static class SelfTestCommand
             if (compileCheck is not null) Progress(err, json, "compile", compileCheck);
             var kernelChecks = KernelParitySuite.Run(backend, ParityOracle.Host(), s, q, c => Progress(err, json, "kernel", c));
 
-            string? folder = parse.GetValue(models) ?? SelfTestModels.DefaultFolder();
+            string? folder = parse.GetValue(models) ?? (t ? null : SelfTestModels.DefaultFolder());
             if (folder is not null && !Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: model folder not found");
             if (!json) err.WriteLine("checking whole forward passes against the reference");
-            var testModels = new List<SelfTestModel> { SelfTestModels.RandomGpt2Small(s, batch: q ? 1 : 2, tokensPerSequence: q ? 3 : 4) };
+            var testModels = new List<SelfTestModel>
+            {
+                t ? SelfTestModels.TinyGpt2(s, batch: q ? 1 : 2, tokensPerSequence: q ? 3 : 4)
+                    : SelfTestModels.RandomGpt2Small(s, batch: q ? 1 : 2, tokensPerSequence: q ? 3 : 4),
+            };
             if (folder is not null) testModels.AddRange(SelfTestModels.FromFolder(folder, s));
             var modelChecks = ModelParity.Run(backend, testModels, c => Progress(err, json, "model", c));
 
             if (!json) err.WriteLine("checking whole pruning steps against the host trainer");
-            var stepModels = new[] { testModels[0], SelfTestModels.RandomLlama(s, batch: 1, tokensPerSequence: q ? 4 : 8) };
+            var stepModels = new[]
+            {
+                testModels[0],
+                t ? SelfTestModels.TinyLlama(s, batch: 1, tokensPerSequence: q ? 4 : 8) : SelfTestModels.RandomLlama(s, batch: 1, tokensPerSequence: q ? 4 : 8),
+            };
             var stepChecks = StepParity.Run(backend, stepModels, c => Progress(err, json, "step", c))
                 .Concat(StepGraphParity.Run(backend, stepModels, c => Progress(err, json, "step", c))).ToList();
 
@@ -71,6 +85,7 @@ public static class SelfTestCommand
                 ["dtypes"] = new JsonArray(backend.DTypes.Select(d => (JsonNode)d.Name()).ToArray()),
                 ["seed"] = s,
                 ["quick"] = q,
+                ["tiny"] = t,
                 ["models_folder"] = folder,
                 ["checks"] = new JsonArray(compileChecks.Select(c => Json("compile", c)).Concat(kernelChecks.Select(c => Json("kernel", c)))
                     .Concat(modelChecks.Select(c => Json("model", c))).Concat(stepChecks.Select(c => Json("step", c))).ToArray()),

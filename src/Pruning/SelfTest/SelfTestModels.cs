@@ -19,6 +19,20 @@ public static class SelfTestModels
         return WithTokens("gpt2-small (random)", config, RandomModelWriter.CreateWeights(config, seed), seed, batch, tokensPerSequence);
     }
 
+    /// <summary>A tiny GPT-2-shaped model (2 layers, width 64, 4 heads, 256 tokens) with seeded random weights.</summary>
+    public static SelfTestModel TinyGpt2(int seed, int batch, int tokensPerSequence)
+    {
+        var config = KnownShapes.Gpt2(layers: 2, heads: 4, dim: 64, vocab: 256, positions: 32);
+        return WithTokens("gpt2-tiny (random)", config, RandomModelWriter.CreateWeights(config, seed), seed, batch, tokensPerSequence);
+    }
+
+    /// <summary>A tiny Llama-shaped model (2 layers, width 64, 4 query and 2 KV heads, 256 tokens) with seeded random weights.</summary>
+    public static SelfTestModel TinyLlama(int seed, int batch, int tokensPerSequence)
+    {
+        var config = KnownShapes.Llama(layers: 2, heads: 4, kvHeads: 2, dim: 64, mlp: 172, vocab: 256, positions: 32);
+        return WithTokens("llama-tiny (random)", config, RandomModelWriter.CreateWeights(config, seed), seed, batch, tokensPerSequence);
+    }
+
     /// <summary>A small Llama-shaped model (RoPE, grouped KV heads, SwiGLU, RMSNorm) with seeded random weights.</summary>
     public static SelfTestModel RandomLlama(int seed, int batch, int tokensPerSequence)
     {

