@@ -74,4 +74,17 @@ public class CudaLibraryResolverTests
             Assert.Contains("compute capability", text);
         }
     }
+
+    [EmulatedCudaFact]
+    public void Devices_NamesAnEmulatedDriverAndItsDevicesAsEmulated()
+    {
+        var o = new StringWriter();
+        int code = CliApp.Run(["devices"], o, new StringWriter());
+        Assert.Equal(CliApp.ExitOk, code);
+        string text = o.ToString();
+        Assert.Contains("emulated       EdgePruning CUDA emulator", text);
+        Assert.Contains("cuda:0         EdgePruning CUDA emulator (emulated sm_90 device 0)", text);
+        Assert.Contains("cublas", text);
+        Assert.DoesNotContain("not usable", text);
+    }
 }
