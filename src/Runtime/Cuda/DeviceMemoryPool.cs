@@ -76,6 +76,7 @@ public sealed class DeviceMemoryPool : IDisposable
                         $"(peak {PeakLiveBytes:N0}); use a smaller --micro-batch or a shorter sequence");
                 DeviceAllocations++;
             }
+            _allocator.Annotate(address, bytes);
             var buffer = new DeviceBuffer(this, address, bytes, block, _location);
             _live.Add(buffer);
             LiveBytes += block;
@@ -90,6 +91,7 @@ public sealed class DeviceMemoryPool : IDisposable
         {
             if (!_live.Remove(buffer)) return;
             LiveBytes -= buffer.BlockBytes;
+            _allocator.Annotate(buffer.DeviceAddress, 0);
             if (_disposed)
             {
                 _allocator.Free(buffer.DeviceAddress);

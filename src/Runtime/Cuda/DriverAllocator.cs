@@ -20,4 +20,19 @@ public sealed unsafe class DriverAllocator(CudaContext context) : IDeviceAllocat
         context.MakeCurrent();
         CudaCheck.Driver(CudaDriverApi.cuMemFree(address), "cuMemFree_v2");
     }
+
+    public void Annotate(ulong address, long bytesInUse)
+    {
+        if (EmulatorAnnotation.Value is not { } annotate) return;
+        context.MakeCurrent();
+        CudaCheck.Driver(((delegate* unmanaged<IntPtr, ulong, ulong, int>)annotate)(context.Stream.Handle, address, (ulong)bytesInUse),
+            $"ep_emu_annotate of {bytesInUse:N0} bytes");
+    }
+
+    /// <summary>The CUDA emulator's stream-ordered annotation of a block's bytes in use; null on a real driver.</summary>
+    private static readonly Lazy<IntPtr?> EmulatorAnnotation = new(() =>
+    {
+        var (driver, _) = CudaLibraryResolver.Require(CudaLibraryResolver.Driver);
+        return System.Runtime.InteropServices.NativeLibrary.TryGetExport(driver, "ep_emu_annotate", out var export) ? export : null;
+    });
 }

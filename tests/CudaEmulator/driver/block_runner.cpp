@@ -487,20 +487,20 @@ void CheckAccess(uint64_t address, uint64_t bytes, bool write)
     Allocation found;
     if (Find(address, &found))
     {
-        if (!found.freed && address >= found.base && address + bytes <= found.base + found.size)
+        if (!found.freed && !found.released && address >= found.base && address + bytes <= found.base + found.size)
         {
             run.cache_lo = found.base;
             run.cache_hi = found.base + found.size;
             return;
         }
-        if (found.freed)
-            std::snprintf(text, sizeof text, "%s of %" PRIu64 " bytes at 0x%" PRIx64 ", inside device allocation #%" PRIu64 " (%" PRIu64 " bytes), which was freed: illegal memory access",
-                verb, bytes, address, found.serial, found.size);
+        if (found.freed || found.released)
+            std::snprintf(text, sizeof text, "%s of %" PRIu64 " bytes at 0x%" PRIx64 ", inside device allocation #%" PRIu64 ", which %s: illegal memory access",
+                verb, bytes, address, found.serial, found.freed ? "was freed" : "its memory pool has taken back");
         else if (address < found.base)
             std::snprintf(text, sizeof text, "%s of %" PRIu64 " bytes at 0x%" PRIx64 ", %" PRIu64 " bytes before the start of device allocation #%" PRIu64 " (%" PRIu64 " bytes): illegal memory access",
                 verb, bytes, address, found.base - address, found.serial, found.size);
         else
-            std::snprintf(text, sizeof text, "%s of %" PRIu64 " bytes at 0x%" PRIx64 ", %" PRIu64 " bytes past the end of device allocation #%" PRIu64 " (%" PRIu64 " bytes): illegal memory access",
+            std::snprintf(text, sizeof text, "%s of %" PRIu64 " bytes at 0x%" PRIx64 ", %" PRIu64 " bytes past the end of device allocation #%" PRIu64 " (%" PRIu64 " bytes in use): illegal memory access",
                 verb, bytes, address, address + bytes - (found.base + found.size), found.serial, found.size);
         Fault(run, text);
     }

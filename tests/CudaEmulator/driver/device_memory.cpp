@@ -108,6 +108,16 @@ int Free(uint64_t address)
     return Success;
 }
 
+bool Annotate(uint64_t base, uint64_t bytes_in_use)
+{
+    std::unique_lock lock(gate);
+    auto it = allocations.find(base);
+    if (it == allocations.end() || it->second.freed || bytes_in_use > it->second.mapped) return false;
+    it->second.size = bytes_in_use;
+    it->second.released = bytes_in_use == 0;
+    return true;
+}
+
 bool Find(uint64_t address, Allocation* found)
 {
     std::shared_lock lock(gate);
@@ -127,9 +137,10 @@ std::string CheckRange(uint64_t address, uint64_t bytes)
         std::snprintf(text, sizeof text, "0x%" PRIx64 " (%" PRIu64 " bytes) is not device memory", address, bytes);
         return text;
     }
-    if (a->freed)
+    if (a->freed || a->released)
     {
-        std::snprintf(text, sizeof text, "0x%" PRIx64 " lies in device allocation #%" PRIu64 " (%" PRIu64 " bytes), which was freed", address, a->serial, a->size);
+        std::snprintf(text, sizeof text, "0x%" PRIx64 " lies in device allocation #%" PRIu64 ", which %s", address, a->serial,
+            a->freed ? "was freed" : "its memory pool has taken back");
         return text;
     }
     if (address < a->base)
@@ -146,6 +157,16 @@ std::string CheckRange(uint64_t address, uint64_t bytes)
     return "";
 }
 
+std::string CheckMapped(uint64_t address, uint64_t bytes)
+{
+    std::shared_lock lock(gate);
+    const Allocation* a = Nearest(address);
+    if (a && !a->freed && address >= a->base && address + bytes <= a->base + a->mapped) return "";
+    char text[120];
+    std::snprintf(text, sizeof text, "0x%" PRIx64 " (%" PRIu64 " bytes) is not in a live device allocation", address, bytes);
+    return text;
+}
+
 std::vector<Allocation> AllocationsHolding(const std::vector<uint64_t>& addresses)
 {
     std::shared_lock lock(gate);
@@ -153,7 +174,7 @@ std::vector<Allocation> AllocationsHolding(const std::vector<uint64_t>& addresse
     for (uint64_t address : addresses)
     {
         const Allocation* a = Nearest(address);
-        if (a && !a->freed && address >= a->base && address < a->base + a->size) unique[a->base] = *a;
+        if (a && !a->freed && !a->released && address >= a->base && address < a->base + a->size) unique[a->base] = *a;
     }
     std::vector<Allocation> result;
     for (auto& [base, a] : unique) result.push_back(a);
@@ -189,9 +210,16 @@ bool IsPinned(const void* host)
 }
 }
 
+namespace emu
+{
+bool InQueuedWork();
+}
+
 EP_EXPORT int ep_emu_check_range(uint64_t address, uint64_t bytes, char* why, size_t why_size)
 {
-    std::string reason = emu::CheckRange(address, bytes);
+    // Inside queued work the pool's view of its blocks holds (it changes in stream order); at call time only whether
+    // the pages are live can be known.
+    std::string reason = emu::InQueuedWork() ? emu::CheckRange(address, bytes) : emu::CheckMapped(address, bytes);
     if (reason.empty()) return 1;
     if (why && why_size) std::snprintf(why, why_size, "%s", reason.c_str());
     return 0;

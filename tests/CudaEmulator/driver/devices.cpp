@@ -1,6 +1,6 @@
 // Emulated devices and errors: how many devices the driver shows and each one's memory (EP_EMU_DEVICES,
 // EP_EMU_DEVICE_MEMORY: "4GiB" or one size per device, "4GiB,256MiB"), the calling thread's current device, and
-// the driver's error names and texts (with the detail of the last failure: kernel, thread, address).
+// the driver's error names and texts (with the detail of the calling thread's last failure: kernel, thread, address).
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
@@ -15,7 +15,7 @@ std::mutex gate;
 bool initialized = false;
 std::vector<Device> devices;
 thread_local int current_device = -1;
-std::string last_detail;
+thread_local std::string last_detail;   // a failure is read back on the thread that met it
 thread_local std::string text_buffer;
 
 uint64_t ParseBytes(const std::string& text, uint64_t fallback)
@@ -78,16 +78,14 @@ Device* DeviceAt(int ordinal)
 int CurrentDevice() { return current_device; }
 void SetCurrentDevice(int device) { current_device = device; }
 
-void SetDetail(const std::string& detail)
-{
-    std::lock_guard lock(gate);
-    last_detail = detail;
-}
+void SetDetail(const std::string& detail) { last_detail = detail; }
 
+// The detail of the last failure, once: an error met later without one of its own does not borrow it.
 std::string Detail()
 {
-    std::lock_guard lock(gate);
-    return last_detail;
+    std::string detail;
+    detail.swap(last_detail);
+    return detail;
 }
 
 const char* ResultName(int result)

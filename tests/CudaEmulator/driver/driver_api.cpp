@@ -83,8 +83,18 @@ int QueueCopy(void* stream_handle, const char* name, uint64_t destination, bool 
     Stream* stream = StreamOf(stream_handle);
     if (!stream) return stream_handle ? InvalidHandle : InvalidContext;
     if (bytes == 0) return Success;
-    if (destination_device && !CheckRange(destination, bytes).empty()) return InvalidValue;
-    if (source_device && !CheckRange(source, bytes).empty()) return InvalidValue;
+    if (destination_device)
+        if (std::string why = CheckMapped(destination, bytes); !why.empty())
+        {
+            SetDetail(std::string(name) + ": destination " + why);
+            return InvalidValue;
+        }
+    if (source_device)
+        if (std::string why = CheckMapped(source, bytes); !why.empty())
+        {
+            SetDetail(std::string(name) + ": source " + why);
+            return InvalidValue;
+        }
     bool capturing = Capturing(stream);
     std::shared_ptr<std::vector<unsigned char>> staged;
     // From pageable memory the driver stages the bytes before returning; from pinned memory (or in a graph) it
@@ -358,7 +368,11 @@ EP_EXPORT int cuMemsetD8Async(uint64_t destination, unsigned char value, size_t 
     Stream* stream = StreamOf(stream_handle);
     if (!stream) return InvalidHandle;
     if (count == 0) return Success;
-    if (!CheckRange(destination, count).empty()) return InvalidValue;
+    if (std::string why = CheckMapped(destination, count); !why.empty())
+    {
+        SetDetail("cuMemsetD8Async: " + why);
+        return InvalidValue;
+    }
     auto op = std::make_shared<Op>();
     op->name = "cuMemsetD8Async";
     op->run = [=]() {
@@ -589,4 +603,18 @@ EP_EXPORT int cuGraphDestroy(void* graph)
     if (!graph) return InvalidValue;
     delete (Graph*)graph;
     return Success;
+}
+
+// The pool's view of a block, in stream order (see IDeviceAllocator.Annotate in the engine).
+EP_EXPORT int ep_emu_annotate(void* stream_handle, uint64_t base, uint64_t bytes_in_use)
+{
+    if (int r = Ready()) return r;
+    Stream* stream = StreamOf(stream_handle);
+    if (!stream) return InvalidHandle;
+    Allocation a;
+    if (!Find(base, &a) || a.base != base || a.freed || bytes_in_use > a.mapped) return InvalidValue;
+    auto op = std::make_shared<Op>();
+    op->name = "ep_emu_annotate";
+    op->run = [base, bytes_in_use]() { return Annotate(base, bytes_in_use) ? (int)Success : (int)InvalidValue; };
+    return Enqueue(stream, op);
 }

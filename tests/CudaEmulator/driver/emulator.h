@@ -71,13 +71,19 @@ struct Allocation
     int device = 0;
     uint64_t serial = 0;      // the n-th allocation of the process
     bool freed = false;
+    bool released = false;    // a pool block its pool took back (ep_emu_annotate with 0 bytes in use)
 };
 int Allocate(int device, uint64_t bytes, uint64_t* address);
 int Free(uint64_t address);
+// Holds accesses to the first `bytes_in_use` bytes of the allocation at `base` (its pool's view of it); 0: taken back.
+bool Annotate(uint64_t base, uint64_t bytes_in_use);
 // A copy of the allocation holding [address, address + bytes) (or nearest to it); false when none is near.
 bool Find(uint64_t address, Allocation* found);
 // "" when [address, address + bytes) is inside one live allocation, else why not.
 std::string CheckRange(uint64_t address, uint64_t bytes);
+// Like CheckRange, but against the whole pages of a live allocation: what a call can check before its work runs
+// (a pool's view of its blocks changes in stream order).
+std::string CheckMapped(uint64_t address, uint64_t bytes);
 // Live allocations whose ranges hold any of the given addresses (for the race mode's snapshots).
 std::vector<Allocation> AllocationsHolding(const std::vector<uint64_t>& addresses);
 bool IsPinned(const void* host);

@@ -1,4 +1,5 @@
-// The race mode's setting: from EP_EMU_RACE at start ("reverse", "shuffle" or "shuffle:SEED"), or set by a test.
+// The race mode's setting: from EP_EMU_RACE at start ("reverse", "shuffle" or "shuffle:SEED"), or set by a test for
+// the launches its own host thread runs (so that tests running beside it keep theirs).
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -9,8 +10,10 @@ namespace emu
 {
 namespace
 {
-std::atomic<int> mode{-1};
-std::atomic<uint64_t> seed{0};
+std::atomic<int> environment_mode{-1};
+std::atomic<uint64_t> environment_seed{0};
+thread_local int mode = -1;
+thread_local uint64_t seed = 0;
 
 void ReadEnvironment()
 {
@@ -25,9 +28,8 @@ void ReadEnvironment()
             if (text[7] == ':') s = std::strtoull(text + 8, nullptr, 10);
         }
     }
-    seed = s;
-    int expected = -1;
-    mode.compare_exchange_strong(expected, m);
+    environment_seed = s;
+    environment_mode = m;
 }
 }
 
@@ -39,9 +41,10 @@ void SetRaceMode(int value, uint64_t value_seed)
 
 int RaceMode()
 {
-    if (mode.load() < 0) ReadEnvironment();
-    return mode.load();
+    if (mode >= 0) return mode;
+    if (environment_mode.load() < 0) ReadEnvironment();
+    return environment_mode.load();
 }
 
-uint64_t RaceSeed() { return seed.load(); }
+uint64_t RaceSeed() { return mode >= 0 ? seed : environment_seed.load(); }
 }

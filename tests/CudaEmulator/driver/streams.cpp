@@ -312,6 +312,8 @@ std::shared_ptr<Op> ExternalWork(const char* name, ep_emu_work_fn run, const voi
     return op;
 }
 
+bool InQueuedWork() { return in_external_work; }
+
 void FailExternalWork(const char* message)
 {
     if (work_failure.empty()) work_failure = message ? message : "failed";

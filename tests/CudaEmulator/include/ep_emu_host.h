@@ -25,7 +25,8 @@ int ep_emu_flush(void* stream);
 int ep_emu_is_capturing(void* stream);
 
 // 1 when [address, address + bytes) lies inside one live device allocation; else 0 with the reason in `why`
-// (which allocation is nearest, freed or out of bounds by how many bytes).
+// (which allocation is nearest, freed or out of bounds by how many bytes). Inside queued work it holds the range to
+// the bytes the engine's memory pool says are in use; at call time, to the allocation's pages.
 int ep_emu_check_range(uint64_t address, uint64_t bytes, char* why, size_t why_size);
 
 // The device (ordinal) whose memory holds `address`, or -1.

@@ -190,4 +190,26 @@ public sealed unsafe class EmulatorPlantedBugTests
         Assert.Contains("vector_fill_f32", failure);
         Assert.Contains("past the end", failure);
     }
+
+    [EmulatedCudaFact]
+    public void PoolBlocks_AreHeldToTheBytesInUse_AnOverrunInsideTheRoundingAndAUseAfterReturnAreCaught()
+    {
+        using var context = CudaContext.Open();
+        var planted = Load(context, "vector.cu", "vector_fill_f32", (file, text) =>
+            file == "element.cuh" ? Replace(text, "i < (n); i +=", "i <= (n); i +=", file) : text);
+        const long n = 1023; // 4,092 bytes in a 4,096-byte pool block
+        var buffer = context.Pool.Rent(n * sizeof(float));
+        Assert.True(buffer.BlockBytes > n * sizeof(float));
+        planted.Launch(context.Stream, new Dim3(4), new Dim3(256), 0, buffer.DeviceAddress, 1f, n);
+        var overrun = Assert.Throws<CudaException>(context.Synchronize);
+        Assert.Contains("past the end", overrun.Message);
+        Assert.Contains("4092 bytes in use", overrun.Message);
+
+        var fill = Load(context, "vector.cu", "vector_fill_f32");
+        ulong address = buffer.DeviceAddress;
+        buffer.Dispose(); // back to the pool, which keeps the block cached
+        fill.Launch(context.Stream, new Dim3(4), new Dim3(256), 0, address, 1f, n);
+        var late = Assert.Throws<CudaException>(context.Synchronize);
+        Assert.Contains("its memory pool has taken back", late.Message);
+    }
 }
