@@ -52,13 +52,22 @@ internal static class CpuParallel
             long ticket = ++_ticket;
             Volatile.Write(ref _openTicket, ticket);
             for (int i = 0; i < helpers; i++) workers[i].Wake(ticket);
-            Drain(job);
-            // Every chunk is claimed. Close the job, then wait only for workers that joined it: a worker
-            // that wakes late (descheduled on a busy machine) finds it closed and costs the caller nothing.
-            Interlocked.Exchange(ref _openTicket, 0);
-            var spin = new SpinWait();
-            while (Volatile.Read(ref _active) != 0) spin.SpinOnce(sleep1Threshold: -1);
-            _job = null;
+            try
+            {
+                Drain(job);
+            }
+            finally
+            {
+                // Also when a chunk of the caller threw: its operands (pinned buffers, the caller's tensors)
+                // may be gone once this returns, so no worker may still be inside the job. Claim what is left
+                // so that workers stop at their next chunk, close the job, then wait only for workers that
+                // joined it: one that wakes late (descheduled on a busy machine) finds it closed.
+                Volatile.Write(ref _nextChunk, int.MaxValue / 2);
+                Interlocked.Exchange(ref _openTicket, 0);
+                var spin = new SpinWait();
+                while (Volatile.Read(ref _active) != 0) spin.SpinOnce(sleep1Threshold: -1);
+                _job = null;
+            }
             if (_failure is { } failure) ExceptionDispatchInfo.Capture(failure).Throw();
         }
         finally
