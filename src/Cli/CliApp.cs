@@ -41,6 +41,14 @@ public static class CliApp
             if (parse.Errors.Count > 0)
             {
                 string message = string.Join("; ", parse.Errors.Select(e => e.Message));
+                // A bad value of a known option (--threads 0, --lr fast) is invalid input, like a bad file;
+                // an unknown option or command is a usage error.
+                if (parse.Errors.All(OptionRules.IsValueError))
+                {
+                    if (json) CommandOutput.WriteDocument(output, CommandOutput.Error("invalid_input", message, ExitError));
+                    else error.WriteLine($"edgeprune: error: {message}");
+                    return ExitError;
+                }
                 if (json) CommandOutput.WriteDocument(output, CommandOutput.Error("usage", message, ExitUsage));
                 else foreach (var e in parse.Errors) error.WriteLine($"edgeprune: {e.Message}");
                 return ExitUsage;

@@ -19,7 +19,7 @@ public static class EvalCommand
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer file or directory (default: found beside the model)" };
         var split = new Option<string>("--split") { Description = "train, validation or test", DefaultValueFactory = _ => "test" };
         var ablation = new Option<string?>("--ablation") { Description = "interchange, zero, mean or optimal (default: the circuit's)" };
-        var batch = new Option<int>("--batch") { Description = "sequences per forward", DefaultValueFactory = _ => 32 };
+        var batch = new Option<int>("--batch") { Description = "sequences per forward", DefaultValueFactory = _ => 32 }.AtLeast(1);
         var command = new Command("eval", "evaluate a circuit: KL to the full model and the task metrics") { model, circuitPath, task, tokenizer, split, ablation, batch };
         command.SetAction(parse =>
         {

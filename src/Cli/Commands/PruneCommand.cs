@@ -23,24 +23,24 @@ public static class PruneCommand
         var program = new Option<string?>("--program") { Description = $"built-in RASP program to compile and prune when no --model is given (default {Programs.Default}; see edgeprune rasp list)" };
         var task = new Option<string?>("--task") { Description = "ioi, gt, gp, gp-stories, tracr, tracr-reverse, tracr-xproportion, or FILE.jsonl (default for Tracr models: tracr)" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer file or directory (default: found beside the model)" };
-        var target = new Option<double?>("--target-sparsity") { Description = "edge sparsity target in [0, 2] (above 1 pushes for the sparsest circuit)" };
-        var nodeTarget = new Option<double?>("--node-target") { Description = "node sparsity target (enables the node Lagrangian)" };
+        var target = new Option<double?>("--target-sparsity") { Description = "edge sparsity target in [0, 2] (above 1 pushes for the sparsest circuit)" }.Within(0, 2);
+        var nodeTarget = new Option<double?>("--node-target") { Description = "node sparsity target in [0, 1] (enables the node Lagrangian)" }.Within(0, 1);
         var nodeMasks = new Option<bool?>("--node-masks") { Description = "train a mask per writer too (default: the task's recipe)" };
-        var steps = new Option<int?>("--steps") { Description = "training steps" };
-        var batch = new Option<int?>("--batch") { Description = "sequences per step" };
-        var lr = new Option<double?>("--lr") { Description = "learning rate of the mask logits" };
-        var lambdaLr = new Option<double?>("--lambda-lr") { Description = "learning rate of the Lagrange multipliers" };
-        var sparsityWarmup = new Option<int?>("--sparsity-warmup") { Description = "steps over which the target ramps up from 0" };
-        var lrWarmup = new Option<int?>("--lr-warmup") { Description = "steps of linear learning-rate warm-up" };
+        var steps = new Option<int?>("--steps") { Description = "training steps" }.AtLeast(1);
+        var batch = new Option<int?>("--batch") { Description = "sequences per step" }.AtLeast(1);
+        var lr = new Option<double?>("--lr") { Description = "learning rate of the mask logits" }.Positive();
+        var lambdaLr = new Option<double?>("--lambda-lr") { Description = "learning rate of the Lagrange multipliers" }.Positive();
+        var sparsityWarmup = new Option<int?>("--sparsity-warmup") { Description = "steps over which the target ramps up from 0" }.AtLeast(0);
+        var lrWarmup = new Option<int?>("--lr-warmup") { Description = "steps of linear learning-rate warm-up" }.AtLeast(0);
         var ablation = new Option<string?>("--ablation") { Description = "interchange (corrupted inputs), zero, mean, or optimal (a learned constant per writer)" };
-        var seed = new Option<int?>("--seed") { Description = "seed of the mask samples and batch order" };
-        var embeddingNodes = new Option<int?>("--embedding-nodes") { Description = "0, 1 (merged) or 2 (token and position) embedding writers" };
+        var seed = new Option<int?>("--seed") { Description = "seed of the mask samples and batch order" }.AtLeast(int.MinValue);
+        var embeddingNodes = new Option<int?>("--embedding-nodes") { Description = "0, 1 (merged) or 2 (token and position) embedding writers" }.AtLeast(0, 2);
         var outDir = new Option<string?>("--out") { Description = "output folder for checkpoint.bin and circuit.json (default: runs/<task>)" };
         var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint in --out" };
-        var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "save a checkpoint every N steps" };
-        var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" };
-        var microBatch = new Option<int?>("--micro-batch") { Description = "sequences per forward/backward; the step accumulates over micro-batches (saves memory)" };
-        var binarize = new Option<double?>("--binarize-sparsity") { Description = "edge sparsity at which the final masks are thresholded (default: the soft masks' own sparsity)" };
+        var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "save a checkpoint every N steps (0: only at the end)" }.AtLeast(0);
+        var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" }.AtLeast(1);
+        var microBatch = new Option<int?>("--micro-batch") { Description = "sequences per forward/backward; the step accumulates over micro-batches (saves memory)" }.AtLeast(1);
+        var binarize = new Option<double?>("--binarize-sparsity") { Description = "edge sparsity at which the final masks are thresholded (default: the soft masks' own sparsity)" }.Within(0, 1);
         var read = new Option<string?>("--masked-read") { Description = "auto (fused on a GPU), fused or unfused: how each reader reads the difference stack" };
         var recompute = new Option<bool?>("--recompute") { Description = "recompute each layer in the backward: one layer's activations live at a time (saves memory, costs a forward)" };
         var command = new Command("prune", "find a circuit with Edge Pruning")
@@ -64,7 +64,14 @@ public static class PruneCommand
                 CheckpointEvery = parse.GetValue(checkpointEvery),
                 MaskedRead = parse.GetValue(read), Recompute = parse.GetValue(recompute),
             };
-            PruningOptions Configure(PruningOptions d) => overrides.Apply(d);
+            // Checked before anything loads when both are given; against the recipe's batch otherwise.
+            MicroBatchRule.Check(overrides.MicroBatch, overrides.Batch);
+            PruningOptions Configure(PruningOptions d)
+            {
+                var options = overrides.Apply(d);
+                MicroBatchRule.Check(options.MicroBatch, options.Batch);
+                return options;
+            }
 
             string? modelPath = parse.GetValue(model);
             PruningJob job;
