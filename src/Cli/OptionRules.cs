@@ -33,10 +33,10 @@ public static class OptionRules
         return option;
     }
 
-    /// <summary>Finite numbers above zero (learning rates, budgets).</summary>
-    public static Option<double?> Positive(this Option<double?> option)
+    /// <summary>Finite numbers above zero (learning rates, budgets), or from zero when <paramref name="orZero"/>.</summary>
+    public static Option<double?> Positive(this Option<double?> option, bool orZero = false)
     {
-        option.CustomParser = r => ParseDouble(r, option.Name, 0, double.MaxValue, exclusiveMin: true);
+        option.CustomParser = r => ParseDouble(r, option.Name, 0, double.MaxValue, exclusiveMin: !orZero);
         return option;
     }
 
@@ -76,7 +76,7 @@ public static class OptionRules
         bool low = exclusiveMin ? v <= min : v < min;
         if (low || v > max)
         {
-            string range = exclusiveMin ? "above 0" : max >= float.MaxValue ? $"at least {min}" : $"in [{min}, {max}]";
+            string range = exclusiveMin ? $"above {min}" : max >= float.MaxValue ? $"at least {min}" : $"in [{min}, {max}]";
             return Fail<double?>(r, $"{name} {text} is out of range: it must be {range}");
         }
         return v;

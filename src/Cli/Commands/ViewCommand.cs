@@ -22,7 +22,7 @@ public static class ViewCommand
             string target = parse.GetValue(output)
                 ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(input))!, Path.GetFileNameWithoutExtension(input) + ".html");
             var page = CircuitPage.Build(a, b, Path.GetFileName(input), b is null ? null : Path.GetFileName(parse.GetValue(compare)!));
-            File.WriteAllText(target, page.Html);
+            OutputPaths.Writing(target, () => File.WriteAllText(target, page.Html));
             var result = new JsonObject { ["path"] = target, ["nodes"] = page.Nodes, ["edges"] = page.Edges };
             return CommandOutput.Emit(parse, result, o => o.WriteLine(target));
         });

@@ -82,6 +82,7 @@ public class JsonOutputTests
             Assert.True(export.Code == 0, export.Out + export.Err);
             Assert.True(File.Exists(SingleDocument(export.Out).GetProperty("path").GetString()));
 
+            File.Delete(circuit);
             var again = Run("prune", "--model", model, "--out", outDir, "--json");
             Assert.Equal(CliApp.ExitError, again.Code);
             Assert.Contains("--resume", SingleDocument(again.Out).GetProperty("error").GetProperty("message").GetString());
