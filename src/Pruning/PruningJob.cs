@@ -128,11 +128,16 @@ public sealed class PruningJob
         return Pruner.State.Step;
     }
 
-    /// <summary>The circuit of the current masks, evaluated on the task's test split.</summary>
+    /// <summary>
+    /// The circuit of the current masks, evaluated on the task's test split (no metrics without one), with
+    /// the ways the run fell short of what was asked (<see cref="RunShortfalls"/>).
+    /// </summary>
     public (Circuit Circuit, CircuitMasks Masks) Finish(double wallSeconds, double? binarizeAt = null)
     {
         var masks = CircuitMasks.From(Masked.Layout, Pruner.State, Options.NodeMasks, binarizeAt);
-        var metrics = CircuitEvaluator.Evaluate(Pruner, masks, Task.Test, Options.Batch);
+        var metrics = Task.Test.Count > 0
+            ? CircuitEvaluator.Evaluate(Pruner, masks, Task.Test, Options.Batch)
+            : new Dictionary<string, double>();
         var layout = Masked.Layout;
         var circuit = Circuit.FromMasks(Masked.Graph,
             (r, w) => masks.EdgeSoft[layout.Offset(r) + w],
@@ -147,7 +152,7 @@ public sealed class PruningJob
             WallTimeSeconds = wallSeconds,
             Device = "cpu",
         };
-        return (circuit, masks);
+        return (circuit with { Shortfalls = RunShortfalls.Of(circuit, Options, Task, Pruner.State.Step) }, masks);
     }
 
     private static Dictionary<string, System.Text.Json.Nodes.JsonNode?> Hyperparameters(PruningOptions o) => new()

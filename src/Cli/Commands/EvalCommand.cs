@@ -42,6 +42,10 @@ public static class EvalCommand
                 "test" => job.Task.Test,
                 var s => throw new Runtime.EdgePruningException($"unknown split '{s}' (expected train, validation or test)"),
             };
+            if (examples.Count == 0)
+                throw new Runtime.EdgePruningException(parse.GetValue(split) == "test"
+                    ? RunShortfalls.NoTestSplit(job.Task)
+                    : $"task {job.Task.Name} has no {parse.GetValue(split)} examples to evaluate on");
             var masks = CircuitMasks.FromCircuit(job.Masked.Layout, circuit);
             var metrics = CircuitEvaluator.Evaluate(job.Pruner, masks, examples, parse.GetValue(batch));
             var result = new JsonObject
@@ -57,7 +61,7 @@ public static class EvalCommand
             return CommandOutput.Emit(parse, result, o =>
             {
                 o.WriteLine($"task           {job.Task.Name} ({parse.GetValue(split)}, {examples.Count} examples, {job.Options.Ablation.Name()} ablation)");
-                foreach (var (name, value) in metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal)) o.WriteLine($"{name,-15}{value:G6}");
+                CircuitReport.PrintMetrics(o, metrics);
             });
         });
         return command;

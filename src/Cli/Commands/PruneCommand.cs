@@ -180,8 +180,14 @@ public static class PruneCommand
             var (circuit, _) = job.Finish(clock.Elapsed.TotalSeconds, parse.GetValue(binarize));
             string circuitPath = Path.Combine(dir, PruningJob.CircuitFile);
             CircuitJson.Write(circuit, circuitPath);
+            foreach (var shortfall in circuit.Shortfalls)
+            {
+                if (json) CommandOutput.WriteEvent(err, "warning", new JsonObject { ["message"] = shortfall });
+                else err.WriteLine($"edgeprune: warning: {shortfall}");
+            }
             var result = CircuitReport.ToJson(circuit, circuitPath);
             result["memory"] = MemoryJson(plan, peak);
+            result["shortfalls"] = new JsonArray([.. circuit.Shortfalls.Select(s => (JsonNode?)s)]);
             return CommandOutput.Emit(parse, result, text =>
             {
                 CircuitReport.Print(text, circuit);
