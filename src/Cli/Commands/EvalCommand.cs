@@ -24,7 +24,7 @@ public static class EvalCommand
         command.SetAction(parse =>
         {
             var circuit = CircuitJson.Read(parse.GetRequiredValue(circuitPath));
-            string taskName = parse.GetValue(task) ?? (circuit.Task.StartsWith("tracr-", StringComparison.Ordinal) ? "tracr" : circuit.Task);
+            string taskName = parse.GetValue(task) ?? (PruningJob.IsTracrTask(circuit.Task) ? "tracr" : circuit.Task);
             string ablationName = parse.GetValue(ablation) ?? (circuit.Ablation.Length > 0 ? circuit.Ablation : "interchange");
             var job = PruningJob.Create(parse.GetRequiredValue(model), taskName, CpuKernels.Instance, d => d with
             {

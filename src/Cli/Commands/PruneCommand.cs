@@ -97,6 +97,9 @@ public static class PruneCommand
                 createJob = () => PruningJob.Create(path, parse.GetValue(task) ?? "tracr", kernels, Configure, parse.GetValue(tokenizer));
             }
             var job = createJob();
+            // A Tracr file with a ground truth beside it (shared, or written by rasp compile) is scored
+            // against it exactly as the built-in programs are.
+            if (truth is null && job.Loaded.Tracr is not null) truth = GroundTruthFile.Beside(modelPath);
 
             string dir = parse.GetValue(outDir) ?? Path.Combine("runs", job.Task.Name);
             var existing = RunFolder.Inspect(dir);
@@ -131,7 +134,7 @@ public static class PruneCommand
             {
                 // One rule for every run: a finished run (or the built-in demo's) is replaced; an unfinished
                 // one is continued with --resume or given up with --force.
-                bool demo = truth is not null && parse.GetValue(outDir) is null;
+                bool demo = parse.GetValue(model) is null && parse.GetValue(outDir) is null;
                 if (existing.Unfinished && !demo && !parse.GetValue(force))
                     throw new EdgePruningException($"{dir} holds an unfinished run (a checkpoint and no circuit.json); " +
                         "continue it with --resume, start afresh with --force, or choose another --out");
