@@ -42,7 +42,8 @@ public static class CircuitReport
         o.WriteLine($"task           {circuit.Task}");
         o.WriteLine($"ablation       {circuit.Ablation}");
         o.WriteLine($"edges kept     {kept.Length:N0} of {circuit.TotalEdges:N0} (sparsity {1.0 - (double)kept.Length / circuit.TotalEdges:P2})");
-        o.WriteLine($"nodes          {circuit.Nodes.Count}");
+        // Counted as the viewer draws them (the ends of the kept edges), so the two agree.
+        o.WriteLine($"nodes          {View.CircuitPage.NodeCount(circuit.KeptEdgeNames)}");
         PrintMetrics(o, circuit.Metrics);
         if (circuit.WallTimeSeconds is { } s) o.WriteLine($"wall time      {s:F1} s");
         if (kept.Length <= ListEdgesUpTo)

@@ -88,6 +88,9 @@ public static class CliApp
     /// <summary>The exit code, the stable error word of the JSON document, and the one-line message.</summary>
     public static (int Exit, string Code, string Message) Classify(Exception ex) => ex switch
     {
+        // Loaders say "PATH: file not found" (or tokenizer, checkpoint, task file): the README's not_found,
+        // as the C ABI classifies it. A tensor missing inside a file is a broken file, not a missing one.
+        EdgePruningException when IsMissingInput(ex.Message) => (ExitError, "not_found", OneLine(ex.Message)),
         EdgePruningException => (ExitError, "invalid_input", OneLine(ex.Message)),
         FileNotFoundException fnf => (ExitError, "not_found", $"{fnf.FileName ?? OneLine(fnf.Message)}: file not found"),
         DirectoryNotFoundException => (ExitError, "not_found", OneLine(ex.Message)),
@@ -96,6 +99,9 @@ public static class CliApp
         OutOfMemoryException => (ExitError, "out_of_memory", "out of host memory; use a smaller batch or model"),
         _ => (ExitInternal, "internal", $"{ex.GetType().Name}: {OneLine(ex.Message)}"),
     };
+
+    private static bool IsMissingInput(string message) =>
+        message.Contains(" not found", StringComparison.Ordinal) && !message.Contains("tensor '", StringComparison.Ordinal);
 
     private static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
 }
