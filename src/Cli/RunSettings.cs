@@ -29,12 +29,14 @@ public sealed record RunSettings(string Model, string Task, PruningOverrides Giv
         if (!File.Exists(path)) return null;
         try
         {
-            var root = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            var root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new JsonException("not a JSON object");
+            string Text(string key) => root[key]?.GetValue<string>() ?? throw new JsonException($"no '{key}'");
             var given = root["given"].Deserialize<PruningOverrides>(Json) ?? new PruningOverrides();
-            var resolved = root["resolved"]!.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>());
-            return new RunSettings(root["model"]!.GetValue<string>(), root["task"]!.GetValue<string>(), given, resolved);
+            var resolved = (root["resolved"] as JsonObject ?? throw new JsonException("no 'resolved' object"))
+                .ToDictionary(kv => kv.Key, kv => kv.Value?.GetValue<string>() ?? throw new JsonException($"'{kv.Key}' is not a string"));
+            return new RunSettings(Text("model"), Text("task"), given, resolved);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
             throw new EdgePruningException($"{path}: not a run description written by edgeprune prune ({e.Message.ReplaceLineEndings(" ")})");
         }
