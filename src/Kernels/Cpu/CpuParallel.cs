@@ -30,13 +30,17 @@ internal static class CpuParallel
     private static long _openTicket;
     private static int _active;
     private static Exception? _failure;
+    /// <summary>True on a thread that is running chunks of a job (the caller or a worker).</summary>
+    [ThreadStatic] private static bool t_inJob;
 
     /// <summary>Runs <paramref name="job"/> for chunks 0..chunks−1 on at most <paramref name="maxThreads"/> threads.</summary>
     public static void Run(ParallelJob job, int chunks, int maxThreads)
     {
         if (chunks <= 0) return;
         int threads = Math.Min(Math.Min(maxThreads, Environment.ProcessorCount), chunks);
-        if (threads <= 1 || !Monitor.TryEnter(Gate))
+        // A job started from inside a chunk runs inline: the Gate is re-entrant, so on the thread that holds
+        // it the nested job would replace the running one's chunk counter under the workers' feet.
+        if (threads <= 1 || t_inJob || !Monitor.TryEnter(Gate))
         {
             for (int c = 0; c < chunks; c++) job.Run(c);
             return;
@@ -80,7 +84,15 @@ internal static class CpuParallel
     {
         int count = _chunkCount;
         int c;
-        while ((c = Interlocked.Increment(ref _nextChunk) - 1) < count) job.Run(c);
+        t_inJob = true;
+        try
+        {
+            while ((c = Interlocked.Increment(ref _nextChunk) - 1) < count) job.Run(c);
+        }
+        finally
+        {
+            t_inJob = false;
+        }
     }
 
     /// <summary>A worker's part of job <paramref name="ticket"/>, if that job is still open.</summary>

@@ -116,3 +116,40 @@ public class CpuParallelHammerTests
         }
     }
 }
+
+/// <summary>A chunk that itself runs a parallel job (a kernel inside a kernel) on the thread that holds the pool.</summary>
+public class CpuParallelNestingTests
+{
+    [Fact]
+    public void JobStartedInsideAChunk_RunsEveryChunkOfBothJobsExactlyOnce()
+    {
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            var outer = new NestingJob(64, inner: 16);
+            CpuParallel.Run(outer, 64, Math.Max(2, Environment.ProcessorCount));
+            Assert.All(outer.Runs, n => Assert.Equal(1, n));
+            foreach (var inner in outer.Inner) Assert.All(inner.Runs, n => Assert.Equal(1, n));
+        }
+    }
+
+    private sealed class CountingJob(int chunks) : ParallelJob
+    {
+        public readonly int[] Runs = new int[chunks];
+        public override void Run(int chunk) => Interlocked.Increment(ref Runs[chunk]);
+    }
+
+    private sealed class NestingJob(int chunks, int inner) : ParallelJob
+    {
+        public readonly int[] Runs = new int[chunks];
+        public readonly System.Collections.Concurrent.ConcurrentBag<CountingJob> Inner = [];
+
+        public override void Run(int chunk)
+        {
+            Interlocked.Increment(ref Runs[chunk]);
+            var job = new CountingJob(inner);
+            Inner.Add(job);
+            CpuParallel.Run(job, inner, Math.Max(2, Environment.ProcessorCount));
+            Thread.SpinWait(200);
+        }
+    }
+}
