@@ -28,15 +28,23 @@ public static class CircuitReport
         };
     }
 
+    /// <summary>One metric a line, names in a column wide enough for the longest (logit_diff_full) and a space.</summary>
+    public static void PrintMetrics(TextWriter o, IReadOnlyDictionary<string, double> metrics)
+    {
+        int width = Math.Max(15, metrics.Keys.Select(k => k.Length + 1).DefaultIfEmpty(0).Max());
+        foreach (var (name, value) in metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            o.WriteLine($"{name.PadRight(width)}{value:G6}");
+    }
+
     public static void Print(TextWriter o, Circuit circuit)
     {
         var kept = circuit.Edges.Where(e => e.Kept).ToArray();
         o.WriteLine($"task           {circuit.Task}");
         o.WriteLine($"ablation       {circuit.Ablation}");
         o.WriteLine($"edges kept     {kept.Length:N0} of {circuit.TotalEdges:N0} (sparsity {1.0 - (double)kept.Length / circuit.TotalEdges:P2})");
-        o.WriteLine($"nodes          {circuit.Nodes.Count}");
-        foreach (var (name, value) in circuit.Metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            o.WriteLine($"{name,-15}{value:G6}");
+        // Counted as the viewer draws them (the ends of the kept edges), so the two agree.
+        o.WriteLine($"nodes          {View.CircuitPage.NodeCount(circuit.KeptEdgeNames)}");
+        PrintMetrics(o, circuit.Metrics);
         if (circuit.WallTimeSeconds is { } s) o.WriteLine($"wall time      {s:F1} s");
         if (kept.Length <= ListEdgesUpTo)
             o.WriteLine("edges          " + string.Join(", ", kept.Select(e => e.Name)));

@@ -41,6 +41,14 @@ public static class CliApp
             if (parse.Errors.Count > 0)
             {
                 string message = string.Join("; ", parse.Errors.Select(e => e.Message));
+                // A bad value of a known option (--threads 0, --lr fast) is invalid input, like a bad file;
+                // an unknown option or command is a usage error.
+                if (parse.Errors.All(OptionRules.IsValueError))
+                {
+                    if (json) CommandOutput.WriteDocument(output, CommandOutput.Error("invalid_input", message, ExitError));
+                    else error.WriteLine($"edgeprune: error: {message}");
+                    return ExitError;
+                }
                 if (json) CommandOutput.WriteDocument(output, CommandOutput.Error("usage", message, ExitUsage));
                 else foreach (var e in parse.Errors) error.WriteLine($"edgeprune: {e.Message}");
                 return ExitUsage;
@@ -80,6 +88,9 @@ public static class CliApp
     /// <summary>The exit code, the stable error word of the JSON document, and the one-line message.</summary>
     public static (int Exit, string Code, string Message) Classify(Exception ex) => ex switch
     {
+        // Loaders say "PATH: file not found" (or tokenizer, checkpoint, task file): the README's not_found,
+        // as the C ABI classifies it. A tensor missing inside a file is a broken file, not a missing one.
+        EdgePruningException when IsMissingInput(ex.Message) => (ExitError, "not_found", OneLine(ex.Message)),
         EdgePruningException => (ExitError, "invalid_input", OneLine(ex.Message)),
         FileNotFoundException fnf => (ExitError, "not_found", $"{fnf.FileName ?? OneLine(fnf.Message)}: file not found"),
         DirectoryNotFoundException => (ExitError, "not_found", OneLine(ex.Message)),
@@ -88,6 +99,9 @@ public static class CliApp
         OutOfMemoryException => (ExitError, "out_of_memory", "out of host memory; use a smaller batch or model"),
         _ => (ExitInternal, "internal", $"{ex.GetType().Name}: {OneLine(ex.Message)}"),
     };
+
+    private static bool IsMissingInput(string message) =>
+        message.Contains(" not found", StringComparison.Ordinal) && !message.Contains("tensor '", StringComparison.Ordinal);
 
     private static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
 }

@@ -6,6 +6,7 @@ using EdgePruning.Models.Tokenizers;
 using EdgePruning.Pruning.Circuits;
 using EdgePruning.Pruning.Evaluation;
 using EdgePruning.Pruning.Masking;
+using EdgePruning.Pruning.Rasp;
 using EdgePruning.Pruning.Tasks;
 using EdgePruning.Pruning.Training;
 using EdgePruning.Runtime;
@@ -69,23 +70,46 @@ public sealed class PruningJob
     {
         "tracr-reverse" => PruningOptions.TracrReverse(),
         "tracr-xproportion" => PruningOptions.TracrXProportion(),
+        _ when task.Name.StartsWith(RaspTaskPrefix, StringComparison.Ordinal) => Programs.Get(task.Name[RaspTaskPrefix.Length..]).Recipe(),
         _ => new PruningOptions { Ablation = AblationNames.Parse(task.DefaultAblation) },
     };
 
+    /// <summary>Task names of compiled RASP programs: <c>rasp-NAME</c>.</summary>
+    public const string RaspTaskPrefix = "rasp-";
+
+    /// <summary>True for the task names that a Tracr model's own task answers to.</summary>
+    public static bool IsTracrTask(string taskName) =>
+        taskName is "tracr" or "tracr-reverse" or "tracr-xproportion" || taskName.StartsWith(RaspTaskPrefix, StringComparison.Ordinal);
+
     public static TaskDataset ResolveTask(LoadedModel loaded, string taskName, string? tokenizerPath)
     {
-        if (taskName is "tracr" or "tracr-reverse" or "tracr-xproportion")
+        if (IsTracrTask(taskName))
         {
             var info = loaded.Tracr ?? throw new EdgePruningException(
                 $"task '{taskName}' needs a Tracr model; {loaded.Source} is a {loaded.FormatName}: choose --task from {string.Join(", ", TaskRegistry.Names())} or a .jsonl file");
-            var task = TracrTasks.Create(info);
+            var task = info.Program is { } program ? CompiledProgramTask(loaded, program) : TracrTasks.Create(info);
             if (taskName != "tracr" && taskName != task.Name)
-                throw new EdgePruningException($"task '{taskName}' does not match the Tracr program '{info.Name}' of {loaded.Source}");
+                throw new EdgePruningException($"task '{taskName}' does not match the Tracr program '{info.Program ?? info.Name}' of {loaded.Source} (its task is {task.Name}, or say tracr)");
             return task;
         }
         var tokenizer = tokenizerPath is not null ? TokenizerLoader.Load(tokenizerPath) : TokenizerLoader.ForModel(loaded.Source);
         TokenizerLoader.EnsureMatches(tokenizer, loaded.Config.VocabSize, loaded.Source);
         return TaskRegistry.Create(taskName, tokenizer, seed: 0);
+    }
+
+    /// <summary>
+    /// The task of a file that <c>edgeprune rasp compile</c> wrote: the program is compiled again here (it is
+    /// deterministic) for its inputs and reference outputs, after checking that the file has its vocabulary.
+    /// </summary>
+    private static TaskDataset CompiledProgramTask(LoadedModel loaded, string program)
+    {
+        var rasp = Programs.Get(program);
+        var compiled = rasp.Compile();
+        var info = loaded.Tracr!;
+        if (!compiled.Info.Vocab.OrderBy(p => p.Key, StringComparer.Ordinal).SequenceEqual(info.Vocab.OrderBy(p => p.Key, StringComparer.Ordinal))
+            || compiled.Config.Layers != loaded.Config.Layers || compiled.Config.ModelDim != loaded.Config.ModelDim)
+            throw new EdgePruningException($"{loaded.Source} says it holds the RASP program '{program}', but its vocabulary or shape differs from that program compiled now");
+        return RaspTasks.Create(rasp, compiled);
     }
 
     /// <summary>
@@ -128,11 +152,16 @@ public sealed class PruningJob
         return Pruner.State.Step;
     }
 
-    /// <summary>The circuit of the current masks, evaluated on the task's test split.</summary>
+    /// <summary>
+    /// The circuit of the current masks, evaluated on the task's test split (no metrics without one), with
+    /// the ways the run fell short of what was asked (<see cref="RunShortfalls"/>).
+    /// </summary>
     public (Circuit Circuit, CircuitMasks Masks) Finish(double wallSeconds, double? binarizeAt = null)
     {
         var masks = CircuitMasks.From(Masked.Layout, Pruner.State, Options.NodeMasks, binarizeAt);
-        var metrics = CircuitEvaluator.Evaluate(Pruner, masks, Task.Test, Options.Batch);
+        var metrics = Task.Test.Count > 0
+            ? CircuitEvaluator.Evaluate(Pruner, masks, Task.Test, Options.Batch)
+            : new Dictionary<string, double>();
         var layout = Masked.Layout;
         var circuit = Circuit.FromMasks(Masked.Graph,
             (r, w) => masks.EdgeSoft[layout.Offset(r) + w],
@@ -147,7 +176,7 @@ public sealed class PruningJob
             WallTimeSeconds = wallSeconds,
             Device = "cpu",
         };
-        return (circuit, masks);
+        return (circuit with { Shortfalls = RunShortfalls.Of(circuit, Options, Task, Pruner.State.Step) }, masks);
     }
 
     private static Dictionary<string, System.Text.Json.Nodes.JsonNode?> Hyperparameters(PruningOptions o) => new()

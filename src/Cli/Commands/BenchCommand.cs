@@ -24,18 +24,18 @@ public static class BenchCommand
     public static Command Create()
     {
         var shape = new Option<string>("--shape") { Description = $"model shape: {string.Join(", ", BenchmarkShapes.Names)}", DefaultValueFactory = _ => BenchmarkShapes.Default };
-        var layers = new Option<int?>("--layers") { Description = "keep only the first N layers (makes large shapes feasible on a CPU)" };
-        var batch = new Option<int>("--batch") { Description = "sequences per step", DefaultValueFactory = _ => 4 };
-        var seq = new Option<int>("--seq") { Description = "tokens per sequence", DefaultValueFactory = _ => 64 };
-        var microBatch = new Option<int?>("--micro-batch") { Description = "sequences per forward/backward (default: the whole batch)" };
-        var steps = new Option<int>("--steps") { Description = "timed steps", DefaultValueFactory = _ => 3 };
-        var warmup = new Option<int>("--warmup") { Description = "untimed steps before them", DefaultValueFactory = _ => 1 };
+        var layers = new Option<int?>("--layers") { Description = "keep only the first N layers (makes large shapes feasible on a CPU)" }.AtLeast(1);
+        var batch = new Option<int>("--batch") { Description = "sequences per step", DefaultValueFactory = _ => 4 }.AtLeast(1);
+        var seq = new Option<int>("--seq") { Description = "tokens per sequence", DefaultValueFactory = _ => 64 }.AtLeast(1);
+        var microBatch = new Option<int?>("--micro-batch") { Description = "sequences per forward/backward (default: the whole batch)" }.AtLeast(1);
+        var steps = new Option<int>("--steps") { Description = "timed steps", DefaultValueFactory = _ => 3 }.AtLeast(1);
+        var warmup = new Option<int>("--warmup") { Description = "untimed steps before them", DefaultValueFactory = _ => 1 }.AtLeast(0);
         var dtype = new Option<string>("--dtype") { Description = "f32 or bf16 (weights and activations; the CPU backend computes in f32)", DefaultValueFactory = _ => "f32" };
         var device = new Option<string>("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => "cpu" };
-        var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" };
-        var embeddingNodes = new Option<int?>("--embedding-nodes") { Description = "0, 1 or 2 embedding writers (default: the family's)" };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" }.AtLeast(1);
+        var embeddingNodes = new Option<int?>("--embedding-nodes") { Description = "0, 1 or 2 embedding writers (default: the family's)" }.AtLeast(0, 2);
         var planOnly = new Option<bool>("--plan-only") { Description = "print the memory plan and stop (any device and dtype)" };
-        var budget = new Option<double?>("--budget-gb") { Description = "device memory in GB (10⁹ bytes): say whether the plan fits and the largest micro-batch that does" };
+        var budget = new Option<double?>("--budget-gb") { Description = "device memory in GB (10⁹ bytes): say whether the plan fits and the largest micro-batch that does" }.Positive();
         var read = new Option<string>("--masked-read")
         {
             Description = "fused, unfused, auto (fused on a GPU) or both: the fused and the unfused read timed one after the other on the same model (needs norms; else unfused)",

@@ -19,12 +19,12 @@ public static class EvalCommand
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer file or directory (default: found beside the model)" };
         var split = new Option<string>("--split") { Description = "train, validation or test", DefaultValueFactory = _ => "test" };
         var ablation = new Option<string?>("--ablation") { Description = "interchange, zero, mean or optimal (default: the circuit's)" };
-        var batch = new Option<int>("--batch") { Description = "sequences per forward", DefaultValueFactory = _ => 32 };
+        var batch = new Option<int>("--batch") { Description = "sequences per forward", DefaultValueFactory = _ => 32 }.AtLeast(1);
         var command = new Command("eval", "evaluate a circuit: KL to the full model and the task metrics") { model, circuitPath, task, tokenizer, split, ablation, batch };
         command.SetAction(parse =>
         {
             var circuit = CircuitJson.Read(parse.GetRequiredValue(circuitPath));
-            string taskName = parse.GetValue(task) ?? (circuit.Task.StartsWith("tracr-", StringComparison.Ordinal) ? "tracr" : circuit.Task);
+            string taskName = parse.GetValue(task) ?? (PruningJob.IsTracrTask(circuit.Task) ? "tracr" : circuit.Task);
             string ablationName = parse.GetValue(ablation) ?? (circuit.Ablation.Length > 0 ? circuit.Ablation : "interchange");
             var job = PruningJob.Create(parse.GetRequiredValue(model), taskName, CpuKernels.Instance, d => d with
             {
@@ -42,6 +42,10 @@ public static class EvalCommand
                 "test" => job.Task.Test,
                 var s => throw new Runtime.EdgePruningException($"unknown split '{s}' (expected train, validation or test)"),
             };
+            if (examples.Count == 0)
+                throw new Runtime.EdgePruningException(parse.GetValue(split) == "test"
+                    ? RunShortfalls.NoTestSplit(job.Task)
+                    : $"task {job.Task.Name} has no {parse.GetValue(split)} examples to evaluate on");
             var masks = CircuitMasks.FromCircuit(job.Masked.Layout, circuit);
             var metrics = CircuitEvaluator.Evaluate(job.Pruner, masks, examples, parse.GetValue(batch));
             var result = new JsonObject
@@ -57,7 +61,7 @@ public static class EvalCommand
             return CommandOutput.Emit(parse, result, o =>
             {
                 o.WriteLine($"task           {job.Task.Name} ({parse.GetValue(split)}, {examples.Count} examples, {job.Options.Ablation.Name()} ablation)");
-                foreach (var (name, value) in metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal)) o.WriteLine($"{name,-15}{value:G6}");
+                CircuitReport.PrintMetrics(o, metrics);
             });
         });
         return command;

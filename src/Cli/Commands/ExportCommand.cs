@@ -21,14 +21,18 @@ public static class ExportCommand
             string fmt = parse.GetValue(format)!.ToLowerInvariant();
             string ext = fmt == "mib" ? ".mib.json" : "." + fmt;
             string target = parse.GetValue(output) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(input))!, Path.GetFileNameWithoutExtension(input) + ext);
-            switch (fmt)
+            if (fmt is not ("mib" or "dot" or "svg" or "png"))
+                throw new EdgePruningException($"unknown export format '{fmt}' (expected mib, dot, svg or png)");
+            OutputPaths.Writing(target, () =>
             {
-                case "mib": MibCircuit.Write(circuit, circuit.Model.ToGraph(), target); break;
-                case "dot": CircuitDot.Write(circuit, target, circuit.Task); break;
-                case "svg": CircuitDot.Render(CircuitDot.ToDot(circuit, circuit.Task), GraphvizFormat.Svg, target); break;
-                case "png": CircuitDot.Render(CircuitDot.ToDot(circuit, circuit.Task), GraphvizFormat.Png, target); break;
-                default: throw new EdgePruningException($"unknown export format '{fmt}' (expected mib, dot, svg or png)");
-            }
+                switch (fmt)
+                {
+                    case "mib": MibCircuit.Write(circuit, circuit.Model.ToGraph(), target); break;
+                    case "dot": CircuitDot.Write(circuit, target, circuit.Task); break;
+                    case "svg": CircuitDot.Render(CircuitDot.ToDot(circuit, circuit.Task), GraphvizFormat.Svg, target); break;
+                    case "png": CircuitDot.Render(CircuitDot.ToDot(circuit, circuit.Task), GraphvizFormat.Png, target); break;
+                }
+            });
             return CommandOutput.Emit(parse, new JsonObject { ["path"] = target, ["format"] = fmt }, o => o.WriteLine(target));
         });
         return command;

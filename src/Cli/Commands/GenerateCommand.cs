@@ -19,9 +19,9 @@ public static class GenerateCommand
         var model = new Option<string>("--model") { Description = "model file or directory", Required = true };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer file or directory (default: found beside the model)" };
         var prompt = new Option<string>("--prompt") { Description = "text to continue", DefaultValueFactory = _ => "" };
-        var steps = new Option<int>("--steps") { Description = "number of tokens to generate", DefaultValueFactory = _ => 64 };
-        var temperature = new Option<float>("--temperature") { Description = "0 is greedy argmax", DefaultValueFactory = _ => 0f };
-        var seed = new Option<int>("--seed") { Description = "seed of the sampler", DefaultValueFactory = _ => 0 };
+        var steps = new Option<int>("--steps") { Description = "number of tokens to generate", DefaultValueFactory = _ => 64 }.AtLeast(0);
+        var temperature = new Option<float>("--temperature") { Description = "0 is greedy argmax", DefaultValueFactory = _ => 0f }.NonNegative();
+        var seed = new Option<int>("--seed") { Description = "seed of the sampler", DefaultValueFactory = _ => 0 }.AtLeast(int.MinValue);
         var command = new Command("generate", "continue a prompt with a model (greedy or sampled), to check that it loads and runs")
         {
             model, tokenizer, prompt, steps, temperature, seed,
@@ -42,6 +42,16 @@ public static class GenerateCommand
             var ids = tok.Encode(text, addBos: tok.BosId is not null).ToList();
             if (ids.Count == 0 && tok.BosId is { } bos) ids.Add(bos);
 
+            // The last token needs no room in the cache: it is produced, never fed back.
+            int requested = parse.GetValue(steps), room = loaded.Config.MaxSeqLen - ids.Count + 1;
+            if (requested > room && room > 0)
+            {
+                // The cache holds the model's context and no more: say so rather than stop short in silence.
+                string note = $"--steps {requested} runs past the model's context of {loaded.Config.MaxSeqLen} tokens " +
+                    $"(the prompt takes {ids.Count}); generation stops early, after at most {room} tokens";
+                if (json) CommandOutput.WriteEvent(err, "warning", new JsonObject { ["message"] = note });
+                else err.WriteLine($"edgeprune: warning: {note}");
+            }
             o.Write(text);
             o.Flush();
             var sampler = new Sampler(parse.GetValue(temperature), parse.GetValue(seed));

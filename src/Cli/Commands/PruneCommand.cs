@@ -23,30 +23,31 @@ public static class PruneCommand
         var program = new Option<string?>("--program") { Description = $"built-in RASP program to compile and prune when no --model is given (default {Programs.Default}; see edgeprune rasp list)" };
         var task = new Option<string?>("--task") { Description = "ioi, gt, gp, gp-stories, tracr, tracr-reverse, tracr-xproportion, or FILE.jsonl (default for Tracr models: tracr)" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer file or directory (default: found beside the model)" };
-        var target = new Option<double?>("--target-sparsity") { Description = "edge sparsity target in [0, 2] (above 1 pushes for the sparsest circuit)" };
-        var nodeTarget = new Option<double?>("--node-target") { Description = "node sparsity target (enables the node Lagrangian)" };
+        var target = new Option<double?>("--target-sparsity") { Description = "edge sparsity target in [0, 2] (above 1 pushes for the sparsest circuit)" }.Within(0, 2);
+        var nodeTarget = new Option<double?>("--node-target") { Description = "node sparsity target in [0, 2] (enables the node Lagrangian)" }.Within(0, 2);
         var nodeMasks = new Option<bool?>("--node-masks") { Description = "train a mask per writer too (default: the task's recipe)" };
-        var steps = new Option<int?>("--steps") { Description = "training steps" };
-        var batch = new Option<int?>("--batch") { Description = "sequences per step" };
-        var lr = new Option<double?>("--lr") { Description = "learning rate of the mask logits" };
-        var lambdaLr = new Option<double?>("--lambda-lr") { Description = "learning rate of the Lagrange multipliers" };
-        var sparsityWarmup = new Option<int?>("--sparsity-warmup") { Description = "steps over which the target ramps up from 0" };
-        var lrWarmup = new Option<int?>("--lr-warmup") { Description = "steps of linear learning-rate warm-up" };
+        var steps = new Option<int?>("--steps") { Description = "training steps" }.AtLeast(1);
+        var batch = new Option<int?>("--batch") { Description = "sequences per step" }.AtLeast(1);
+        var lr = new Option<double?>("--lr") { Description = "learning rate of the mask logits" }.Positive();
+        var lambdaLr = new Option<double?>("--lambda-lr") { Description = "learning rate of the Lagrange multipliers" }.Positive(orZero: true);
+        var sparsityWarmup = new Option<int?>("--sparsity-warmup") { Description = "steps over which the target ramps up from 0" }.AtLeast(0);
+        var lrWarmup = new Option<int?>("--lr-warmup") { Description = "steps of linear learning-rate warm-up" }.AtLeast(0);
         var ablation = new Option<string?>("--ablation") { Description = "interchange (corrupted inputs), zero, mean, or optimal (a learned constant per writer)" };
-        var seed = new Option<int?>("--seed") { Description = "seed of the mask samples and batch order" };
-        var embeddingNodes = new Option<int?>("--embedding-nodes") { Description = "0, 1 (merged) or 2 (token and position) embedding writers" };
+        var seed = new Option<int?>("--seed") { Description = "seed of the mask samples and batch order" }.AtLeast(int.MinValue);
+        var embeddingNodes = new Option<int?>("--embedding-nodes") { Description = "0, 1 (merged) or 2 (token and position) embedding writers" }.AtLeast(0, 2);
         var outDir = new Option<string?>("--out") { Description = "output folder for checkpoint.bin and circuit.json (default: runs/<task>)" };
-        var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint in --out" };
-        var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "save a checkpoint every N steps" };
-        var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" };
-        var microBatch = new Option<int?>("--micro-batch") { Description = "sequences per forward/backward; the step accumulates over micro-batches (saves memory)" };
-        var binarize = new Option<double?>("--binarize-sparsity") { Description = "edge sparsity at which the final masks are thresholded (default: the soft masks' own sparsity)" };
+        var resume = new Option<bool>("--resume") { Description = "continue the unfinished run in --out with its own settings" };
+        var force = new Option<bool>("--force") { Description = "start afresh even where --out holds an unfinished run" };
+        var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "save a checkpoint every N steps (0: only at the end)" }.AtLeast(0);
+        var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" }.AtLeast(1);
+        var microBatch = new Option<int?>("--micro-batch") { Description = "sequences per forward/backward; the step accumulates over micro-batches (saves memory)" }.AtLeast(1);
+        var binarize = new Option<double?>("--binarize-sparsity") { Description = "edge sparsity at which the final masks are thresholded (default: the soft masks' own sparsity)" }.Within(0, 1);
         var read = new Option<string?>("--masked-read") { Description = "auto (fused on a GPU), fused or unfused: how each reader reads the difference stack" };
         var recompute = new Option<bool?>("--recompute") { Description = "recompute each layer in the backward: one layer's activations live at a time (saves memory, costs a forward)" };
         var command = new Command("prune", "find a circuit with Edge Pruning")
         {
             model, program, task, tokenizer, target, nodeTarget, nodeMasks, steps, batch, lr, lambdaLr, sparsityWarmup, lrWarmup,
-            ablation, seed, embeddingNodes, outDir, resume, checkpointEvery, threads, binarize, microBatch, read, recompute,
+            ablation, seed, embeddingNodes, outDir, resume, force, checkpointEvery, threads, binarize, microBatch, read, recompute,
         };
         command.SetAction(parse =>
         {
@@ -64,11 +65,18 @@ public static class PruneCommand
                 CheckpointEvery = parse.GetValue(checkpointEvery),
                 MaskedRead = parse.GetValue(read), Recompute = parse.GetValue(recompute),
             };
-            PruningOptions Configure(PruningOptions d) => overrides.Apply(d);
+            // Checked before anything loads when both are given; against the recipe's batch otherwise.
+            MicroBatchRule.Check(overrides.MicroBatch, overrides.Batch);
+            PruningOptions Configure(PruningOptions d)
+            {
+                var options = overrides.Apply(d);
+                MicroBatchRule.Check(options.MicroBatch, options.Batch);
+                return options;
+            }
 
             string? modelPath = parse.GetValue(model);
-            PruningJob job;
             IReadOnlyList<string>? truth = null;
+            Func<PruningJob> createJob;
             if (modelPath is null)
             {
                 // No model: the embedded default, a RASP program compiled here whose circuit is known.
@@ -77,33 +85,61 @@ public static class PruneCommand
                 var rasp = Programs.Get(parse.GetValue(program) ?? Programs.Default);
                 var compiled = rasp.Compile();
                 truth = rasp.GroundTruth(compiled);
-                modelPath = "rasp:" + rasp.Name;
-                job = PruningJob.Create(compiled.ToLoadedModel(modelPath), RaspTasks.Create(rasp, compiled), kernels, Configure(rasp.Recipe()));
+                string raspPath = modelPath = "rasp:" + rasp.Name;
+                createJob = () => PruningJob.Create(compiled.ToLoadedModel(raspPath), RaspTasks.Create(rasp, compiled), kernels, Configure(rasp.Recipe()));
                 err.WriteLine($"compiled the RASP program {rasp.Name}: {rasp.Source}");
             }
             else
             {
                 if (parse.GetValue(program) is { } p)
                     throw new EdgePruningException($"--program {p} compiles its own model; leave out --model {modelPath}");
-                job = PruningJob.Create(modelPath, parse.GetValue(task) ?? "tracr", kernels, Configure, parse.GetValue(tokenizer));
+                string path = modelPath;
+                createJob = () => PruningJob.Create(path, parse.GetValue(task) ?? "tracr", kernels, Configure, parse.GetValue(tokenizer));
             }
+            var job = createJob();
+            // A Tracr file with a ground truth beside it (shared, or written by rasp compile) is scored
+            // against it exactly as the built-in programs are.
+            if (truth is null && job.Loaded.Tracr is not null) truth = GroundTruthFile.Beside(modelPath);
 
             string dir = parse.GetValue(outDir) ?? Path.Combine("runs", job.Task.Name);
-            bool hasCheckpoint = File.Exists(Path.Combine(dir, PruningJob.CheckpointFile));
+            var existing = RunFolder.Inspect(dir);
             if (parse.GetValue(resume))
             {
+                if (!existing.HasCheckpoint)
+                    throw new EdgePruningException($"{dir} holds no checkpoint to resume; leave out --resume to start a run there");
+                string settingsNote;
+                if (RunSettings.Read(dir) is { } saved)
+                {
+                    // Continue the run as it was started: options given now must agree with it.
+                    var resumed = saved.ResumeWith(modelPath, parse.GetValue(task), overrides, dir);
+                    if (resumed != overrides)
+                    {
+                        overrides = resumed;
+                        job = createJob();
+                    }
+                    saved.CheckSame(job.Options, dir);
+                    settingsNote = $"with the run's own settings ({RunSettings.FileName})";
+                }
+                else
+                {
+                    settingsNote = $"with the options given now (no {RunSettings.FileName}: an older run)";
+                }
                 int at = job.Resume(dir);
-                if (json) CommandOutput.WriteEvent(err, "resume", new JsonObject { ["out"] = dir, ["step"] = at, ["steps"] = job.Options.Steps });
-                else err.WriteLine($"resuming {dir} at step {at} of {job.Options.Steps}");
+                if (at > job.Options.Steps)
+                    throw new EdgePruningException($"the checkpoint in {dir} is at step {at}, past the run's {job.Options.Steps} steps");
+                if (json) CommandOutput.WriteEvent(err, "resume", new JsonObject { ["out"] = dir, ["step"] = at, ["steps"] = job.Options.Steps, ["settings"] = settingsNote });
+                else err.WriteLine($"resuming {dir} at step {at} of {job.Options.Steps} {settingsNote}");
             }
-            else if (hasCheckpoint && truth is not null && parse.GetValue(outDir) is null)
+            else
             {
-                // The built-in demo is meant to be rerun as is: a fresh run replaces the last one's files.
-                File.Delete(Path.Combine(dir, PruningJob.CheckpointFile));
-            }
-            else if (hasCheckpoint)
-            {
-                throw new EdgePruningException($"{dir} already holds a checkpoint; pass --resume to continue it or choose another --out");
+                // One rule for every run: a finished run (or the built-in demo's) is replaced; an unfinished
+                // one is continued with --resume or given up with --force.
+                bool demo = parse.GetValue(model) is null && parse.GetValue(outDir) is null;
+                if (existing.Unfinished && !demo && !parse.GetValue(force))
+                    throw new EdgePruningException($"{dir} holds an unfinished run (a checkpoint and no circuit.json); " +
+                        "continue it with --resume, start afresh with --force, or choose another --out");
+                RunFolder.Prepare(dir);
+                RunSettings.Of(modelPath, job.Task.Name, overrides, job.Options).Write(dir);
             }
 
             var plan = MemoryPlanner.Plan(MemoryPlanRequest.ForCpuTrainer(job.Pruner));
@@ -147,8 +183,14 @@ public static class PruneCommand
             var (circuit, _) = job.Finish(clock.Elapsed.TotalSeconds, parse.GetValue(binarize));
             string circuitPath = Path.Combine(dir, PruningJob.CircuitFile);
             CircuitJson.Write(circuit, circuitPath);
+            foreach (var shortfall in circuit.Shortfalls)
+            {
+                if (json) CommandOutput.WriteEvent(err, "warning", new JsonObject { ["message"] = shortfall });
+                else err.WriteLine($"edgeprune: warning: {shortfall}");
+            }
             var result = CircuitReport.ToJson(circuit, circuitPath);
             result["memory"] = MemoryJson(plan, peak);
+            result["shortfalls"] = new JsonArray([.. circuit.Shortfalls.Select(s => (JsonNode?)s)]);
             return CommandOutput.Emit(parse, result, text =>
             {
                 CircuitReport.Print(text, circuit);

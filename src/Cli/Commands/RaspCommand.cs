@@ -37,8 +37,7 @@ public static class RaspCommand
             var program = Programs.Get(parse.GetValue(name)!);
             var compiled = program.Compile();
             string path = parse.GetValue(outPath)!;
-            if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
-            compiled.Save(path, program.GroundTruth(compiled));
+            OutputPaths.Writing(path, () => compiled.Save(path, program.GroundTruth(compiled)));
             parse.InvocationConfiguration.Output.WriteLine(
                 $"{program.Name}: {compiled.Config.Layers} layers, d = {compiled.Config.ModelDim}, written to {path} (with its .json and .ground_truth.json)");
             return 0;

@@ -23,7 +23,7 @@ public static class SelfTestCommand
     public static Command Create()
     {
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
-        var seed = new Option<int>("--seed") { Description = "seed of the random inputs and weights", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = "seed of the random inputs and weights", DefaultValueFactory = _ => 1 }.AtLeast(int.MinValue);
         var quick = new Option<bool>("--quick") { Description = "a subset of the kernel shapes and a shorter model batch" };
         var tiny = new Option<bool>("--tiny")
         {

@@ -22,15 +22,15 @@ public static class SweepCommand
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer file or directory (default: found beside the model)" };
         var methods = new Option<string>("--methods") { Description = "comma-separated: ep, eap, eap-ig, acdc", DefaultValueFactory = _ => "ep,eap,eap-ig,acdc" };
         var sizes = new Option<string?>("--sizes") { Description = "comma-separated circuit sizes: below 1 a fraction of the edges, else an edge count (default: MIB's 0.1%…100%)" };
-        var steps = new Option<int?>("--steps") { Description = "Edge Pruning steps per size (default: the task's recipe)" };
-        var igSteps = new Option<int>("--ig-steps") { Description = "EAP-IG interpolation steps", DefaultValueFactory = _ => 5 };
+        var steps = new Option<int?>("--steps") { Description = "Edge Pruning steps per size (default: the task's recipe)" }.AtLeast(1);
+        var igSteps = new Option<int>("--ig-steps") { Description = "EAP-IG interpolation steps", DefaultValueFactory = _ => 5 }.AtLeast(1);
         var thresholds = new Option<string?>("--acdc-thresholds") { Description = "comma-separated ACDC KL thresholds, one run each" };
-        var examples = new Option<int?>("--examples") { Description = "at most this many training examples for attribution and ACDC" };
-        var evalExamples = new Option<int?>("--eval-examples") { Description = "at most this many test examples to score circuits" };
-        var batch = new Option<int?>("--batch") { Description = "sequences per forward (default: the task's recipe)" };
+        var examples = new Option<int?>("--examples") { Description = "at most this many training examples for attribution and ACDC" }.AtLeast(1);
+        var evalExamples = new Option<int?>("--eval-examples") { Description = "at most this many test examples to score circuits" }.AtLeast(1);
+        var batch = new Option<int?>("--batch") { Description = "sequences per forward (default: the task's recipe)" }.AtLeast(1);
         var ablation = new Option<string?>("--ablation") { Description = "interchange, zero or mean (default: the task's)" };
         var outDir = new Option<string?>("--out") { Description = "folder for sweep.csv and sweep.png (default: runs/sweep-<task>)" };
-        var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" }.AtLeast(1);
         var command = new Command("sweep", "compare circuit-discovery methods by faithfulness curves")
         {
             model, task, tokenizer, methods, sizes, steps, igSteps, thresholds, examples, evalExamples, batch, ablation, outDir, threads,
@@ -60,10 +60,10 @@ public static class SweepCommand
             };
             err.WriteLine($"{job.Task.Name} on {modelPath}: {job.Masked.EdgeCount:N0} edges, {job.Options.Ablation.Name()} ablation; " +
                 $"methods {string.Join(", ", options.Methods)}; sizes {string.Join(", ", options.EdgeCounts(job.Masked.EdgeCount))}");
+            string dir = parse.GetValue(outDir) ?? Path.Combine("runs", "sweep-" + job.Task.Name);
+            RunFolder.Ensure(dir);
             var result = new SweepRunner(job, options) { Progress = (m, msg) => err.WriteLine($"  {m} {msg}") }.Run();
 
-            string dir = parse.GetValue(outDir) ?? Path.Combine("runs", "sweep-" + job.Task.Name);
-            Directory.CreateDirectory(dir);
             string csv = Path.Combine(dir, "sweep.csv"), png = Path.Combine(dir, "sweep.png");
             SweepCsv.Write(result, csv);
             Print(o, result);

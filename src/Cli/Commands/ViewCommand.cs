@@ -21,8 +21,9 @@ public static class ViewCommand
             var b = parse.GetValue(compare) is { } other ? CircuitJson.Read(other) : null;
             string target = parse.GetValue(output)
                 ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(input))!, Path.GetFileNameWithoutExtension(input) + ".html");
-            var page = CircuitPage.Build(a, b, Path.GetFileName(input), b is null ? null : Path.GetFileName(parse.GetValue(compare)!));
-            File.WriteAllText(target, page.Html);
+            var (nameA, nameB) = b is null ? (Path.GetFileName(input), null) : CircuitPage.SideNames(input, parse.GetValue(compare)!);
+            var page = CircuitPage.Build(a, b, nameA, nameB);
+            OutputPaths.Writing(target, () => File.WriteAllText(target, page.Html));
             var result = new JsonObject { ["path"] = target, ["nodes"] = page.Nodes, ["edges"] = page.Edges };
             return CommandOutput.Emit(parse, result, o => o.WriteLine(target));
         });

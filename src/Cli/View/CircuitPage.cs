@@ -41,6 +41,12 @@ public sealed record CircuitPage(string Html, int Nodes, int Edges)
         }
         var data = new JsonObject
         {
+            // One palette for the page and the DOT picture, so that both legends read the same.
+            ["colours"] = new JsonObject
+            {
+                ["q"] = CircuitDot.QueryColor, ["k"] = CircuitDot.KeyColor, ["v"] = CircuitDot.ValueColor,
+                ["m"] = CircuitDot.MlpColor, ["o"] = CircuitDot.LogitsColor,
+            },
             ["a"] = Describe(a, nameA),
             ["b"] = b is null ? null : Describe(b, nameB ?? "B"),
             ["layers"] = a.Model.Layers,
@@ -56,6 +62,38 @@ public sealed record CircuitPage(string Html, int Nodes, int Edges)
         html.Append("<script id=\"circuit-data\" type=\"application/json\">").Append(json).Append("</script>\n");
         html.Append("<script>\n").Append(Resource("viewer.js")).Append("</script>\n</body>\n</html>\n");
         return new CircuitPage(html.ToString(), nodes.Count, edges.Count);
+    }
+
+    /// <summary>
+    /// The nodes the page draws for these edges: every writer and every node read into. prune's report
+    /// counts nodes the same way, so that the two agree on one circuit.
+    /// </summary>
+    public static int NodeCount(IEnumerable<string> keptEdges)
+    {
+        var nodes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in keptEdges)
+        {
+            var (writer, reader) = CircuitEdge.Split(name);
+            nodes.Add(writer);
+            nodes.Add(UnitOf(reader));
+        }
+        return nodes.Count;
+    }
+
+    /// <summary>
+    /// Names for the two sides of a comparison: the file names, or, when those are the same (two
+    /// runs/…/circuit.json), enough of each path to tell them apart.
+    /// </summary>
+    public static (string A, string B) SideNames(string pathA, string pathB)
+    {
+        string[] a = Path.GetFullPath(pathA).Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
+        string[] b = Path.GetFullPath(pathB).Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
+        for (int take = 1; take <= Math.Max(a.Length, b.Length); take++)
+        {
+            string na = string.Join('/', a.TakeLast(take)), nb = string.Join('/', b.TakeLast(take));
+            if (na != nb) return (na, nb);
+        }
+        return (pathA, pathB + " (the same file)");
     }
 
     /// <summary>The node an edge reads into: <c>a1.h0&lt;q&gt;</c> is head <c>a1.h0</c>'s query.</summary>

@@ -4,7 +4,8 @@
   "use strict";
   var data = JSON.parse(document.getElementById("circuit-data").textContent);
   var svgNs = "http://www.w3.org/2000/svg";
-  var kindStyle = { q: ["#d9480f", ""], k: ["#1971c2", "6 3"], v: ["#2f9e44", "2 3"], "": ["#555", ""] };
+  var c = data.colours;
+  var kindStyle = { q: [c.q, ""], k: [c.k, "6 3"], v: [c.v, "2 3"], m: [c.m, ""], o: [c.o, ""] };
   var sideColour = { shared: "#555", a: "#c2255c", b: "#1971c2" };
   var compare = data.b !== null;
 
@@ -23,7 +24,7 @@
 
   // Column of a node: embeddings first, then per layer its heads and its MLP, logits last.
   function unitOf(reader) { var i = reader.indexOf("<"); return i < 0 ? reader : reader.slice(0, i); }
-  function kindOf(reader) { var m = /<([qkv])>$/.exec(reader); return m ? m[1] : ""; }
+  function kindOf(reader) { var m = /<([qkv])>$/.exec(reader); return m ? m[1] : reader === "logits" ? "o" : "m"; }
   function place(node) {
     var m;
     if ((m = /^a(\d+)\./.exec(node))) return { column: 2 * +m[1] + 1, layer: +m[1], cls: "head" };
@@ -59,7 +60,7 @@
   var legend = html("div", undefined, header);
   legend.id = "legend";
   var keys = compare ? [["shared", sideColour.shared], ["only A", sideColour.a], ["only B", sideColour.b]]
-                     : [["Q", kindStyle.q[0]], ["K", kindStyle.k[0]], ["V", kindStyle.v[0]], ["other", kindStyle[""][0]]];
+                     : [["Q", kindStyle.q[0]], ["K", kindStyle.k[0]], ["V", kindStyle.v[0]], ["MLP", kindStyle.m[0]], ["logits", kindStyle.o[0]]];
   keys.forEach(function (k) { var s = html("span", undefined, legend); html("i", undefined, s).style.background = k[1]; s.appendChild(document.createTextNode(k[0])); });
   if (compare) html("span", "(dash: Q solid, K long, V short)", legend);
 

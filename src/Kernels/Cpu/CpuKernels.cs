@@ -30,6 +30,7 @@ public sealed unsafe class CpuKernels : IKernels
         KernelChecks.Require(k == kb && c.Shape.Rows == m && c.Shape.Cols == n,
             $"gemm: op(A) {m}x{k}, op(B) {kb}x{n}, C {c.Shape}");
         CpuGemm.Gemm(F32(a), a.Shape.Cols, transA, F32(b), b.Shape.Cols, transB, F32(c), n, m, n, k, alpha, beta, null, MaxThreads);
+        Alive(a, b, c);
     }
 
     public void Linear(Tensor x, Tensor w, Tensor? bias, Tensor y)
@@ -38,6 +39,7 @@ public sealed unsafe class CpuKernels : IKernels
         KernelChecks.Require(w.Shape.Cols == k && y.Shape.Rows == m && y.Shape.Cols == n && (bias is null || bias.Count == n),
             $"linear: x {x.Shape}, w {w.Shape}, bias {bias?.Shape}, y {y.Shape}");
         CpuGemm.Gemm(F32(x), k, false, F32(w), k, true, F32(y), n, m, n, k, 1f, 0f, bias is null ? null : F32(bias), MaxThreads);
+        Alive(x, w, y, bias);
     }
 
     /// <summary>
@@ -52,6 +54,7 @@ public sealed unsafe class CpuKernels : IKernels
         for (int i = 0; i < g.Batch; i++)
             CpuGemm.Gemm(px + i * xStride, g.K, false, pw + i * wStride, g.K, true, py + i * yStride, g.N, g.M, g.N, g.K,
                 1f, 0f, pb is null ? null : pb + (long)i * g.N, MaxThreads);
+        Alive(x, w, y, bias);
     }
 
     /// <summary>One <see cref="CpuGemm.Gemm"/> per batch, each on all cores: bit-identical to a <see cref="Gemm"/> call per batch.</summary>
@@ -63,6 +66,7 @@ public sealed unsafe class CpuKernels : IKernels
         for (int i = 0; i < g.Batch; i++)
             CpuGemm.Gemm(pa + i * aStride, a.Shape[2], transA, pb + i * bStride, b.Shape[2], transB, pc + i * cStride, g.N,
                 g.M, g.N, g.K, alpha, beta, null, MaxThreads);
+        Alive(a, b, c);
     }
 
     public void LayerNorm(Tensor x, Tensor gamma, Tensor? beta, Tensor y, float eps)
@@ -71,6 +75,7 @@ public sealed unsafe class CpuKernels : IKernels
         KernelChecks.Require(gamma.Count == d && y.Count == x.Count && (beta is null || beta.Count == d),
             $"layernorm: x {x.Shape}, gamma {gamma.Shape}, y {y.Shape}");
         CpuNorms.LayerNorm(F32(x), F32(gamma), beta is null ? null : F32(beta), F32(y), rows, d, eps, MaxThreads);
+        Alive(x, gamma, y, beta);
     }
 
     public void RmsNorm(Tensor x, Tensor gamma, Tensor y, float eps)
@@ -78,9 +83,14 @@ public sealed unsafe class CpuKernels : IKernels
         int d = x.Shape.Cols, rows = x.Shape.Rows;
         KernelChecks.Require(gamma.Count == d && y.Count == x.Count, $"rmsnorm: x {x.Shape}, gamma {gamma.Shape}, y {y.Shape}");
         CpuNorms.RmsNorm(F32(x), F32(gamma), F32(y), rows, d, eps, MaxThreads);
+        Alive(x, gamma, y);
     }
 
-    public void Softmax(Tensor x) => CpuSoftmax.Rows(F32(x), x.Shape.Rows, x.Shape.Cols, MaxThreads);
+    public void Softmax(Tensor x)
+    {
+        CpuSoftmax.Rows(F32(x), x.Shape.Rows, x.Shape.Cols, MaxThreads);
+        Alive(x);
+    }
 
     public void Activate(Activation activation, Tensor x, Tensor y)
     {
@@ -95,18 +105,21 @@ public sealed unsafe class CpuKernels : IKernels
             case Activation.Silu: CpuElementwise.Unary<CpuActivations.Silu>(px, py, n, MaxThreads); break;
             default: throw new ArgumentOutOfRangeException(nameof(activation));
         }
+        Alive(x, y);
     }
 
     public void SwiGlu(Tensor gate, Tensor up, Tensor y)
     {
         KernelChecks.Require(gate.Count == up.Count && up.Count == y.Count, $"swiglu: gate {gate.Shape}, up {up.Shape}, y {y.Shape}");
         CpuElementwise.Binary<CpuActivations.SwiGlu>(F32(gate), F32(up), F32(y), y.Count, MaxThreads);
+        Alive(gate, up, y);
     }
 
     public void Add(Tensor a, Tensor b, Tensor y)
     {
         KernelChecks.Require(a.Count == b.Count && b.Count == y.Count, $"add: a {a.Shape}, b {b.Shape}, y {y.Shape}");
         CpuElementwise.Binary<AddOperator>(F32(a), F32(b), F32(y), y.Count, MaxThreads);
+        Alive(a, b, y);
     }
 
     public void Copy(Tensor source, Tensor destination) => HostCopy.Copy(source, destination);
@@ -128,6 +141,7 @@ public sealed unsafe class CpuKernels : IKernels
         KernelChecks.Require(x.Shape.Rank == 4 && x.Shape[3] % 2 == 0 && startPos >= 0,
             $"rope: x must be [B,T,H,even headDim] at a position ≥ 0, got {x.Shape} at {startPos}");
         CpuRope.Apply(F32(x), x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3], startPos, theta, MaxThreads);
+        Alive(x);
     }
 
     public void Attention(Tensor q, Tensor k, Tensor v, Tensor output, int keyCount, int queryStart, bool causal,
@@ -137,12 +151,26 @@ public sealed unsafe class CpuKernels : IKernels
         fixed (bool* mask = keyMask)
             CpuAttention.Run(F32(q), F32(k), F32(v), F32(output), g, keyCount, queryStart, causal, scale,
                 keyMask.IsEmpty ? null : mask, MaxThreads);
+        Alive(q, k, v, output);
     }
 
     /// <summary>
     /// Throws a ShapeException when <paramref name="ok"/> is false. The message is an interpolated-string
     /// handler, formatted only on failure, so a valid call allocates nothing.
     /// </summary>
+
+    /// <summary>
+    /// Keeps the tensors (and so their pinned storage) reachable until the kernel has returned. Once its
+    /// raw pointers are taken, optimized code treats an argument as dead: a tensor that only this call
+    /// refers to could be collected while pool workers still read it, and its memory freed or reused.
+    /// </summary>
+    private static void Alive(Tensor a, Tensor? b = null, Tensor? c = null, Tensor? d = null)
+    {
+        GC.KeepAlive(a);
+        GC.KeepAlive(b);
+        GC.KeepAlive(c);
+        GC.KeepAlive(d);
+    }
 
     private static float* F32(Tensor t)
     {

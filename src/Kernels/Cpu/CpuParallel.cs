@@ -30,13 +30,17 @@ internal static class CpuParallel
     private static long _openTicket;
     private static int _active;
     private static Exception? _failure;
+    /// <summary>True on a thread that is running chunks of a job (the caller or a worker).</summary>
+    [ThreadStatic] private static bool t_inJob;
 
     /// <summary>Runs <paramref name="job"/> for chunks 0..chunks−1 on at most <paramref name="maxThreads"/> threads.</summary>
     public static void Run(ParallelJob job, int chunks, int maxThreads)
     {
         if (chunks <= 0) return;
         int threads = Math.Min(Math.Min(maxThreads, Environment.ProcessorCount), chunks);
-        if (threads <= 1 || !Monitor.TryEnter(Gate))
+        // A job started from inside a chunk runs inline: the Gate is re-entrant, so on the thread that holds
+        // it the nested job would replace the running one's chunk counter under the workers' feet.
+        if (threads <= 1 || t_inJob || !Monitor.TryEnter(Gate))
         {
             for (int c = 0; c < chunks; c++) job.Run(c);
             return;
@@ -52,13 +56,22 @@ internal static class CpuParallel
             long ticket = ++_ticket;
             Volatile.Write(ref _openTicket, ticket);
             for (int i = 0; i < helpers; i++) workers[i].Wake(ticket);
-            Drain(job);
-            // Every chunk is claimed. Close the job, then wait only for workers that joined it: a worker
-            // that wakes late (descheduled on a busy machine) finds it closed and costs the caller nothing.
-            Interlocked.Exchange(ref _openTicket, 0);
-            var spin = new SpinWait();
-            while (Volatile.Read(ref _active) != 0) spin.SpinOnce(sleep1Threshold: -1);
-            _job = null;
+            try
+            {
+                Drain(job);
+            }
+            finally
+            {
+                // Also when a chunk of the caller threw: its operands (pinned buffers, the caller's tensors)
+                // may be gone once this returns, so no worker may still be inside the job. Claim what is left
+                // so that workers stop at their next chunk, close the job, then wait only for workers that
+                // joined it: one that wakes late (descheduled on a busy machine) finds it closed.
+                Volatile.Write(ref _nextChunk, int.MaxValue / 2);
+                Interlocked.Exchange(ref _openTicket, 0);
+                var spin = new SpinWait();
+                while (Volatile.Read(ref _active) != 0) spin.SpinOnce(sleep1Threshold: -1);
+                _job = null;
+            }
             if (_failure is { } failure) ExceptionDispatchInfo.Capture(failure).Throw();
         }
         finally
@@ -71,7 +84,15 @@ internal static class CpuParallel
     {
         int count = _chunkCount;
         int c;
-        while ((c = Interlocked.Increment(ref _nextChunk) - 1) < count) job.Run(c);
+        t_inJob = true;
+        try
+        {
+            while ((c = Interlocked.Increment(ref _nextChunk) - 1) < count) job.Run(c);
+        }
+        finally
+        {
+            t_inJob = false;
+        }
     }
 
     /// <summary>A worker's part of job <paramref name="ticket"/>, if that job is still open.</summary>

@@ -172,7 +172,8 @@ public static class TracrLoader
         {
             throw new ModelFormatException($"{infoPath}: neither 'unembedding_classes' nor 'output_residual_dim' says how to read the output");
         }
-        return new TracrModelInfo(Path.GetFileNameWithoutExtension(path), vocab, bos, pad, classes, residualDim);
+        string? program = root.TryGetProperty("program", out var prog) && prog.ValueKind == JsonValueKind.String ? prog.GetString() : null;
+        return new TracrModelInfo(Path.GetFileNameWithoutExtension(path), vocab, bos, pad, classes, residualDim, program);
     }
 
     private static JsonDocument ParseJson(string path)

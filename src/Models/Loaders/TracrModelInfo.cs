@@ -12,8 +12,12 @@ public sealed record TracrModelInfo(
     string Bos,
     string Pad,
     IReadOnlyList<string>? OutputClasses,
-    int? OutputResidualDim)
+    int? OutputResidualDim,
+    string? Program = null)
 {
+    // Program: the built-in RASP program a file was compiled from (edgeprune rasp compile writes it into
+    // NAME.json), which brings its task; null for files from Tracr itself, whose task goes by file name.
+
     public bool IsCategorical => OutputClasses is not null;
 
     public int BosId => IdOf(Bos);

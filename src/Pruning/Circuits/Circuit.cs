@@ -26,6 +26,8 @@ public sealed partial record Circuit
     public IReadOnlyList<string> Nodes { get; init; } = [];
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
     public double? WallTimeSeconds { get; init; }
+    /// <summary>Where the run fell short of what was asked (a target not reached, no test split), one sentence each.</summary>
+    public IReadOnlyList<string> Shortfalls { get; init; } = [];
     public string? Device { get; init; }
     public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
 

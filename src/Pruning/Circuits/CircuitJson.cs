@@ -48,6 +48,7 @@ public static class CircuitJson
             NodeCount = circuit.NodeCount,
             Nodes = [.. circuit.Nodes],
             WallTimeSeconds = circuit.WallTimeSeconds,
+            Shortfalls = circuit.Shortfalls.Count > 0 ? [.. circuit.Shortfalls] : null,
             Device = circuit.Device,
             Created = circuit.Created,
             EdgesListed = all ? "all" : "kept",
@@ -213,6 +214,7 @@ public static class CircuitJson
             Nodes = doc.Nodes ?? [],
             Metrics = doc.Metrics ?? [],
             WallTimeSeconds = doc.WallTimeSeconds,
+            Shortfalls = doc.Shortfalls ?? [],
             Device = doc.Device,
             Created = doc.Created ?? default,
         };
@@ -236,6 +238,8 @@ internal sealed class CircuitDocument
     public int NodeCount { get; set; }
     public List<string>? Nodes { get; set; }
     public double? WallTimeSeconds { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<string>? Shortfalls { get; set; }
     public string? Device { get; set; }
     public DateTimeOffset? Created { get; set; }
     /// <summary><c>all</c> or <c>kept</c>.</summary>

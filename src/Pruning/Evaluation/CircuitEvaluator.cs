@@ -21,8 +21,10 @@ public static class CircuitEvaluator
             for (int w = 0; w < masks.NodeKept.Length; w++) m.Span[w] = masks.NodeKept[w] ? 1f : 0f;
         }
         var metrics = new TaskMetrics();
-        double klSum = 0;
-        int count = 0;
+        // Each batch's KL is a mean over its loss rows; weighted by its share of all rows (as the trainer
+        // weights micro-batches), the total is the mean over every row whatever the batch size, so prune's
+        // report (its --batch) and eval (its own --batch) give the same number.
+        double kl = 0;
         for (int i = 0; i < examples.Count; i += batchSize)
         {
             var batch = examples.Skip(i).Take(batchSize).ToArray();
@@ -30,11 +32,10 @@ public static class CircuitEvaluator
             var full = model.Model.Forward(clean, batch.Length);
             var baseline = pruner.Baseline(corrupted, batch.Length, T);
             var circuit = model.Forward(clean, batch.Length, baseline, z, m).Logits;
-            klSum += TaskObjective.Kl(task, batch, full, circuit, null) * batch.Length;
-            count += batch.Length;
+            kl += TaskObjective.Kl(task, batch, full, circuit, null) * TaskObjective.Weight(task, batch, examples);
             metrics.AddBatch(task, batch, full, circuit);
         }
-        var result = new Dictionary<string, double>(metrics.Means()) { ["kl"] = klSum / Math.Max(1, count) };
+        var result = new Dictionary<string, double>(metrics.Means()) { ["kl"] = kl };
         result["edge_sparsity"] = masks.EdgeSparsity;
         result["edges"] = masks.KeptEdges;
         return result;

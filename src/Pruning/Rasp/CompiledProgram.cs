@@ -65,6 +65,8 @@ public sealed class CompiledProgram
 
         var json = new JsonObject
         {
+            // The program travels with the file, so that its task is found under any file name.
+            ["program"] = Name,
             ["config"] = new JsonObject
             {
                 ["num_heads"] = Config.Heads,

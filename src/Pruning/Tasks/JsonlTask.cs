@@ -10,7 +10,7 @@ namespace EdgePruning.Pruning.Tasks;
 /// {"clean": "The capital of France is Paris", "corrupted": "The capital of Italy is Rome", "label_position": -1}
 /// </code>
 /// With <c>target</c>/<c>distractor</c>, the clean text is the prompt: the KL and the metric read its last
-/// position, and the answers are the first tokens of those texts as tokenized right after the prompt.
+/// position, and each answer is one token as tokenized right after the prompt (a longer answer is refused).
 /// With <c>label_position</c>, the clean text contains its answer: the position (negative: from the end,
 /// −1 = last token) names the answer token, the KL and the metric read the position before it, and the
 /// corrupted token there, where it differs, is the distractor. An optional <c>"split"</c> of "train",
@@ -108,8 +108,19 @@ public static class JsonlTask
         {
             try
             {
-                return PromptEncoding.FirstAnswerToken(tokenizer, cleanTokens, clean, text, bos)
+                int first = PromptEncoding.FirstAnswerToken(tokenizer, cleanTokens, clean, text, bos)
                     ?? throw new TaskDataException($"{where}: \"{field}\" \"{text}\" encodes to no tokens");
+                // The metric and the KL read one position: a longer answer would be cut to its first token
+                // without a word, so it is refused here instead.
+                var tokens = tokenizer.Encode(clean + text, bos);
+                int count = PromptEncoding.IsPrefix(cleanTokens, tokens, strict: true)
+                    ? tokens.Count - cleanTokens.Count
+                    : tokenizer.Encode(text).Count;
+                if (count > 1)
+                    throw new TaskDataException($"{where}: \"{field}\" \"{text}\" is {count} tokens after the prompt; " +
+                        "answers must be one token (the metric and the KL read one position): shorten it, or give the whole " +
+                        "answer in \"clean\" with \"label_position\"");
+                return first;
             }
             catch (TokenizerException e) { throw new TaskDataException($"{where}: \"{field}\": {e.Message}", e); }
         }

@@ -107,6 +107,8 @@ public class CliTests
             using var doc = JsonDocument.Parse(File.ReadAllText(mib.Out.Trim()));
             Assert.True(doc.RootElement.TryGetProperty("edges", out _));
 
+            // A run without its circuit.json is unfinished: a plain rerun there asks for --resume (or --force).
+            File.Delete(circuit);
             var again = Run("prune", "--model", model, "--out", outDir);
             Assert.Equal(CliApp.ExitError, again.Code);
             Assert.Contains("--resume", again.Err);

@@ -100,6 +100,9 @@ public sealed class JsonlTaskTests : IDisposable
         { Line(new { clean = "x y", corrupted = "x z", label_position = 2 }), "\"label_position\" 2 is outside the 2 clean tokens" },
         { Line(new { clean = "x y", corrupted = "x z", label_position = 0 }), "\"label_position\" 0 is outside" },
         { Line(new { clean = "x y", corrupted = "x z", label_position = 1.5 }), "\"label_position\" must be an integer" },
+        // An answer of two tokens would be cut to its first one: refused instead.
+        { Line(new { clean = "When Mary and John went to the store, John gave a drink to", corrupted = "When Alice and Bob went to the store, Carl gave a drink to", target = " Mary Ann", distractor = " John" }), "\"target\" \" Mary Ann\" is 2 tokens" },
+        { Line(new { clean = "When Mary and John went to the store, John gave a drink to", corrupted = "When Alice and Bob went to the store, Carl gave a drink to", target = " Mary", distractor = " Johnathan Smith" }), "\"distractor\" \" Johnathan Smith\" is" },
     };
 
     [Theory]

@@ -1,0 +1,44 @@
+using EdgePruning.Kernels.Reference;
+using EdgePruning.Models;
+using EdgePruning.Pruning.Evaluation;
+using EdgePruning.Pruning.Masking;
+using EdgePruning.Pruning.Tasks;
+using EdgePruning.Pruning.Training;
+
+namespace EdgePruning.Tests.Evaluation;
+
+public class CircuitEvaluatorTests
+{
+    /// <summary>
+    /// prune's final report evaluates with the run's --batch, eval with its own: the KL must not depend
+    /// on how the examples are cut into batches, also when examples have different numbers of loss rows
+    /// (IOI answers of one and of several tokens).
+    /// </summary>
+    [Fact]
+    public void KlOfACircuit_DoesNotDependOnTheBatchSize_WhenExamplesHaveDifferentLossRows()
+    {
+        var config = RandomModels.Gpt2Like();
+        var model = new Transformer(config, RandomModels.Weights(config, 5), ReferenceKernels.Instance);
+        var masked = new EdgeMaskedModel(model, 2);
+        var examples = Enumerable.Range(0, 7).Select(i => new TaskExample
+        {
+            Clean = RandomModels.Tokens(6, config.VocabSize, seed: 300 + i),
+            Corrupted = RandomModels.Tokens(6, config.VocabSize, seed: 400 + i),
+            // One loss row for some examples, four for others.
+            LossPositions = i % 3 == 0 ? [2, 3, 4, 5] : [5],
+            MetricPosition = 5,
+            Targets = [1],
+            Distractors = [2],
+        }).ToArray();
+        var task = new TaskDataset { Name = "toy", Train = examples, Validation = examples, Test = examples };
+        var pruner = new EdgePruner(masked, task, new PruningOptions { Batch = 4, NodeMasks = false });
+        var masks = CircuitMasks.From(masked.Layout, pruner.State, nodeMasks: false, targetSparsity: 0.7);
+
+        double one = CircuitEvaluator.Evaluate(pruner, masks, examples, 1)["kl"];
+        double three = CircuitEvaluator.Evaluate(pruner, masks, examples, 3)["kl"];
+        double all = CircuitEvaluator.Evaluate(pruner, masks, examples, examples.Length)["kl"];
+        Assert.True(all > 0, $"the circuit's KL is {all}; the test needs a circuit that differs from the model");
+        Assert.Equal(all, one, 10);
+        Assert.Equal(all, three, 10);
+    }
+}
