@@ -158,9 +158,10 @@ int Compile(Program& program, const std::vector<std::string>& options)
     WriteFile(folder + "/ep_emu_module.cpp", wrapper.str());
 
     // Pass 2: the module, every load and store instrumented with a call the driver answers. Compiled, then linked
-    // without the sanitizer's runtime: the driver provides the calls.
+    // without the sanitizer's runtime: the driver provides the calls. -fwrapv: a 32-bit int product that overflows
+    // wraps, as the GPU's 32-bit multiply does, instead of being widened by the host optimizer (its right under UB).
     std::string output;
-    std::string compile = compiler + common + " -O2 -fPIC -fno-exceptions -fno-rtti -fsanitize=address" +
+    std::string compile = compiler + common + " -O2 -fwrapv -fPIC -fno-exceptions -fno-rtti -fsanitize=address" +
         " -mllvm -asan-instrumentation-with-call-threshold=0 -mllvm -asan-stack=0 -mllvm -asan-globals=0" +
         " -fno-sanitize-address-use-after-scope -c " + Quote(folder + "/ep_emu_module.cpp") + " -o " + Quote(folder + "/module.o");
     std::string link = compiler + " -shared " + Quote(folder + "/module.o") + " -o " + Quote(folder + "/module.so") + " -L" + Quote(library) +

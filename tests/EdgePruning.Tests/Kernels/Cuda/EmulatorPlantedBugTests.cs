@@ -212,4 +212,71 @@ public sealed unsafe class EmulatorPlantedBugTests
         var late = Assert.Throws<CudaException>(context.Synchronize);
         Assert.Contains("its memory pool has taken back", late.Message);
     }
+
+    // ---- masked read at a CodeLlama-13B shape: the difference stack's offsets pass 2³¹ ----------------------------
+    private static string? MaskedReadAt13BCheck(Func<string, string, string>? plant)
+    {
+        // 1,640 writers (CodeLlama-13B with e = 0) over 288 tokens (micro-batch 4 × 72) of width 5,120: the bf16 stack is
+        // 4.8 GB, and writer 1,639's row starts at element 2.4·10⁹. Only that writer's mask is on, so only its row is read
+        // (a writer whose masks are all zero in a reader tile is skipped) and only its pages are ever touched.
+        const int writers = 1640, tokens = 288, dim = 5120, live = writers - 1;
+        using var context = CudaContext.Open();
+        var read = Load(context, "masked_read.cu", "masked_read_rmsnorm_forward_stack_bf16_y_f32", plant);
+        var random = new Random(3);
+        var rowValues = new float[tokens * dim];
+        var corruptedValues = new float[tokens * dim];
+        for (int i = 0; i < rowValues.Length; i++)
+        {
+            rowValues[i] = (float)(random.NextDouble() * 2 - 1);
+            corruptedValues[i] = (float)(random.NextDouble() * 0.5);
+        }
+        var rowBits = Tensor.FromData(rowValues, tokens * dim).To(DType.BF16);
+        var gammaValues = Enumerable.Range(0, dim).Select(i => 1f + i % 7 * 0.01f).ToArray();
+        var masks = new float[writers];
+        masks[live] = 1f;
+        using var stack = context.Rent((long)writers * tokens * dim * 2);
+        using var z = context.Rent(writers * sizeof(float));
+        var corrupted = context.Upload(Tensor.FromData(corruptedValues, tokens, dim));
+        var gamma = context.Upload(Tensor.FromData(gammaValues, dim));
+        var y = context.Empty(DType.F32, tokens, dim);
+        var rstd = context.Empty(DType.F32, tokens);
+        context.CopyToDevice<float>(masks, z.DeviceAddress);
+        context.CopyToDevice<ushort>(rowBits.AsSpan<ushort>(), stack.DeviceAddress + (ulong)live * tokens * dim * 2);
+        read.Launch(context.Stream, new Dim3(tokens), new Dim3(256), 4 * (writers + dim), z.DeviceAddress, stack.DeviceAddress, corrupted, gamma,
+            0UL, y, 0UL, rstd, 1, writers, tokens, dim, 1, 1e-5f);
+        var got = context.Download(y).ToArray();
+        foreach (var t in new[] { corrupted, gamma, y, rstd }) CudaContext.Release(t);
+        var rounded = rowBits.ToArray();
+        for (int n = 0; n < tokens; n++)
+        {
+            double squares = 0;
+            for (int i = 0; i < dim; i++) { double x = corruptedValues[n * dim + i] + rounded[n * dim + i]; squares += x * x; }
+            double inverse = 1 / Math.Sqrt(squares / dim + 1e-5);
+            for (int i = 0; i < dim; i++)
+            {
+                double expected = (corruptedValues[n * dim + i] + rounded[n * dim + i]) * inverse * gammaValues[i];
+                if (!(Math.Abs(got[n * dim + i] - expected) <= 1e-4 + 1e-4 * Math.Abs(expected)))
+                    return $"masked read token {n} element {i}: {got[n * dim + i]} against {expected}";
+            }
+        }
+        return null;
+    }
+
+    [EmulatedCudaFact]
+    public void A32BitIndexProduct_ThatOverflowsAtA13BShape_IsCaught()
+    {
+        Assert.Null(MaskedReadAt13BCheck(null));
+        string? failure;
+        try
+        {
+            failure = MaskedReadAt13BCheck((file, text) => file == "masked_read.cu"
+                ? Replace(text, "const long long plane = (long long)tokens * dim;", "const int plane = tokens * dim;", file)
+                : text);
+        }
+        catch (CudaException e)
+        {
+            failure = e.Message;
+        }
+        Assert.NotNull(failure);
+    }
 }
