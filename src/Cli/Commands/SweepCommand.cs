@@ -60,10 +60,14 @@ public static class SweepCommand
             };
             err.WriteLine($"{job.Task.Name} on {modelPath}: {job.Masked.EdgeCount:N0} edges, {job.Options.Ablation.Name()} ablation; " +
                 $"methods {string.Join(", ", options.Methods)}; sizes {string.Join(", ", options.EdgeCounts(job.Masked.EdgeCount))}");
-            var result = new SweepRunner(job, options) { Progress = (m, msg) => err.WriteLine($"  {m} {msg}") }.Run();
-
             string dir = parse.GetValue(outDir) ?? Path.Combine("runs", "sweep-" + job.Task.Name);
             Directory.CreateDirectory(dir);
+            var result = new SweepRunner(job, options)
+            {
+                Progress = (m, msg) => err.WriteLine($"  {m} {msg}"),
+                PointsFile = Path.Combine(dir, "points.csv"), // a sweep run again into the same folder resumes point by point
+            }.Run();
+
             string csv = Path.Combine(dir, "sweep.csv"), png = Path.Combine(dir, "sweep.png");
             SweepCsv.Write(result, csv);
             Print(o, result);
