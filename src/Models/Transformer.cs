@@ -64,9 +64,11 @@ public sealed class Transformer
     /// Runs <paramref name="tokens"/> (batch × tokensPerSequence ids, row-major) and returns the readout
     /// [batch, T, outputs] (T = 1 with <paramref name="lastOnly"/>). With a cache, the tokens continue the
     /// cached positions and are appended to it. The logits come from <paramref name="scope"/> when given (valid
-    /// until it is disposed), else they are fresh (on a backend: until it is reset).
+    /// until it is disposed), else they are fresh (on a backend: until it is reset). With <paramref name="readRows"/>
+    /// (token rows b·T + t, at most batch·T of them) the readout runs at those rows only and returns [rows, outputs].
     /// </summary>
-    public Tensor Forward(ReadOnlySpan<int> tokens, int batch, KvCache? cache = null, bool lastOnly = false, ITensorScope? scope = null)
+    public Tensor Forward(ReadOnlySpan<int> tokens, int batch, KvCache? cache = null, bool lastOnly = false, ITensorScope? scope = null,
+        int[]? readRows = null)
     {
         var c = Config;
         if (batch <= 0 || tokens.Length % batch != 0)
@@ -167,6 +169,18 @@ public sealed class Transformer
 
         Tensor finalIn = x;
         int outRows = n;
+        if (readRows is not null)
+        {
+            if (readRows.Length > n || readRows.Any(r => (uint)r >= (uint)n))
+                throw new ShapeException($"read rows must be at most {n} rows below {n}");
+            var picked = ws.Projected.Rows(0, readRows.Length);
+            _k.Embedding(x, readRows, picked);
+            var pickedNormed = ws.Normed.Rows(0, readRows.Length);
+            Normalize(picked, Weights.FinalNormWeight, Weights.FinalNormBias, pickedNormed);
+            var picks = scope?.Empty(DType, readRows.Length, c.EffectiveOutputSize) ?? _allocate(DType, [readRows.Length, c.EffectiveOutputSize]);
+            _k.Linear(pickedNormed, Weights.Unembedding, null, picks);
+            return picks;
+        }
         if (lastOnly)
         {
             var last = ws.Last.Rows(0, batch);

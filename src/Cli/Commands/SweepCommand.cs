@@ -62,7 +62,11 @@ public static class SweepCommand
                 $"methods {string.Join(", ", options.Methods)}; sizes {string.Join(", ", options.EdgeCounts(job.Masked.EdgeCount))}");
             string dir = parse.GetValue(outDir) ?? Path.Combine("runs", "sweep-" + job.Task.Name);
             RunFolder.Ensure(dir);
-            var result = new SweepRunner(job, options) { Progress = (m, msg) => err.WriteLine($"  {m} {msg}") }.Run();
+            var result = new SweepRunner(job, options)
+            {
+                Progress = (m, msg) => err.WriteLine($"  {m} {msg}"),
+                PointsFile = Path.Combine(dir, "points.csv"), // a sweep run again into the same folder resumes point by point
+            }.Run();
 
             string csv = Path.Combine(dir, "sweep.csv"), png = Path.Combine(dir, "sweep.png");
             SweepCsv.Write(result, csv);

@@ -7,9 +7,10 @@ namespace EdgePruning.Pruning.Evaluation;
 
 /// <summary>
 /// The final, deterministic masks of a run: the evaluation rule of the hard concrete per parameter
-/// tensor (each layer's Q, K, V and MLP blocks, and the readout), then one global threshold τ for
-/// edges (and one for nodes) found by bisection to the target sparsity (default: the soft masks' own
-/// sparsity). An edge is kept when its mask passes τ and its writer's node mask does.
+/// tensor (each layer's Q, K, V and MLP blocks, and the readout; for nodes each layer's heads [H], each
+/// MLP [1] and each embedding [1], as the reference's attn_write/mlp_write/token/position log α), then one
+/// global threshold τ for edges (and one for nodes) found by bisection to the target sparsity (default: the
+/// soft masks' own sparsity). An edge is kept when its mask passes τ and its writer's node mask does.
 /// </summary>
 public sealed class CircuitMasks
 {
@@ -34,7 +35,8 @@ public sealed class CircuitMasks
         var nodeKept = new bool[W];
         if (nodeMasks)
         {
-            HardConcreteEval.Mask(state.NodeLogAlpha, nodeSoft);
+            foreach (var (start, length) in NodeParameterTensors(layout))
+                HardConcreteEval.Mask(state.NodeLogAlpha.AsSpan(start, length), nodeSoft.AsSpan(start, length));
             double nodeTau = HardConcreteEval.Threshold(nodeSoft, Math.Clamp(1.0 - nodeSoft.Average(v => (double)v), 0, 1));
             for (int w = 0; w < W; w++) nodeKept[w] = nodeSoft[w] > nodeTau;
         }
@@ -80,6 +82,22 @@ public sealed class CircuitMasks
         var s = t.Span;
         for (int i = 0; i < s.Length; i++) s[i] = EdgeKept[i] ? 1f : 0f;
         return t;
+    }
+
+    /// <summary>
+    /// The writer ranges of the reference's node-mask tensors: each embedding writer alone ([1] each), then per
+    /// layer its heads ([H]) and its MLP ([1]). The evaluation rule's n0 = round(Σ P(z=0)) is taken per range,
+    /// so a lone MLP or embedding whose P(z=0) passes ½ is zeroed whatever the other writers do.
+    /// </summary>
+    public static IEnumerable<(int Start, int Length)> NodeParameterTensors(MaskLayout layout)
+    {
+        var g = layout.Graph;
+        for (int e = 0; e < g.EmbeddingNodes; e++) yield return (e, 1);
+        for (int l = 0; l < g.Config.Layers; l++)
+        {
+            yield return (g.HeadWriter(l, 0), g.Config.Heads);
+            yield return (g.MlpWriter(l), 1);
+        }
     }
 
     /// <summary>The flat ranges of the reference's parameter tensors: per layer Q, K, V and MLP, then the readout.</summary>

@@ -80,10 +80,13 @@ public sealed class EdgeMaskedModel
     /// <paramref name="arena"/> (host) or <paramref name="scope"/> when given, and are valid until it is
     /// reset or disposed; otherwise from the backend. With <paramref name="baselineGrad"/>, the backward
     /// also fills <see cref="MaskedPass.BaselineGrad"/> (for a learned baseline: optimal-constant ablation).
+    /// With <paramref name="readRows"/> (token rows b·T + t), the logits are computed at those rows only:
+    /// <see cref="MaskedPass.Logits"/> is then [rows, outputs] in their order.
     /// </summary>
     public MaskedPass Forward(ReadOnlySpan<int> tokens, int batch, Tensor? baseline = null, Tensor? edgeMasks = null,
-        Tensor? nodeMasks = null, Tape? tape = null, TensorArena? arena = null, bool baselineGrad = false, ITensorScope? scope = null) =>
-        Run(tokens, batch, baseline, edgeMasks, nodeMasks, tape, arena, baselineGrad, scope, readout: true);
+        Tensor? nodeMasks = null, Tape? tape = null, TensorArena? arena = null, bool baselineGrad = false, ITensorScope? scope = null,
+        int[]? readRows = null) =>
+        Run(tokens, batch, baseline, edgeMasks, nodeMasks, tape, arena, baselineGrad, scope, readout: true, readRows);
 
     /// <summary>
     /// Every writer's output [writers, batch·T·d] on <paramref name="tokens"/> with all edges kept and no
@@ -92,10 +95,10 @@ public sealed class EdgeMaskedModel
     /// given back as soon as it is done.
     /// </summary>
     public Tensor WriterOutputs(ReadOnlySpan<int> tokens, int batch, TensorArena? arena = null, ITensorScope? scope = null) =>
-        Run(tokens, batch, null, null, null, null, arena, false, scope, readout: false).Outputs;
+        Run(tokens, batch, null, null, null, null, arena, false, scope, readout: false, null).Outputs;
 
     private MaskedPass Run(ReadOnlySpan<int> tokens, int batch, Tensor? baseline, Tensor? edgeMasks, Tensor? nodeMasks, Tape? tape,
-        TensorArena? arena, bool baselineGrad, ITensorScope? scope, bool readout)
+        TensorArena? arena, bool baselineGrad, ITensorScope? scope, bool readout, int[]? readRows)
     {
         var c = Config;
         var memory = new PassMemory(_backend, _g, arena, scope);
@@ -113,21 +116,25 @@ public sealed class EdgeMaskedModel
         RequirePlaced("node masks", nodeMasks);
         RequirePlaced("baseline", baseline);
         bool grad = tape is { IsRecording: true };
+        if (readRows is not null)
+            foreach (int r in readRows)
+                if ((uint)r >= (uint)n) throw new ShapeException($"read row {r} is outside the {n} token rows");
+        int[] logitsShape = readRows is null ? [batch, T, c.EffectiveOutputSize] : [readRows.Length, c.EffectiveOutputSize];
 
         var pass = new MaskedPass
         {
             Batch = batch,
             Tokens = T,
-            Logits = readout ? memory.Empty(at, batch, T, c.EffectiveOutputSize) : Nothing,
+            Logits = readout ? memory.Empty(at, logitsShape) : Nothing,
             Outputs = memory.Empty(at, W, nd),
-            LogitsGrad = readout ? memory.Zeros(at, batch, T, c.EffectiveOutputSize) : Nothing,
+            LogitsGrad = readout ? memory.Zeros(at, logitsShape) : Nothing,
             EdgeGrad = grad ? memory.Zeros(DType.F32, checked((int)EdgeCount)) : Nothing,
             NodeGrad = grad ? memory.Zeros(DType.F32, W) : Nothing,
             BaselineGrad = baselineGrad && grad ? memory.Zeros(at, W, nd) : null,
         };
         var ids = tokens.ToArray();
         new MaskedForward(this, _heads, FusedReads ? FusedNorms() : null, Settings.Recompute, memory, tape, pass, z, baseline, nodeMasks,
-            KeyMask(ids, batch, T)).Run(ids, readout);
+            KeyMask(ids, batch, T), readRows).Run(ids, readout);
         return pass;
     }
 

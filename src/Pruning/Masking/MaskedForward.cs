@@ -35,6 +35,8 @@ internal sealed class MaskedForward
     private readonly DType _at;
     private readonly int _batch, _T, _n, _d, _nd;
     private readonly bool[] _keyMask;
+    // Token rows (b·T + t) the readout computes logits at; null: every row.
+    private readonly int[]? _readRows;
     private bool[]? _headsKeyMask;
     // D[w] = m_w·(y_w − ỹ_w), append-only; its gradient (f32 under the fused read, which accumulates in f32).
     private readonly Tensor _D;
@@ -48,8 +50,9 @@ internal sealed class MaskedForward
     private readonly Tensor? _readerGradSum;
 
     public MaskedForward(EdgeMaskedModel model, HeadSlices[] heads, FusedReadNorms? norms, bool recompute, PassMemory memory,
-        Tape? tape, MaskedPass pass, Tensor z, Tensor? baseline, Tensor? nodeMasks, bool[] keyMask)
+        Tape? tape, MaskedPass pass, Tensor z, Tensor? baseline, Tensor? nodeMasks, bool[] keyMask, int[]? readRows = null)
     {
+        _readRows = readRows;
         _model = model;
         _c = model.Config;
         _k = model.Model.Kernels;
@@ -468,8 +471,26 @@ internal sealed class MaskedForward
         var norm = new ReaderNorm(c, _model.Model.Weights.FinalNormWeight, _model.Model.Weights.FinalNormBias, _k, _g);
         var hf = ReadNormed(reader, 1, _model.Graph.Readers[reader].VisibleWriters, norm, _norms?.Final, _tape, _memory,
             _corruptedSum, out var dHf).Reshape(n, d);
-        var logits2 = _pass.Logits.Reshape(n, c.EffectiveOutputSize);
-        LinearOp.Forward(_k, hf, _model.Model.Weights.Unembedding, null, logits2);
-        _tape?.Record(() => LinearOp.Backward(_k, _pass.LogitsGrad.Reshape(n, c.EffectiveOutputSize), _model.Model.Weights.Unembedding, dHf!.Reshape(n, d)));
+        int V = c.EffectiveOutputSize;
+        if (_readRows is null)
+        {
+            var logits2 = _pass.Logits.Reshape(n, V);
+            LinearOp.Forward(_k, hf, _model.Model.Weights.Unembedding, null, logits2);
+            _tape?.Record(() => LinearOp.Backward(_k, _pass.LogitsGrad.Reshape(n, V), _model.Model.Weights.Unembedding, dHf!.Reshape(n, d)));
+            return;
+        }
+        // Only the rows the loss reads: the unembedding (V wide) is most of a step when it runs at every token.
+        int k = _readRows.Length;
+        var rows = _readRows;
+        var picked = _memory.Empty(_at, k, d);
+        _k.Embedding(hf, rows, picked);
+        LinearOp.Forward(_k, picked, _model.Model.Weights.Unembedding, null, _pass.Logits.Reshape(k, V));
+        var dPicked = _tape is null ? null : _memory.Zeros(_at, k, d);
+        _tape?.Record(() =>
+        {
+            LinearOp.Backward(_k, _pass.LogitsGrad.Reshape(k, V), _model.Model.Weights.Unembedding, dPicked!);
+            var dRows = dHf!.Reshape(n, d);
+            for (int i = 0; i < k; i++) _k.Add(dRows.Row(rows[i]), dPicked!.Row(i), dRows.Row(rows[i]));
+        });
     }
 }

@@ -9,35 +9,38 @@ namespace EdgePruning.Pruning.Objective;
 public static class TaskObjective
 {
     /// <summary>
-    /// The share of a batch's KL that a micro-batch carries: its loss rows over the batch's (its sequences
-    /// over the batch's for the across-sequence loss, which averages per sequence).
+    /// The share of a batch's KL that a micro-batch carries: its sequences over the batch's (every loss is a
+    /// mean over examples; <see cref="KlReduction"/> says how an example's positions combine).
     /// </summary>
     public static double Weight(TaskDataset task, IReadOnlyList<TaskExample> part, IReadOnlyList<TaskExample> batch) =>
-        task.Loss == TaskLoss.KlAcrossSequence
-            ? (double)part.Count / batch.Count
-            : (double)LossRows(part) / LossRows(batch);
+        (double)part.Count / batch.Count;
 
-    /// <param name="full">[batch, T, outputs] logits of the full model on the clean input.</param>
-    /// <param name="circuit">[batch, T, outputs] logits of the masked model.</param>
+    /// <param name="full">[batch, T, outputs] logits of the full model on the clean input, or [rows, outputs] at the
+    /// batch's <see cref="ReadRows"/> only (per-position losses).</param>
+    /// <param name="circuit">the masked model's logits, shaped as <paramref name="full"/>.</param>
     /// <param name="dCircuit">gradient of the KL, accumulated into (null: no gradient).</param>
     public static double Kl(TaskDataset task, IReadOnlyList<TaskExample> batch, Tensor full, Tensor circuit, Tensor? dCircuit)
     {
         if (task.Loss == TaskLoss.KlAcrossSequence)
             return SequenceKl.Compute(full, circuit, batch.Select(e => e.LossPositions).ToArray(), dCircuit);
-        var (rows, columns) = Selection(task, batch, full.Shape[1]);
-        var op = new KlDivergenceOp();
-        int outputs = full.Shape[2];
-        double kl = op.Forward(full.Reshape(-1, outputs), circuit.Reshape(-1, outputs), rows, columns);
-        if (dCircuit is not null) op.Backward(1.0, dCircuit.Reshape(-1, outputs));
+        int outputs = full.Shape[-1];
+        var columns = Columns(task);
+        double kl = 0;
+        foreach (var (rows, weight) in Groups(task, batch, RowsPerSequence(full)))
+        {
+            var op = new KlDivergenceOp();
+            kl += weight * op.Forward(full.Reshape(-1, outputs), circuit.Reshape(-1, outputs), rows, columns);
+            if (dCircuit is not null) op.Backward(weight, dCircuit.Reshape(-1, outputs));
+        }
         return kl;
     }
 
     /// <summary>
     /// <see cref="Kl"/> where the logits live on <paramref name="backend"/> (a GPU): the KL kernel of its
     /// training kernels writes each loss row's KL into <paramref name="rowKl"/> [<see cref="LossRows"/>] f32 there
-    /// and adds <paramref name="gradScale"/>/rows·∂KL/∂circuit into <paramref name="dCircuit"/> (which must hold
+    /// and adds <paramref name="gradScale"/>·∂KL/∂circuit into <paramref name="dCircuit"/> (which must hold
     /// zeros when the logits are not f32). Nothing is read back, so the call can be part of a captured step;
-    /// the batch's KL is the mean of the rows (<see cref="MeanKl"/>). Logits in another dtype are widened to
+    /// the batch's KL comes from the rows with <see cref="BatchKl"/>. Logits in another dtype are widened to
     /// f32 in <paramref name="scope"/>. Only the per-position losses run there.
     /// </summary>
     public static void KlOnBackend(IKernelBackend backend, ITensorScope scope, TaskDataset task, IReadOnlyList<TaskExample> batch,
@@ -45,9 +48,10 @@ public static class TaskObjective
     {
         if (task.Loss == TaskLoss.KlAcrossSequence)
             throw new EdgePruningException($"task {task.Name}: the across-sequence KL runs on the host only; prune it on the cpu device");
-        var (rows, columns) = Selection(task, batch, full.Shape[1]);
-        if (rowKl.Count != rows.Length) throw new ShapeException($"KL rows: {rowKl.Shape} for {rows.Length} loss rows");
-        int outputs = full.Shape[2];
+        var groups = Groups(task, batch, RowsPerSequence(full));
+        int rowCount = groups.Sum(g => g.Rows.Length);
+        if (rowKl.Count != rowCount) throw new ShapeException($"KL rows: {rowKl.Shape} for {rowCount} loss rows");
+        int outputs = full.Shape[-1];
         Tensor Wide(Tensor t)
         {
             if (t.DType == DType.F32) return t;
@@ -56,31 +60,74 @@ public static class TaskObjective
             return w;
         }
         var dWide = Wide(dCircuit);
-        backend.Training.KlDivergence(Wide(full).Reshape(-1, outputs), Wide(circuit).Reshape(-1, outputs), rows, columns, rowKl,
-            dWide.Reshape(-1, outputs), (float)(gradScale / rows.Length));
+        var fullWide = Wide(full).Reshape(-1, outputs);
+        var circuitWide = Wide(circuit).Reshape(-1, outputs);
+        var columns = Columns(task);
+        int first = 0;
+        foreach (var (rows, weight) in groups)
+        {
+            backend.Training.KlDivergence(fullWide, circuitWide, rows, columns, rowKl.Rows(first, rows.Length),
+                dWide.Reshape(-1, outputs), (float)(gradScale * weight / rows.Length));
+            first += rows.Length;
+        }
         if (!ReferenceEquals(dWide, dCircuit)) backend.Kernels.Copy(dWide, dCircuit);
     }
 
-    /// <summary>The loss rows (KL terms) of a batch under the per-position losses.</summary>
-    public static int LossRows(IReadOnlyList<TaskExample> batch) => batch.Sum(e => e.LossPositions.Length);
-
-    /// <summary>The KL of a batch from its rows' KL values (<see cref="KlOnBackend"/>), summed in double.</summary>
-    public static double MeanKl(ReadOnlySpan<float> rowKl)
-    {
-        double sum = 0;
-        foreach (float v in rowKl) sum += v;
-        return sum / rowKl.Length;
-    }
-
-    /// <summary>The logit rows (flattened batch·T) the loss reads, and its restricted columns (empty: every output).</summary>
-    private static (int[] Rows, int[] Columns) Selection(TaskDataset task, IReadOnlyList<TaskExample> batch, int T)
+    /// <summary>
+    /// The token rows (b·T + position) the per-position losses read, example by example: the rows at which the
+    /// forward need compute logits (<c>readRows</c>); the KL then reads logits [rows, outputs] in this order.
+    /// </summary>
+    public static int[] ReadRows(IReadOnlyList<TaskExample> batch, int T)
     {
         var rows = new List<int>();
         for (int b = 0; b < batch.Count; b++)
             foreach (int p in batch[b].LossPositions) rows.Add(b * T + p);
-        var columns = task.Loss == TaskLoss.KlRestricted
-            ? task.OutputColumns ?? throw new EdgePruningException($"task {task.Name} restricts the KL but names no output columns")
-            : [];
-        return (rows.ToArray(), columns.ToArray());
+        return rows.ToArray();
     }
+
+    /// <summary>T of [batch, T, outputs] logits; null for logits at the <see cref="ReadRows"/> only.</summary>
+    private static int? RowsPerSequence(Tensor logits) => logits.Shape.Rank == 3 ? logits.Shape[1] : null;
+
+    /// <summary>The loss rows (KL terms) of a batch under the per-position losses.</summary>
+    public static int LossRows(IReadOnlyList<TaskExample> batch) => batch.Sum(e => e.LossPositions.Length);
+
+    /// <summary>The KL of a batch from its rows' KL values in <see cref="KlOnBackend"/>'s order, summed in double.</summary>
+    public static double BatchKl(TaskDataset task, IReadOnlyList<TaskExample> batch, ReadOnlySpan<float> rowKl)
+    {
+        double kl = 0;
+        int first = 0;
+        foreach (var (rows, weight) in Groups(task, batch, T: null)) // only the groups' sizes and weights are read
+        {
+            double sum = 0;
+            foreach (float v in rowKl.Slice(first, rows.Length)) sum += v;
+            kl += weight * sum / rows.Length;
+            first += rows.Length;
+        }
+        return kl;
+    }
+
+    /// <summary>
+    /// The logit rows the loss reads (b·T + position; with T null, indices into <see cref="ReadRows"/>), grouped by examples with the same number of loss
+    /// positions, each group with the weight of its mean row KL in the batch's KL: its share of the examples
+    /// (times its positions per example when the task sums them, <see cref="KlReduction.SumPerExample"/>).
+    /// </summary>
+    internal static (int[] Rows, double Weight)[] Groups(TaskDataset task, IReadOnlyList<TaskExample> batch, int? T)
+    {
+        var groups = new List<(int Positions, List<int> Rows, int Examples)>();
+        int compact = 0;
+        for (int b = 0; b < batch.Count; b++)
+        {
+            int k = batch[b].LossPositions.Length;
+            int g = groups.FindIndex(x => x.Positions == k);
+            if (g < 0) { groups.Add((k, [], 0)); g = groups.Count - 1; }
+            foreach (int p in batch[b].LossPositions) groups[g].Rows.Add(T is { } t ? b * t + p : compact++);
+            groups[g] = groups[g] with { Examples = groups[g].Examples + 1 };
+        }
+        return groups.Select(g => (g.Rows.ToArray(),
+            (double)g.Examples / batch.Count * (task.Reduction == KlReduction.SumPerExample ? g.Positions : 1))).ToArray();
+    }
+
+    private static int[] Columns(TaskDataset task) => task.Loss == TaskLoss.KlRestricted
+        ? task.OutputColumns ?? throw new EdgePruningException($"task {task.Name} restricts the KL but names no output columns")
+        : [];
 }

@@ -25,6 +25,11 @@ public sealed record MemoryPlanRequest
     public required ActivationSchedule Schedule { get; init; }
     /// <summary>Whether the reads go through the fused masked read (<see cref="Masking.MaskedReadPath.Fused"/>).</summary>
     public bool FusedReads { get; init; }
+    /// <summary>
+    /// Logit rows per sequence: the loss positions the readout runs at (the trainer computes logits only
+    /// there); null: every position (the across-sequence loss).
+    /// </summary>
+    public int? ReadRowsPerSequence { get; init; }
 
     /// <summary>The micro-batch the trainer runs: the requested one clamped to [1, batch].</summary>
     public int EffectiveMicroBatch => Math.Clamp(MicroBatch ?? Batch, 1, Math.Max(1, Batch));
@@ -60,6 +65,7 @@ public sealed record MemoryPlanRequest
             Ablation = o.Ablation,
             Schedule = pruner.Model.Settings.Recompute ? ActivationSchedule.RecomputePerLayer : ActivationSchedule.KeepAllLayers,
             FusedReads = pruner.Model.FusedReads,
+            ReadRowsPerSequence = pruner.Task.Loss == Tasks.TaskLoss.KlAcrossSequence ? null : train.Max(e => e.LossPositions.Length),
         };
     }
 }

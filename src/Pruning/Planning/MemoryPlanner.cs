@@ -97,10 +97,13 @@ public static class MemoryPlanner
                 MemoryScope.MicroBatch, (1 + embeddingRows) * nd * a, $"{1 + embeddingRows}·n·d·a = {1 + embeddingRows}·{n}·{d}·{a} B"));
         }
         long workspace = n * (5 * d + H * hd + KV * hd + KV * vd + H * vd + 2 * f);
-        terms.Add(new("full_model_run", "full-model run: one layer's workspace and its logits",
-            MemoryScope.MicroBatch, workspace * a + n * V * F32, $"n·(5d + H·hd + KV·hd + KV·vd + H·vd + 2f)·a + n·V·4 B = {workspace:N0}·{a} + {n}·{V}·4 B"));
-        terms.Add(new("circuit_logits", "circuit logits and their gradient, the readout's read (R' = 1) and the gradient of its normed input",
-            MemoryScope.MicroBatch, 2 * n * V * F32 + ReadBytes(1), $"2·n·V·4 + {readFormula} = 2·{n}·{V}·4 + {ReadBytes(1):N0} B"));
+        // Logits only at the rows the loss reads (k of them), or at every token.
+        long k = request.ReadRowsPerSequence is { } rows ? m * Math.Min(rows, T) : n;
+        long picked = request.ReadRowsPerSequence is null ? 0 : 2 * k * d * a;
+        terms.Add(new("full_model_run", "full-model run: one layer's workspace and its logits at the read rows",
+            MemoryScope.MicroBatch, workspace * a + k * V * F32, $"n·(5d + H·hd + KV·hd + KV·vd + H·vd + 2f)·a + k·V·4 B = {workspace:N0}·{a} + {k}·{V}·4 B"));
+        terms.Add(new("circuit_logits", "circuit logits at the read rows and their gradient, the readout's read (R' = 1), the gradient of its normed input, and the picked rows with their gradient",
+            MemoryScope.MicroBatch, 2 * k * V * F32 + ReadBytes(1) + picked, $"2·k·V·4 + {readFormula} + 2·k·d·a = 2·{k}·{V}·4 + {ReadBytes(1):N0} + {picked:N0} B"));
         return new MemoryPlan(request, terms);
     }
 

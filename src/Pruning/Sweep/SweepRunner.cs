@@ -57,6 +57,12 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
     /// <summary>Reports (method, message) as the sweep goes.</summary>
     public Action<string, string>? Progress { get; init; }
 
+    /// <summary>
+    /// A file each finished point is appended to as soon as it is scored (<see cref="SweepPoints"/>); a sweep started
+    /// again with the same file takes the points already there and computes only the others. Null: none.
+    /// </summary>
+    public string? PointsFile { get; init; }
+
     public SweepResult Run()
     {
         options.Validate();
@@ -68,6 +74,7 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
         var scorer = new CircuitScorer(new TaskBatches(pruner, evaluation, options.Batch));
         Lazy<TaskBatches> discoveryBatches = new(() => new TaskBatches(pruner, discovery, options.Batch));
         var sizes = options.EdgeCounts(E);
+        var done = PointsFile is null ? new Dictionary<(string, string), SweepPoint>() : SweepPoints.Read(PointsFile);
 
         var curves = new List<MethodCurve>();
         foreach (var method in options.Methods)
@@ -81,13 +88,28 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
                 long n = AttributionCircuit.Count(kept);
                 var p = new SweepPoint(method, setting, n, (double)n / E, s.Kl, s.Metric, scorer.Faithfulness(s.Metric), seconds);
                 Progress?.Invoke(method, $"{setting}: {n} edges, KL {s.Kl:G4}, faithfulness {p.Faithfulness:F3}");
+                if (PointsFile is not null) SweepPoints.Append(PointsFile, p);
                 return p;
+            }
+            // A point of an earlier run of this sweep: taken as it was.
+            bool Reuse(string setting)
+            {
+                if (!done.TryGetValue((method, setting), out var p)) return false;
+                points.Add(p);
+                discoverySeconds += p.Seconds;
+                Progress?.Invoke(method, $"{setting}: {p.Edges} edges, KL {p.Kl:G4} (from {PointsFile})");
+                return true;
             }
             switch (method)
             {
                 case "eap":
                 case "eap-ig":
                 {
+                    if (sizes.All(n => done.ContainsKey((method, $"N={n}"))))
+                    {
+                        foreach (long n in sizes) Reuse($"N={n}");
+                        break;
+                    }
                     var t = Stopwatch.StartNew();
                     var scores = method == "eap" ? Eap.Scores(discoveryBatches.Value) : EapIg.Scores(discoveryBatches.Value, options.IgSteps);
                     discoverySeconds = t.Elapsed.TotalSeconds;
@@ -99,6 +121,7 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
                     var acdcScorer = new CircuitScorer(discoveryBatches.Value);
                     foreach (double tau in options.AcdcThresholds)
                     {
+                        if (Reuse($"tau={tau:G3}")) continue;
                         var t = Stopwatch.StartNew();
                         var r = Acdc.Run(acdcScorer, tau);
                         double sec = t.Elapsed.TotalSeconds;
@@ -110,6 +133,7 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
                 case "ep":
                     foreach (long n in sizes)
                     {
+                        if (Reuse($"N={n}")) continue;
                         var t = Stopwatch.StartNew();
                         var masks = TrainEdgePruning(n, E);
                         double sec = t.Elapsed.TotalSeconds;

@@ -9,6 +9,8 @@ public sealed class TaskDataset
     public required IReadOnlyList<TaskExample> Test { get; init; }
     public TaskLoss Loss { get; init; } = TaskLoss.KlFullVocabulary;
     public TaskMetric Metric { get; init; } = TaskMetric.LogitDifference;
+    /// <summary>How an example's per-position KL terms combine (the batch KL is then the mean over examples).</summary>
+    public KlReduction Reduction { get; init; } = KlReduction.MeanPerExample;
     /// <summary>Output columns for <see cref="TaskLoss.KlRestricted"/> and the probability difference
     /// (Greater-Than: the token ids of "00".."99", in numeric order).</summary>
     public int[]? OutputColumns { get; init; }

@@ -14,6 +14,15 @@ public enum TaskLoss
     KlAcrossSequence,
 }
 
+/// <summary>How the per-position KL terms of one example combine before the batch mean over examples.</summary>
+public enum KlReduction
+{
+    /// <summary>Averaged over the example's loss positions (the reference's IOI: batchmean per example, then over the batch).</summary>
+    MeanPerExample,
+    /// <summary>Summed over the example's loss positions (the reference's Tracr reverse: the positions' KL summed, divided by the batch).</summary>
+    SumPerExample,
+}
+
 /// <summary>The task's performance metric, reported beside KL.</summary>
 public enum TaskMetric
 {

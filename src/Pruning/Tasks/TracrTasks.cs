@@ -36,7 +36,8 @@ public static class TracrTasks
                 Text = "BOS " + string.Join(' ', seq.Select(i => symbols[i])),
             });
         }
-        return Dataset("tracr-reverse", examples, TaskLoss.KlFullVocabulary, TaskMetric.Accuracy, info.PadId);
+        // The reference sums the three positions' KL and divides by the batch only.
+        return Dataset("tracr-reverse", examples, TaskLoss.KlFullVocabulary, TaskMetric.Accuracy, info.PadId, KlReduction.SumPerExample);
     }
 
     public static TaskDataset XProportion(TracrModelInfo info, int length = 4)
@@ -60,9 +61,10 @@ public static class TracrTasks
         return Dataset("tracr-xproportion", examples, TaskLoss.KlAcrossSequence, TaskMetric.ScalarError, info.PadId);
     }
 
-    private static TaskDataset Dataset(string name, List<TaskExample> all, TaskLoss loss, TaskMetric metric, int pad) => new()
+    private static TaskDataset Dataset(string name, List<TaskExample> all, TaskLoss loss, TaskMetric metric, int pad,
+        KlReduction reduction = KlReduction.MeanPerExample) => new()
     {
-        Name = name, Train = all, Validation = all, Test = all, Loss = loss, Metric = metric,
+        Name = name, Train = all, Validation = all, Test = all, Loss = loss, Metric = metric, Reduction = reduction,
         DefaultAblation = "zero", PadToken = pad,
     };
 

@@ -144,6 +144,13 @@ public sealed class EdgePruner
         return new StepReport(step, kl, s, target, l1, l2, sn, loss, clock.Elapsed.TotalSeconds, tokens);
     }
 
+    /// <summary>
+    /// The token rows whose logits the loss reads (null: every row, for the across-sequence loss): the readout
+    /// runs only there, since a vocabulary-wide unembedding at every position is most of a step.
+    /// </summary>
+    private int[]? ReadRows(IReadOnlyList<TaskExample> part, int T) =>
+        _task.Loss == TaskLoss.KlAcrossSequence ? null : TaskObjective.ReadRows(part, T);
+
     /// <summary>The micro-batches of a batch, in order.</summary>
     private TaskExample[][] MicroBatches(IReadOnlyList<TaskExample> batch)
     {
@@ -165,9 +172,10 @@ public sealed class EdgePruner
             _arena.Reset();
             var (clean, corrupted, T) = BatchBuilder.Build(part, _task.PadToken);
             var baseline = Baseline(corrupted, part.Length, T, _arena);
-            var full = _model.Model.Forward(clean, part.Length);
+            var readRows = ReadRows(part, T);
+            var full = _model.Model.Forward(clean, part.Length, readRows: readRows);
             var tape = new Tape();
-            var pass = _model.Forward(clean, part.Length, baseline, z, m, tape, _arena, baselineGrad: learned);
+            var pass = _model.Forward(clean, part.Length, baseline, z, m, tape, _arena, baselineGrad: learned, readRows: readRows);
             double weight = TaskObjective.Weight(_task, part, batch);
             kl += weight * TaskObjective.Kl(_task, part, full, pass.Logits, pass.LogitsGrad);
             System.Numerics.Tensors.TensorPrimitives.Multiply(pass.LogitsGrad.Span, (float)weight, pass.LogitsGrad.Span);
@@ -208,9 +216,10 @@ public sealed class EdgePruner
                 using var scope = backend.OpenScope();
                 var (clean, corrupted, T) = BatchBuilder.Build(part, _task.PadToken);
                 var baseline = Baseline(corrupted, part.Length, T, scope: scope);
-                var full = _model.Model.Forward(clean, part.Length, scope: scope);
+                var readRows = ReadRows(part, T);
+                var full = _model.Model.Forward(clean, part.Length, scope: scope, readRows: readRows);
                 var tape = new Tape();
-                var pass = _model.Forward(clean, part.Length, baseline, zRun, mRun, tape, scope: scope);
+                var pass = _model.Forward(clean, part.Length, baseline, zRun, mRun, tape, scope: scope, readRows: readRows);
                 TaskObjective.KlOnBackend(backend, scope, _task, part, full, pass.Logits, pass.LogitsGrad, weights[i], outputs.RowKl.Rows(row, rows[i]));
                 row += rows[i];
                 tape.Backward();
@@ -225,7 +234,7 @@ public sealed class EdgePruner
         var rowKl = backend.Download(outputs.RowKl);
         double kl = 0;
         for (int i = 0, first = 0; i < parts.Length; first += rows[i++])
-            kl += weights[i] * TaskObjective.MeanKl(rowKl.Span.Slice(first, rows[i]));
+            kl += weights[i] * TaskObjective.BatchKl(_task, parts[i], rowKl.Span.Slice(first, rows[i]));
         return (kl, tokens, backend.Download(outputs.EdgeGrad), backend.Download(outputs.NodeGrad));
     }
 

@@ -54,11 +54,12 @@ public sealed record PruningOptions
         Need(EdgeLr > 0 && EdgeLambdaLr >= 0 && NodeLr > 0 && NodeLambdaLr >= 0, "learning rates must be positive");
     }
 
-    /// <summary>The spec's Tracr reverse recipe.</summary>
+    /// <summary>The spec's Tracr reverse recipe: node masks are trained, only their Lagrangian is off (as the reference).</summary>
     public static PruningOptions TracrReverse() => new()
     {
         TargetEdgeSparsity = 1.02, Steps = 6000, SparsityWarmupSteps = 5900, LrWarmupSteps = 1500, Batch = 16,
-        EdgeLr = 0.03, EdgeLambdaLr = 0.001, NodeLr = 0.03, NodeLambdaLr = 0.001, Ablation = Ablation.Zero, NodeMasks = false,
+        EdgeLr = 0.03, EdgeLambdaLr = 0.001, NodeLr = 0.03, NodeLambdaLr = 0.001, Ablation = Ablation.Zero, NodeMasks = true,
+        TargetNodeSparsity = null,
     };
 
     /// <summary>The spec's Tracr xproportion recipe.</summary>

@@ -5,8 +5,8 @@ namespace EdgePruning.Runtime.Cuda;
 /// <summary>
 /// A cuBLAS handle on a context's stream, with our row-major products mapped onto cuBLAS's column-major
 /// ones (row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ, so the operands swap). f32 inputs
-/// use TF32 tensor cores when <see cref="AllowTf32"/> is set (the default), bf16 inputs use bf16 tensor
-/// cores; accumulation is f32 in both.
+/// run in true f32 by default, and use TF32 tensor cores only when <see cref="AllowTf32"/> is set; bf16
+/// inputs use bf16 tensor cores; accumulation is f32 in all.
 /// </summary>
 public sealed unsafe class Cublas : IDisposable
 {
@@ -30,8 +30,11 @@ public sealed unsafe class Cublas : IDisposable
         CudaCheck.Cublas(CublasApi.cublasSetWorkspace(handle, _workspace.DeviceAddress, (nuint)WorkspaceBytes), "cublasSetWorkspace_v2");
     }
 
-    /// <summary>Whether f32 products may use TF32 tensor cores (10-bit mantissa inputs, f32 accumulation).</summary>
-    public bool AllowTf32 { get; set; } = true;
+    /// <summary>
+    /// Whether f32 products may use TF32 tensor cores (10-bit mantissa inputs, f32 accumulation). Off by default:
+    /// an f32 run means f32 products, as the reference's fp32 runs; TF32 is an explicit opt-in for speed.
+    /// </summary>
+    public bool AllowTf32 { get; set; }
 
     /// <summary>The cuBLAS version as "13.1.0".</summary>
     public static string Version()

@@ -144,6 +144,31 @@ public class CpuMaskedReadTests
         Assert.Equal(expected.Dz.ToArray(), actual.Dz.ToArray());
         Assert.Equal(expected.DStack.Bytes.ToArray(), actual.DStack.Bytes.ToArray());
         Assert.Equal(expected.DCorrupted.ToArray(), actual.DCorrupted.ToArray());
+
+        // The hand-over alone compares the reference with itself. What comes back must also be right: the f32
+        // computation on the same values widened (this engine's own f32 path), rounded once to bf16 where an output is bf16.
+        var wide = input.WithStack(input.Stack.ToF32());
+        var yWide = Tensor.Zeros(input.Readers, input.Tokens, input.Dim);
+        var (wideMean, wideRstd) = wide.PoisonedStatistics();
+        kernels.Forward(wide.Z, wide.Stack, wide.Corrupted, wide.Norm, yWide, wideMean, wideRstd);
+        AssertRoundedOnce(yWide, y.ToF32(), bf16Output, "y");
+        var g = ZeroGradients(wide);
+        kernels.Backward(wide.Z, wide.Stack, wide.Corrupted, wide.Norm, wideMean, wideRstd, dY.ToF32(), g.Dz, g.DStack, g.DCorrupted);
+        AssertRoundedOnce(g.Dz, actual.Dz, false, "dz");
+        AssertRoundedOnce(g.DStack, actual.DStack.ToF32(), bf16StackGrad, "dD");
+        AssertRoundedOnce(g.DCorrupted, actual.DCorrupted, false, "dC");
+    }
+
+    /// <summary>Within the f32 criterion of <paramref name="expected"/>, plus bf16's unit roundoff 2⁻⁸ where the result was stored in bf16.</summary>
+    private static void AssertRoundedOnce(Tensor expected, Tensor actual, bool bf16, string what)
+    {
+        var f32 = ParityTolerances.For(DType.F32, onDevice: false, ParityArithmetic.Float, reduction: 0, ParityTolerances.RootMeanSquare(expected.Span));
+        var tolerance = bf16 ? new ParityTolerance(f32.Atol, f32.Rtol + 1.0 / 256) : f32;
+        var e = expected.Span;
+        var a = actual.Span;
+        Assert.Equal(e.Length, a.Length);
+        for (int i = 0; i < e.Length; i++)
+            Assert.True(tolerance.Admits(a[i], e[i]), $"{what}: element {i} is {a[i]}, the f32 computation {e[i]} (tolerance {tolerance})");
     }
 
     /// <summary>

@@ -1,0 +1,21 @@
+#!/bin/bash
+# The sweeps of bench/results/faithfulness.md, from the worktree root; each writes sweep.csv, sweep.png,
+# points.csv (resumable: run the same line again to continue) and its log into bench/results/faithfulness/<run>/.
+# The gpt2-tasks sweeps list the attribution methods and ACDC first, so that a sweep stopped early has its baselines.
+EP=${EP:-src/Cli/bin/Release/net10.0/edgeprune}
+R=bench/results/faithfulness
+run() { local name=$1; shift; mkdir -p $R/$name; $EP sweep "$@" --out $R/$name > $R/$name/sweep.txt 2> $R/$name/sweep.log; }
+case "$1" in
+  ioi) run gpt2-tasks-ioi --model ../shared/models/gpt2-tasks --task ioi --methods eap,eap-ig,acdc,ep \
+        --sizes 5,11,27,53,80,106,160,266 --steps 300 --batch 8 --examples 32 --eval-examples 200 --acdc-thresholds 0.1 ;;
+  gt)  run gpt2-tasks-gt --model ../shared/models/gpt2-tasks --task gt --methods eap,eap-ig,acdc,ep \
+        --sizes 5,11,27,53,80,106,160,266 --steps 300 --batch 8 --examples 32 --eval-examples 200 --acdc-thresholds 0.1 ;;
+  gp)  run gpt2-tasks-gp --model ../shared/models/gpt2-tasks --task gp --methods eap,eap-ig,acdc,ep \
+        --sizes 5,11,27,53,80,106,160,266 --steps 300 --batch 8 --examples 32 --eval-examples 200 --acdc-thresholds 0.1 ;;
+  gp-stories) run stories260K-gp-stories --model ../shared/models/stories260K/stories260K.bin --task gp-stories --methods ep,eap,eap-ig,acdc \
+        --sizes 8,16,40,81,162,242,323,808 --steps 300 --batch 8 --examples 32 --eval-examples 200 --acdc-thresholds 0.01,0.1 ;;
+  tracr-reverse) run tracr-reverse --model ../shared/models/tracr/reverse.safetensors --methods ep,eap,eap-ig,acdc \
+        --sizes 2,4,7,11,16,24,32,47 --acdc-thresholds 0.0001,0.001,0.01,0.03,0.1,0.3 ;;
+  tracr-xproportion) run tracr-xproportion --model ../shared/models/tracr/xproportion.safetensors --methods ep,eap,eap-ig,acdc \
+        --sizes 2,4,7,11,16,24,32 --acdc-thresholds 0.0001,0.001,0.01,0.03,0.1,0.3 ;;
+esac
