@@ -19,6 +19,7 @@ struct Module
     std::vector<std::pair<uint64_t, uint64_t>> segments;   // [begin, end) of its loaded segments
     void* (*tls_anchor)() = nullptr;
     int (*dynamic_shared)(void**, int) = nullptr;
+    size_t static_shared = 0;   // its __shared__ arrays' bytes, besides the dynamic ones
     std::mutex gate;
     std::vector<Function*> functions;
 };
@@ -88,6 +89,10 @@ int LoadModule(const void* image, Module** loaded)
     dl_iterate_phdr(ReadSegments, &query);
     module->tls_anchor = (void* (*)())dlsym(handle, "ep_emu_module_tls_anchor");
     module->dynamic_shared = (int (*)(void**, int))dlsym(handle, "ep_emu_module_dynamic_shared");
+    // The thread-local block holds the static shared arrays, the dynamic arrays at their largest and an anchor byte.
+    SharedRegion region = SharedOf(module);
+    size_t dynamic = region.dynamic_arrays.size() * (size_t)MaxDynamicSharedOptIn + 1;
+    module->static_shared = region.size > dynamic ? region.size - dynamic : 0;
     *loaded = module;
     return Success;
 }
@@ -143,11 +148,7 @@ SharedRegion SharedOf(Module* module)
 
 size_t StaticSharedBytes(Module* module)
 {
-    if (!module) return 0;
-    SharedRegion region = SharedOf(module);
-    size_t dynamic = region.dynamic_arrays.size() * (size_t)MaxDynamicSharedOptIn;
-    size_t anchor = 1;
-    return region.size > dynamic + anchor ? region.size - dynamic - anchor : 0;
+    return module ? module->static_shared : 0;
 }
 
 bool InModuleImage(Module* module, uint64_t address, uint64_t bytes)

@@ -284,12 +284,8 @@ int ElapsedTime(float* milliseconds, Event* start, Event* end)
 
 int WaitEvent(Stream* stream, Event* e)
 {
+    // Work on the event's stream runs now: earlier than the waiting stream needs it, which is always allowed.
     if (!e->recorded || !e->stream || e->stream == stream) return Success;
-    if (Capturing(stream) && !Capturing(e->stream))
-    {
-        // Work recorded outside the capture is done by the time the graph runs if it is done now.
-        return Flush(e->stream);
-    }
     return Flush(e->stream);
 }
 
