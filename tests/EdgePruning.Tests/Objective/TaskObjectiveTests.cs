@@ -80,7 +80,7 @@ public class TaskObjectiveTests
         }
     }
 
-    [Fact]
+    [SharedFact]
     public void TracrReverse_SumsItsThreePositions()
     {
         var info = EdgePruning.Models.Loaders.ModelLoader.Load(SharedData.Model("tracr", "reverse.safetensors")).Tracr!;
