@@ -1,10 +1,9 @@
 // KL(p_full ‖ p_circuit) per selected row, with log-softmax on both sides over the row (or over a column
 // subset, re-softmaxed), and the gradient into the circuit logits: dCircuit[row, col] += scale·(p_c − p_f).
-// One block of 256 threads per selected row (grid = number of selected rows); no shared-memory argument.
+// One block per selected row (grid = number of selected rows) of 32 to 256 threads, a multiple of 32 (fewer
+// for a narrow row, where most threads of a wide block would idle); no shared-memory argument.
 // Rows must be distinct (each block owns its row of dCircuit).
 #include "prelude.cuh"
-
-#define EP_KL_THREADS 256
 
 __device__ __forceinline__ float ep_warp_max(float v)
 {
@@ -61,4 +60,39 @@ extern "C" __global__ void kl_rows(const float* full, const float* circuit, cons
     }
     kl = ep_block_reduce(kl, false, scratch);
     if (threadIdx.x == 0) rowKl[blockIdx.x] = kl;
+}
+
+// The loss of a numerical output: per sequence b, column 0 of the logits at its loss rows
+// rows[offsets[b] .. offsets[b+1]) is softmaxed across those rows on both sides; seqKl[b] = KL(full ‖ circuit)
+// and dCircuit[row, 0] += gradScale·(p_c − p_f). One thread per sequence (a sequence has tens of positions).
+extern "C" __global__ void sequence_kl(const float* full, const float* circuit, const int* offsets, const int* rows, int sequences,
+                                       int outputs, float* seqKl, float* dCircuit, float gradScale)
+{
+    int b = blockIdx.x * blockDim.x + threadIdx.x;
+    if (b >= sequences) return;
+    int first = offsets[b], last = offsets[b + 1];
+    float maxF = -3.402823466e38f, maxC = -3.402823466e38f;
+    for (int i = first; i < last; i++)
+    {
+        long long at = (long long)rows[i] * outputs;
+        maxF = fmaxf(maxF, full[at]);
+        maxC = fmaxf(maxC, circuit[at]);
+    }
+    float sumF = 0.0f, sumC = 0.0f;
+    for (int i = first; i < last; i++)
+    {
+        long long at = (long long)rows[i] * outputs;
+        sumF += expf(full[at] - maxF);
+        sumC += expf(circuit[at] - maxC);
+    }
+    float lzF = maxF + logf(sumF), lzC = maxC + logf(sumC);
+    float kl = 0.0f;
+    for (int i = first; i < last; i++)
+    {
+        long long at = (long long)rows[i] * outputs;
+        float lf = full[at] - lzF, lc = circuit[at] - lzC, pf = expf(lf);
+        if (pf != 0.0f) kl += pf * (lf - lc);
+        dCircuit[at] += gradScale * (expf(lc) - pf);
+    }
+    seqKl[b] = kl;
 }

@@ -40,30 +40,63 @@ public sealed class PruningJob
 
     /// <param name="configure">Adjusts the task's default options (the caller's overrides).</param>
     public static PruningJob Create(string modelPath, string taskName, IKernels kernels, Func<PruningOptions, PruningOptions> configure,
-        string? tokenizerPath = null)
+        string? tokenizerPath = null) =>
+        Create(modelPath, taskName, (loaded, _, _) => (new Transformer(loaded.Config, loaded.Weights, kernels, modelPath), "cpu"), configure, tokenizerPath);
+
+    /// <summary>
+    /// A job whose model runs on the device that <paramref name="device"/> opens for the loaded model (the weights
+    /// are copied there in its dtype once the run's memory plan is known to fit; the caller owns the device).
+    /// </summary>
+    public static PruningJob Create(string modelPath, string taskName, Func<LoadedModel, RunDevice> device,
+        Func<PruningOptions, PruningOptions> configure, string? tokenizerPath = null) =>
+        Create(modelPath, taskName, (loaded, task, options) => Place(device(loaded), loaded, task, options), configure, tokenizerPath);
+
+    private static PruningJob Create(string modelPath, string taskName,
+        Func<LoadedModel, TaskDataset, PruningOptions, (Transformer Model, string Device)> place,
+        Func<PruningOptions, PruningOptions> configure, string? tokenizerPath)
     {
         var loaded = ModelLoader.Load(modelPath);
         var task = ResolveTask(loaded, taskName, tokenizerPath);
-        var defaults = DefaultOptions(task, loaded);
-        var options = configure(defaults);
-        var model = new Transformer(loaded.Config, loaded.Weights, kernels, modelPath);
-        var masked = new EdgeMaskedModel(model, options.EmbeddingNodes ?? Models.Graph.EdgeGraph.DefaultEmbeddingNodes(loaded.Config))
+        var options = configure(DefaultOptions(task, loaded));
+        var (model, deviceName) = place(loaded, task, options);
+        return Build(loaded, task, model, options, modelPath, deviceName);
+    }
+
+    /// <summary>The model on <paramref name="device"/>, after checking that the run's plan fits the memory it has free.</summary>
+    private static (Transformer Model, string Device) Place(RunDevice device, LoadedModel loaded, TaskDataset task, PruningOptions options)
+    {
+        if (device.FreeBytes() is { } free)
         {
-            Settings = options.Pass,
-        };
-        return new PruningJob(loaded, masked, task, new EdgePruner(masked, task, options), modelPath);
+            int embeddingNodes = options.EmbeddingNodes ?? Models.Graph.EdgeGraph.DefaultEmbeddingNodes(loaded.Config);
+            var request = Planning.MemoryPlanRequest.ForRun(loaded.Config, embeddingNodes, task, options, device.DType,
+                options.Pass.ReadsFused(loaded.Config, onDevice: true), options.Pass.Recompute);
+            Planning.DeviceFit.Require(request, free, device.Name);
+        }
+        return (device.Place(loaded.Config, loaded.Weights, loaded.Source), device.Name);
     }
 
     /// <summary>A job on a model and task already in memory (a compiled RASP program and its task).</summary>
-    public static PruningJob Create(LoadedModel loaded, TaskDataset task, IKernels kernels, PruningOptions options)
+    public static PruningJob Create(LoadedModel loaded, TaskDataset task, IKernels kernels, PruningOptions options) =>
+        Build(loaded, task, new Transformer(loaded.Config, loaded.Weights, kernels, loaded.Source), options, loaded.Source, "cpu");
+
+    /// <summary>A job on a model and task already in memory, its model on <paramref name="device"/>.</summary>
+    public static PruningJob Create(LoadedModel loaded, TaskDataset task, RunDevice device, PruningOptions options)
     {
-        var model = new Transformer(loaded.Config, loaded.Weights, kernels, loaded.Source);
+        var (model, name) = Place(device, loaded, task, options);
+        return Build(loaded, task, model, options, loaded.Source, name);
+    }
+
+    private static PruningJob Build(LoadedModel loaded, TaskDataset task, Transformer model, PruningOptions options, string modelId, string deviceName)
+    {
         var masked = new EdgeMaskedModel(model, options.EmbeddingNodes ?? Models.Graph.EdgeGraph.DefaultEmbeddingNodes(loaded.Config))
         {
             Settings = options.Pass,
         };
-        return new PruningJob(loaded, masked, task, new EdgePruner(masked, task, options), loaded.Source);
+        return new PruningJob(loaded, masked, task, new EdgePruner(masked, task, options), modelId) { DeviceName = deviceName };
     }
+
+    /// <summary>Where the model runs: "cpu" or "cuda:N".</summary>
+    public string DeviceName { get; private init; } = "cpu";
 
     /// <summary>The paper's recipe for the task (Tracr programs have their own), before user overrides.</summary>
     public static PruningOptions DefaultOptions(TaskDataset task, LoadedModel loaded) => task.Name switch
@@ -174,7 +207,7 @@ public sealed class PruningJob
             Hyperparameters = Hyperparameters(Options),
             Metrics = metrics,
             WallTimeSeconds = wallSeconds,
-            Device = "cpu",
+            Device = DeviceName,
         };
         return (circuit with { Shortfalls = RunShortfalls.Of(circuit, Options, Task, Pruner.State.Step) }, masks);
     }

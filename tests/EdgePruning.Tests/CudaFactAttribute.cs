@@ -30,6 +30,16 @@ public sealed class CudaFactAttribute : FactAttribute
         if (CudaProbe.UnavailableReason is { } reason) Skip = $"no CUDA device: {reason}";
     }
 
+    /// <summary>Whether the check also needs ../shared: then skipped, with the reason, without it.</summary>
+    public bool Shared
+    {
+        get => false;
+        set
+        {
+            if (Skip is null && value && SharedData.Root is null) Skip = "needs ../shared (models and task data beside the checkout); not found";
+        }
+    }
+
     /// <summary>
     /// Why the check does not pass under the CUDA emulator yet (a finding still open, named in the reason): there it is
     /// skipped with that reason; on a real GPU it runs.

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using EdgePruning.Kernels.Cpu;
 using EdgePruning.Pruning;
 using EdgePruning.Pruning.Circuits;
 using EdgePruning.Pruning.Evaluation;
@@ -21,18 +20,23 @@ public static class EvalCommand
         var ablation = new Option<string?>("--ablation") { Description = "interchange, zero, mean or optimal (default: the circuit's)" };
         var batch = new Option<int>("--batch") { Description = "sequences per forward", DefaultValueFactory = _ => 32 }.AtLeast(1);
         var command = new Command("eval", "evaluate a circuit: KL to the full model and the task metrics") { model, circuitPath, task, tokenizer, split, ablation, batch };
+        var devices = new DeviceOptions();
+        devices.AddTo(command);
         command.SetAction(parse =>
         {
+            RunDevice? runDevice = null;
             var circuit = CircuitJson.Read(parse.GetRequiredValue(circuitPath));
             string taskName = parse.GetValue(task) ?? (PruningJob.IsTracrTask(circuit.Task) ? "tracr" : circuit.Task);
             string ablationName = parse.GetValue(ablation) ?? (circuit.Ablation.Length > 0 ? circuit.Ablation : "interchange");
-            var job = PruningJob.Create(parse.GetRequiredValue(model), taskName, CpuKernels.Instance, d => d with
+            var job = PruningJob.Create(parse.GetRequiredValue(model), taskName, loaded => runDevice = devices.Open(parse, loaded), d => d with
             {
                 Ablation = AblationNames.Parse(ablationName),
                 NodeMasks = false,
                 EmbeddingNodes = circuit.Model.EmbeddingNodes,
                 Batch = parse.GetValue(batch),
             }, parse.GetValue(tokenizer));
+            using var deviceLease = runDevice;
+            DeviceOptions.Announce(parse.InvocationConfiguration.Error, CommandOutput.IsJson(parse), runDevice!);
             if (!circuit.Model.Matches(job.Masked.Graph))
                 throw new CircuitFormatException($"the circuit was found in a model of another shape ({circuit.Model.Layers} layers, {circuit.Model.Heads} heads, d {circuit.Model.ModelDim})");
             var examples = parse.GetValue(split) switch
@@ -54,6 +58,7 @@ public static class EvalCommand
                 ["split"] = parse.GetValue(split),
                 ["examples"] = examples.Count,
                 ["ablation"] = job.Options.Ablation.Name(),
+                ["device"] = job.DeviceName,
                 ["kept_edges"] = circuit.KeptEdgeCount,
                 ["total_edges"] = circuit.TotalEdges,
                 ["metrics"] = CommandOutput.Numbers(metrics),

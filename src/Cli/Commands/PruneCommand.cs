@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using EdgePruning.Kernels.Cpu;
+using EdgePruning.Models.Loaders;
 using EdgePruning.Pruning;
 using EdgePruning.Pruning.Circuits;
 using EdgePruning.Pruning.Planning;
@@ -39,7 +39,6 @@ public static class PruneCommand
         var resume = new Option<bool>("--resume") { Description = "continue the unfinished run in --out with its own settings" };
         var force = new Option<bool>("--force") { Description = "start afresh even where --out holds an unfinished run" };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "save a checkpoint every N steps (0: only at the end)" }.AtLeast(0);
-        var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" }.AtLeast(1);
         var microBatch = new Option<int?>("--micro-batch") { Description = "sequences per forward/backward; the step accumulates over micro-batches (saves memory)" }.AtLeast(1);
         var binarize = new Option<double?>("--binarize-sparsity") { Description = "edge sparsity at which the final masks are thresholded (default: the soft masks' own sparsity)" }.Within(0, 1);
         var read = new Option<string?>("--masked-read") { Description = "auto (fused on a GPU), fused or unfused: how each reader reads the difference stack" };
@@ -47,14 +46,18 @@ public static class PruneCommand
         var command = new Command("prune", "find a circuit with Edge Pruning")
         {
             model, program, task, tokenizer, target, nodeTarget, nodeMasks, steps, batch, lr, lambdaLr, sparsityWarmup, lrWarmup,
-            ablation, seed, embeddingNodes, outDir, resume, force, checkpointEvery, threads, binarize, microBatch, read, recompute,
+            ablation, seed, embeddingNodes, outDir, resume, force, checkpointEvery, binarize, microBatch, read, recompute,
         };
+        var devices = new DeviceOptions();
+        devices.AddTo(command);
         command.SetAction(parse =>
         {
             var o = parse.InvocationConfiguration.Output;
             var err = parse.InvocationConfiguration.Error;
             bool json = CommandOutput.IsJson(parse);
-            var kernels = parse.GetValue(threads) is { } t ? new CpuKernels(t) : CpuKernels.Instance;
+            // Opened once the model is loaded (auto depends on its size); the same device serves a job made again on resume.
+            RunDevice? runDevice = null;
+            RunDevice Device(LoadedModel loaded) => runDevice ??= devices.Open(parse, loaded);
             var overrides = new PruningOverrides
             {
                 TargetEdgeSparsity = parse.GetValue(target), TargetNodeSparsity = parse.GetValue(nodeTarget),
@@ -86,7 +89,11 @@ public static class PruneCommand
                 var compiled = rasp.Compile();
                 truth = rasp.GroundTruth(compiled);
                 string raspPath = modelPath = "rasp:" + rasp.Name;
-                createJob = () => PruningJob.Create(compiled.ToLoadedModel(raspPath), RaspTasks.Create(rasp, compiled), kernels, Configure(rasp.Recipe()));
+                createJob = () =>
+                {
+                    var loaded = compiled.ToLoadedModel(raspPath);
+                    return PruningJob.Create(loaded, RaspTasks.Create(rasp, compiled), Device(loaded), Configure(rasp.Recipe()));
+                };
                 err.WriteLine($"compiled the RASP program {rasp.Name}: {rasp.Source}");
             }
             else
@@ -94,9 +101,11 @@ public static class PruneCommand
                 if (parse.GetValue(program) is { } p)
                     throw new EdgePruningException($"--program {p} compiles its own model; leave out --model {modelPath}");
                 string path = modelPath;
-                createJob = () => PruningJob.Create(path, parse.GetValue(task) ?? "tracr", kernels, Configure, parse.GetValue(tokenizer));
+                createJob = () => PruningJob.Create(path, parse.GetValue(task) ?? "tracr", Device, Configure, parse.GetValue(tokenizer));
             }
             var job = createJob();
+            using var deviceLease = runDevice;
+            DeviceOptions.Announce(err, json, runDevice!);
             // A Tracr file with a ground truth beside it (shared, or written by rasp compile) is scored
             // against it exactly as the built-in programs are.
             if (truth is null && job.Loaded.Tracr is not null) truth = GroundTruthFile.Beside(modelPath);
@@ -142,7 +151,8 @@ public static class PruneCommand
                 RunSettings.Of(modelPath, job.Task.Name, overrides, job.Options).Write(dir);
             }
 
-            var plan = MemoryPlanner.Plan(MemoryPlanRequest.ForCpuTrainer(job.Pruner));
+            var plan = MemoryPlanner.Plan(MemoryPlanRequest.ForRun(job.Masked.Config, job.Masked.Graph.EmbeddingNodes, job.Task, job.Options,
+                job.Masked.Model.DType, job.Masked.FusedReads, job.Masked.Settings.Recompute));
             if (json)
             {
                 var start = TrainingProgress.Describe(job, modelPath);

@@ -113,9 +113,20 @@ public sealed class CudaTrainingKernels : ITrainingKernels, IDisposable
         RequireDevice("kl", full, circuit, rowKl, dCircuit);
         if (rows.Length > int.MaxValue / 2) throw new ShapeException($"kl: {rows.Length} rows is too many for one launch");
         int width = columns.IsEmpty ? V : columns.Length;
-        _modules.Function("kl.cu", "kl_rows").Launch(_context.Stream, rows.Length, Threads, 0,
+        _modules.Function("kl.cu", "kl_rows").Launch(_context.Stream, rows.Length, KlThreads(width), 0,
             full, circuit, _first.Upload(rows), columns.IsEmpty ? 0UL : _second.Upload(columns).DeviceAddress, width, V, rowKl, dCircuit, gradScale);
     }
+
+    public void SequenceKl(Tensor full, Tensor circuit, ReadOnlySpan<int> offsets, ReadOnlySpan<int> rows, Tensor seqKl, Tensor dCircuit, float gradScale)
+    {
+        int sequences = KlShape.CheckSequences(full, circuit, offsets, rows, seqKl, dCircuit);
+        RequireDevice("sequence kl", full, circuit, seqKl, dCircuit);
+        _modules.Function("kl.cu", "sequence_kl").Launch(_context.Stream, (sequences + Threads - 1) / Threads, Threads, 0,
+            full, circuit, _first.Upload(offsets), _second.Upload(rows).DeviceAddress, sequences, circuit.Shape.Cols, seqKl, dCircuit, gradScale);
+    }
+
+    /// <summary>Threads of a KL block for rows of <paramref name="width"/> columns: whole warps, up to one per 32 columns, 256 at most.</summary>
+    internal static int KlThreads(int width) => Math.Clamp((width + 31) / 32 * 32, 32, Threads);
 
     public void AdamW(Tensor parameters, Tensor gradients, Tensor first, Tensor second, AdamWStep step)
     {

@@ -42,6 +42,9 @@ internal static class TrainingParityCases
         yield return KlDivergence(rows: 4, vocab: 50257, selected: 3, columns: 0, spread: 8f, quick: false);
         yield return KlDivergence(rows: 4, vocab: 50257, selected: 3, columns: 1000, spread: 8f, quick: false);
 
+        yield return SequenceKl(sequences: 1, T: 2, outputs: 1, quick: true);
+        yield return SequenceKl(sequences: 300, T: 9, outputs: 3, quick: false);
+
         yield return AdamW(1, firstStep: 1, steps: 1, weightDecay: 0, maximize: false, quick: false);
         yield return AdamW(4099, firstStep: 1, steps: 3, weightDecay: 0.01, maximize: false, quick: true);
         yield return AdamW(4099, firstStep: 100, steps: 2, weightDecay: 0, maximize: true, quick: false);
@@ -179,6 +182,39 @@ internal static class TrainingParityCases
             return new ParityOutcome(
                 new ParityOutput("kl", expected, ctx.Read(kl), Math.Max(ParityTolerances.RootMeanSquare(expected.Span), 1)),
                 new ParityOutput("dcircuit", grad.Oracle, ctx.Read(grad.Candidate), Math.Max(ParityTolerances.ScaleOfSum(before.Span, grad.Oracle.Span), probability)));
+        }, quick);
+
+    /// <summary>
+    /// Logits [sequences·T, outputs] around 3; each sequence reads a random non-empty subset of its positions (at
+    /// least 2 where T allows), in shuffled order; more sequences than one block of threads.
+    /// </summary>
+    private static ParityCase SequenceKl(int sequences, int T, int outputs, bool quick) =>
+        Training("sequence kl", string.Create(CultureInfo.InvariantCulture, $"logits[{sequences}×{T},{outputs}], column 0 across positions → kl, dcircuit"),
+            ParityArithmetic.Float, ctx =>
+        {
+            var full = ctx.Input(2f, 3f, sequences * T, outputs);
+            var circuit = ctx.Input(2f, 3f, sequences * T, outputs);
+            var offsets = new int[sequences + 1];
+            var rows = new List<int>();
+            for (int b = 0; b < sequences; b++)
+            {
+                int take = Math.Min(T, 2 + ctx.Random.Next(T));
+                rows.AddRange(Shuffled(ctx.Random, T)[..take].Select(p => b * T + p));
+                offsets[b + 1] = rows.Count;
+            }
+            float gradScale = 1f / sequences;
+            var grad = ctx.Input(gradScale, 0f, sequences * T, outputs);
+            var before = grad.Oracle.Clone();
+            var kl = ctx.Output(sequences);
+            var expected = ctx.OracleOutput(sequences);
+            int[] picked = rows.ToArray();
+            ctx.Backend.Training.SequenceKl(full.Candidate, circuit.Candidate, offsets, picked, kl, grad.Candidate, gradScale);
+            ctx.Oracles.Training.SequenceKl(full.Oracle, circuit.Oracle, offsets, picked, expected, grad.Oracle, gradScale);
+            // As the KL over a row: absolute errors of a few ulp of order-one log-probabilities; the gradient is a
+            // difference of probabilities (at most 1) times the scale.
+            return new ParityOutcome(
+                new ParityOutput("kl", expected, ctx.Read(kl), Math.Max(ParityTolerances.RootMeanSquare(expected.Span), 1)),
+                new ParityOutput("dcircuit", grad.Oracle, ctx.Read(grad.Candidate), Math.Max(ParityTolerances.ScaleOfSum(before.Span, grad.Oracle.Span), gradScale)));
         }, quick);
 
     private static int[] Shuffled(Random random, int count)

@@ -61,6 +61,16 @@ public sealed class RecordingTrainingKernels(ITrainingKernels inner, LaunchRecor
             t => t.KlDivergence(full, circuit, r, c, rowKl, dCircuit, gradScale), new LaunchHostArray("rows", r), new LaunchHostArray("columns", c));
     }
 
+    public void SequenceKl(Tensor full, Tensor circuit, ReadOnlySpan<int> offsets, ReadOnlySpan<int> rows, Tensor seqKl, Tensor dCircuit, float gradScale)
+    {
+        if (Executes) Inner.SequenceKl(full, circuit, offsets, rows, seqKl, dCircuit, gradScale);
+        if (!IsRecording) return;
+        int[] o = offsets.ToArray(), r = rows.ToArray();
+        Record(nameof(SequenceKl), [T("full", full), T("circuit", circuit), T("seqKl", seqKl), T("dCircuit", dCircuit)],
+            [new("sequences", o.Length - 1), new("rows", r.Length), new("gradScale", gradScale)], 0,
+            t => t.SequenceKl(full, circuit, o, r, seqKl, dCircuit, gradScale), new LaunchHostArray("offsets", o), new LaunchHostArray("rows", r));
+    }
+
     public void AdamW(Tensor parameters, Tensor gradients, Tensor first, Tensor second, AdamWStep step)
     {
         if (Executes) Inner.AdamW(parameters, gradients, first, second, step);

@@ -33,6 +33,14 @@ public interface ITrainingKernels
     /// </summary>
     void KlDivergence(Tensor full, Tensor circuit, ReadOnlySpan<int> rows, ReadOnlySpan<int> columns, Tensor rowKl, Tensor dCircuit, float gradScale);
 
+    /// <summary>
+    /// The loss of a numerical output, per sequence b: column 0 of the logits at rows
+    /// rows[offsets[b] .. offsets[b+1]) softmaxed across those rows on both sides; seqKl[b] = KL(full ‖ circuit) and
+    /// dCircuit[row, 0] += gradScale·(p_circuit − p_full). <paramref name="offsets"/> has one entry per sequence plus one;
+    /// rows must be distinct.
+    /// </summary>
+    void SequenceKl(Tensor full, Tensor circuit, ReadOnlySpan<int> offsets, ReadOnlySpan<int> rows, Tensor seqKl, Tensor dCircuit, float gradScale);
+
     /// <summary>One AdamW update in place of parameters and moments, as <see cref="AdamWStep"/> describes.</summary>
     void AdamW(Tensor parameters, Tensor gradients, Tensor first, Tensor second, AdamWStep step);
 }

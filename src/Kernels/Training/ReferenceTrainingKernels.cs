@@ -91,6 +91,32 @@ public sealed class ReferenceTrainingKernels(IKernels kernels) : ITrainingKernel
         }
     }
 
+    public void SequenceKl(Tensor full, Tensor circuit, ReadOnlySpan<int> offsets, ReadOnlySpan<int> rows, Tensor seqKl, Tensor dCircuit, float gradScale)
+    {
+        int sequences = KlShape.CheckSequences(full, circuit, offsets, rows, seqKl, dCircuit);
+        int outputs = circuit.Shape.Cols;
+        var F = full.Span; var Cc = circuit.Span; var K = seqKl.Span; var G = dCircuit.Span;
+        for (int b = 0; b < sequences; b++)
+        {
+            int first = offsets[b], count = offsets[b + 1] - first;
+            var f = new double[count];
+            var c = new double[count];
+            for (int i = 0; i < count; i++)
+            {
+                f[i] = F[rows[first + i] * outputs];
+                c[i] = Cc[rows[first + i] * outputs];
+            }
+            double lzf = LogSumExp(f), lzc = LogSumExp(c), sum = 0;
+            for (int i = 0; i < count; i++)
+            {
+                double lf = f[i] - lzf, lc = c[i] - lzc, pf = Math.Exp(lf);
+                if (pf != 0) sum += pf * (lf - lc);
+                G[rows[first + i] * outputs] += (float)(gradScale * (Math.Exp(lc) - pf));
+            }
+            K[b] = (float)sum;
+        }
+    }
+
     private static double LogSumExp(double[] x)
     {
         double max = double.NegativeInfinity;

@@ -25,13 +25,21 @@ public static class CircuitEvaluator
         // weights micro-batches), the total is the mean over every row whatever the batch size, so prune's
         // report (its --batch) and eval (its own --batch) give the same number.
         double kl = 0;
+        var backend = model.OnDevice ? model.Backend : null;
         for (int i = 0; i < examples.Count; i += batchSize)
         {
             var batch = examples.Skip(i).Take(batchSize).ToArray();
             var (clean, corrupted, T) = BatchBuilder.Build(batch, task.PadToken);
-            var full = model.Model.Forward(clean, batch.Length);
-            var baseline = pruner.Baseline(corrupted, batch.Length, T);
-            var circuit = model.Forward(clean, batch.Length, baseline, z, m).Logits;
+            // On a device both runs happen there and only their logits come back to be scored.
+            using var scope = backend?.OpenScope();
+            var full = model.Model.Forward(clean, batch.Length, scope: scope);
+            var baseline = pruner.Baseline(corrupted, batch.Length, T, scope: scope);
+            var circuit = model.Forward(clean, batch.Length, baseline, Placed(z, backend, scope), Placed(m, backend, scope), scope: scope).Logits;
+            if (backend is not null)
+            {
+                full = backend.Download(full);
+                circuit = backend.Download(circuit);
+            }
             kl += TaskObjective.Kl(task, batch, full, circuit, null) * TaskObjective.Weight(task, batch, examples);
             metrics.AddBatch(task, batch, full, circuit);
         }
@@ -39,5 +47,14 @@ public static class CircuitEvaluator
         result["edge_sparsity"] = masks.EdgeSparsity;
         result["edges"] = masks.KeptEdges;
         return result;
+    }
+
+    /// <summary>A host mask tensor where the model runs (itself on the host).</summary>
+    private static Tensor? Placed(Tensor? host, Kernels.IKernelBackend? backend, ITensorScope? scope)
+    {
+        if (host is null || backend is null) return host;
+        var t = scope!.Empty(host.DType, host.Shape.Dims.ToArray());
+        backend.CopyFromHost(host, t);
+        return t;
     }
 }

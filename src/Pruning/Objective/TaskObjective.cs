@@ -41,15 +41,12 @@ public static class TaskObjective
     /// and adds <paramref name="gradScale"/>·∂KL/∂circuit into <paramref name="dCircuit"/> (which must hold
     /// zeros when the logits are not f32). Nothing is read back, so the call can be part of a captured step;
     /// the batch's KL comes from the rows with <see cref="BatchKl"/>. Logits in another dtype are widened to
-    /// f32 in <paramref name="scope"/>. Only the per-position losses run there.
+    /// f32 in <paramref name="scope"/>. The across-sequence loss writes one value per sequence instead of per row.
     /// </summary>
     public static void KlOnBackend(IKernelBackend backend, ITensorScope scope, TaskDataset task, IReadOnlyList<TaskExample> batch,
         Tensor full, Tensor circuit, Tensor dCircuit, double gradScale, Tensor rowKl)
     {
-        if (task.Loss == TaskLoss.KlAcrossSequence)
-            throw new EdgePruningException($"task {task.Name}: the across-sequence KL runs on the host only; prune it on the cpu device");
-        var groups = Groups(task, batch, RowsPerSequence(full));
-        int rowCount = groups.Sum(g => g.Rows.Length);
+        int rowCount = LossRows(task, batch);
         if (rowKl.Count != rowCount) throw new ShapeException($"KL rows: {rowKl.Shape} for {rowCount} loss rows");
         int outputs = full.Shape[-1];
         Tensor Wide(Tensor t)
@@ -62,15 +59,42 @@ public static class TaskObjective
         var dWide = Wide(dCircuit);
         var fullWide = Wide(full).Reshape(-1, outputs);
         var circuitWide = Wide(circuit).Reshape(-1, outputs);
-        var columns = Columns(task);
-        int first = 0;
-        foreach (var (rows, weight) in groups)
+        if (task.Loss == TaskLoss.KlAcrossSequence)
         {
-            backend.Training.KlDivergence(fullWide, circuitWide, rows, columns, rowKl.Rows(first, rows.Length),
-                dWide.Reshape(-1, outputs), (float)(gradScale * weight / rows.Length));
-            first += rows.Length;
+            // As SequenceKl: summed over each sequence's positions, averaged over the sequences.
+            var (offsets, sequenceRows) = SequenceRows(batch, RowsPerSequence(full) ?? throw new ShapeException("the across-sequence KL reads [batch, T, outputs] logits"));
+            backend.Training.SequenceKl(fullWide, circuitWide, offsets, sequenceRows, rowKl, dWide.Reshape(-1, outputs), (float)(gradScale / batch.Count));
+        }
+        else
+        {
+            PerRowKl(backend, task, batch, fullWide, circuitWide, dWide.Reshape(-1, outputs), gradScale, rowKl, RowsPerSequence(full));
         }
         if (!ReferenceEquals(dWide, dCircuit)) backend.Kernels.Copy(dWide, dCircuit);
+    }
+
+    private static void PerRowKl(IKernelBackend backend, TaskDataset task, IReadOnlyList<TaskExample> batch, Tensor full, Tensor circuit,
+        Tensor dCircuit, double gradScale, Tensor rowKl, int? T)
+    {
+        var columns = Columns(task);
+        int first = 0;
+        foreach (var (rows, weight) in Groups(task, batch, T))
+        {
+            backend.Training.KlDivergence(full, circuit, rows, columns, rowKl.Rows(first, rows.Length), dCircuit, (float)(gradScale * weight / rows.Length));
+            first += rows.Length;
+        }
+    }
+
+    /// <summary>Each sequence's loss rows (b·T + position), flattened, with the offsets where each sequence's begin (and one past the last).</summary>
+    private static (int[] Offsets, int[] Rows) SequenceRows(IReadOnlyList<TaskExample> batch, int T)
+    {
+        var offsets = new int[batch.Count + 1];
+        var rows = new List<int>();
+        for (int b = 0; b < batch.Count; b++)
+        {
+            foreach (int p in batch[b].LossPositions) rows.Add(b * T + p);
+            offsets[b + 1] = rows.Count;
+        }
+        return (offsets, rows.ToArray());
     }
 
     /// <summary>
@@ -88,13 +112,19 @@ public static class TaskObjective
     /// <summary>T of [batch, T, outputs] logits; null for logits at the <see cref="ReadRows"/> only.</summary>
     private static int? RowsPerSequence(Tensor logits) => logits.Shape.Rank == 3 ? logits.Shape[1] : null;
 
-    /// <summary>The loss rows (KL terms) of a batch under the per-position losses.</summary>
-    public static int LossRows(IReadOnlyList<TaskExample> batch) => batch.Sum(e => e.LossPositions.Length);
+    /// <summary>The KL values <see cref="KlOnBackend"/> writes for a batch: one per loss row, or one per sequence under the across-sequence loss.</summary>
+    public static int LossRows(TaskDataset task, IReadOnlyList<TaskExample> batch) =>
+        task.Loss == TaskLoss.KlAcrossSequence ? batch.Count : batch.Sum(e => e.LossPositions.Length);
 
     /// <summary>The KL of a batch from its rows' KL values in <see cref="KlOnBackend"/>'s order, summed in double.</summary>
     public static double BatchKl(TaskDataset task, IReadOnlyList<TaskExample> batch, ReadOnlySpan<float> rowKl)
     {
         double kl = 0;
+        if (task.Loss == TaskLoss.KlAcrossSequence)
+        {
+            foreach (float v in rowKl) kl += v;
+            return kl / batch.Count;
+        }
         int first = 0;
         foreach (var (rows, weight) in Groups(task, batch, T: null)) // only the groups' sizes and weights are read
         {

@@ -19,7 +19,8 @@ public sealed record MeasuredPeak(long ArenaHighWaterBytes, long ArenaCapacityBy
     public static MeasuredPeak Of(EdgePruner pruner)
     {
         using var process = Process.GetCurrentProcess();
-        return new MeasuredPeak(pruner.ScratchHighWaterBytes, pruner.ScratchCapacityBytes, process.PeakWorkingSet64);
+        long? device = pruner.Model.Backend is Kernels.Cuda.CudaKernelBackend cuda ? cuda.Context.Pool.PeakLiveBytes + (pruner.Graph?.DeviceBytes ?? 0) : null;
+        return new MeasuredPeak(pruner.ScratchHighWaterBytes, pruner.ScratchCapacityBytes, process.PeakWorkingSet64) { DevicePeakBytes = device };
     }
 
     public string Summary() =>

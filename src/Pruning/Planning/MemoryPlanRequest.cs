@@ -50,22 +50,33 @@ public sealed record MemoryPlanRequest
     /// The request that describes what <paramref name="pruner"/> runs on the CPU: f32 everywhere, its model's
     /// read path and schedule, its batch, micro-batch, graph and ablation, and its longest training example.
     /// </summary>
-    public static MemoryPlanRequest ForCpuTrainer(EdgePruner pruner)
+    public static MemoryPlanRequest ForCpuTrainer(EdgePruner pruner) =>
+        ForRun(pruner.Model.Config, pruner.Model.Graph.EmbeddingNodes, pruner.Task, pruner.Options, DType.F32, pruner.Model.FusedReads,
+            pruner.Model.Settings.Recompute);
+
+    /// <summary>
+    /// The request for a run of <paramref name="options"/> on <paramref name="task"/> with a model of
+    /// <paramref name="config"/> in <paramref name="dtype"/> (weights and activations), before any model is built:
+    /// its batch, micro-batch, graph and ablation, its longest training example, the read path and the schedule.
+    /// </summary>
+    public static MemoryPlanRequest ForRun(TransformerConfig config, int embeddingNodes, Tasks.TaskDataset task, PruningOptions options,
+        DType dtype, bool fusedReads, bool recompute)
     {
-        var o = pruner.Options;
-        var train = pruner.Task.Train;
+        var train = task.Train;
         return new MemoryPlanRequest
         {
-            Config = pruner.Model.Config,
-            EmbeddingNodes = pruner.Model.Graph.EmbeddingNodes,
-            Batch = Math.Min(o.Batch, train.Count),
+            Config = config,
+            EmbeddingNodes = embeddingNodes,
+            WeightDType = dtype,
+            ActivationDType = dtype,
+            Batch = Math.Min(options.Batch, train.Count),
             SeqLen = train.Max(e => e.Clean.Length),
-            MicroBatch = o.MicroBatch,
-            NodeMasks = o.NodeMasks,
-            Ablation = o.Ablation,
-            Schedule = pruner.Model.Settings.Recompute ? ActivationSchedule.RecomputePerLayer : ActivationSchedule.KeepAllLayers,
-            FusedReads = pruner.Model.FusedReads,
-            ReadRowsPerSequence = pruner.Task.Loss == Tasks.TaskLoss.KlAcrossSequence ? null : train.Max(e => e.LossPositions.Length),
+            MicroBatch = options.MicroBatch,
+            NodeMasks = options.NodeMasks,
+            Ablation = options.Ablation,
+            Schedule = recompute ? ActivationSchedule.RecomputePerLayer : ActivationSchedule.KeepAllLayers,
+            FusedReads = fusedReads,
+            ReadRowsPerSequence = task.Loss == Tasks.TaskLoss.KlAcrossSequence ? null : train.Max(e => e.LossPositions.Length),
         };
     }
 }

@@ -196,7 +196,7 @@ public sealed class EdgePruner
     private (double Kl, long Tokens, Tensor EdgeGrad, Tensor NodeGrad) DeviceGradients(IReadOnlyList<TaskExample> batch, Tensor z, Tensor? m)
     {
         var parts = MicroBatches(batch);
-        var rows = parts.Select(p => TaskObjective.LossRows(p)).ToArray();
+        var rows = parts.Select(p => TaskObjective.LossRows(_task, p)).ToArray();
         var weights = parts.Select(p => TaskObjective.Weight(_task, p, batch)).ToArray();
         var outputs = Outputs(rows.Sum());
         var backend = _model.Backend;

@@ -44,6 +44,8 @@ public sealed class VisibleIgnoredTrainingKernels(ITrainingKernels inner) : ITra
         inner.MaskedEdgeSumBackward(z, [], d, dx, dz, dd);
     public void KlDivergence(Tensor full, Tensor circuit, ReadOnlySpan<int> rows, ReadOnlySpan<int> columns, Tensor rowKl, Tensor dCircuit, float gradScale) =>
         inner.KlDivergence(full, circuit, rows, columns, rowKl, dCircuit, gradScale);
+    public void SequenceKl(Tensor full, Tensor circuit, ReadOnlySpan<int> offsets, ReadOnlySpan<int> rows, Tensor seqKl, Tensor dCircuit, float gradScale) =>
+        inner.SequenceKl(full, circuit, offsets, rows, seqKl, dCircuit, gradScale);
     public void AdamW(Tensor parameters, Tensor gradients, Tensor first, Tensor second, AdamWStep step) => inner.AdamW(parameters, gradients, first, second, step);
 }
 

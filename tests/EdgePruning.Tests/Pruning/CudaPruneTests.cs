@@ -1,0 +1,106 @@
+using EdgePruning.Kernels.Cpu;
+using EdgePruning.Pruning;
+using EdgePruning.Pruning.Circuits;
+using EdgePruning.Pruning.Evaluation;
+using EdgePruning.Pruning.Training;
+using EdgePruning.Tests.Models;
+using Xunit.Abstractions;
+
+namespace EdgePruning.Tests.Pruning;
+
+/// <summary>
+/// Pruning with every tensor of the run on a GPU (<c>--device cuda</c>): the paper's Tracr circuit recovered there,
+/// the device run following the CPU run step by step where masks move, and circuits evaluated there as on the CPU.
+/// </summary>
+public class CudaPruneTests(ITestOutputHelper output)
+{
+    private static string Tracr(string program) => SharedData.Model("tracr", program + ".safetensors");
+
+    [CudaFact(Shared = true)]
+    public void TracrXProportion_OnCuda_RecoversTheGroundTruthExactly_AsOnTheCpu()
+    {
+        using var device = RunDevice.Open("cuda", "f32");
+        var cuda = PruningJob.Create(Tracr("xproportion"), "tracr", _ => device, o => o);
+        var cpu = PruningJob.Create(Tracr("xproportion"), "tracr", CpuKernels.Instance, o => o);
+        var dir = Directory.CreateTempSubdirectory("ep-cuda-tracr-");
+        try
+        {
+            Assert.True(cuda.Train(Path.Combine(dir.FullName, "cuda"), null, CancellationToken.None));
+            Assert.True(cpu.Train(Path.Combine(dir.FullName, "cpu"), null, CancellationToken.None));
+            var (circuit, _) = cuda.Finish(0);
+            var (reference, _) = cpu.Finish(0);
+            Assert.Equal("cuda:0", circuit.Device);
+            var found = circuit.KeptEdgeNames.ToArray();
+            output.WriteLine($"cuda: {found.Length} edges: {string.Join(", ", found)}");
+            var comparison = CircuitComparison.Compare(found, EdgeGraphTests.GroundTruth("xproportion"));
+            Assert.True(comparison.Identical, $"missing: {string.Join(", ", comparison.Missing)}; extra: {string.Join(", ", comparison.Extra)}");
+            Assert.Equal(reference.KeptEdgeNames.Order(), found.Order());
+            Assert.True(circuit.Metrics["scalar_error"] < 1e-5, $"scalar error {circuit.Metrics["scalar_error"]}");
+            // Both runs draw the same batches and mask samples; rounding differences grow over the run through AdamW
+            // (which normalizes the near-zero gradients of settled masks), so the log α are reported, not compared.
+            var soft = cuda.Pruner.State.EdgeLogAlpha.Zip(cpu.Pruner.State.EdgeLogAlpha, (a, b) => Math.Abs(a - b)).Max();
+            output.WriteLine($"largest |log α (cuda) − log α (cpu)| after {cuda.Options.Steps} steps: {soft}");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Tracr reverse (categorical readout, node masks, zero ablation) from masks that start near the middle, where the KL
+    /// is far from 0: each step's KL and edge gradients, and after the steps every mask logit, agree with the CPU run's.
+    /// (Compiled attention is saturated: only the few edges into the readout's inputs get a nonzero gradient.)
+    /// </summary>
+    [CudaFact(Shared = true)]
+    public void TracrReverse_OnCuda_FollowsTheCpuRun_StepByStep()
+    {
+        const int steps = 12;
+        PruningOptions Moving(PruningOptions o) => o with { InitMean = 2, InitStd = 1, Steps = steps, EdgeLr = 0.1, NodeLr = 0.1, Seed = 3 };
+        using var device = RunDevice.Open("cuda", "f32");
+        var cuda = PruningJob.Create(Tracr("reverse"), "tracr", _ => device, Moving);
+        var cpu = PruningJob.Create(Tracr("reverse"), "tracr", CpuKernels.Instance, Moving);
+        for (int step = 0; step < steps; step++)
+        {
+            var a = cuda.Pruner.Step();
+            var b = cpu.Pruner.Step();
+            var ga = cuda.Pruner.LastEdgeGradient!.Span.ToArray();
+            var gb = cpu.Pruner.LastEdgeGradient!.Span.ToArray();
+            double norm = Math.Sqrt(gb.Sum(g => (double)g * g));
+            double difference = Math.Sqrt(ga.Zip(gb, (x, y) => (double)(x - y) * (x - y)).Sum());
+            int flowing = gb.Count(g => g != 0);
+            output.WriteLine($"step {step}: KL cuda {a.Kl:G9}, cpu {b.Kl:G9}; ∂loss/∂z: {flowing} of {gb.Length} nonzero, |Δ|/|g| {difference / norm:G3}");
+            Assert.True(b.Kl > 1e-3, $"step {step}: the KL {b.Kl} is too small for the comparison to mean anything");
+            Assert.True(flowing > 0, $"step {step}: no edge gradient flows");
+            Assert.True(Math.Abs(a.Kl - b.Kl) <= 1e-4 * b.Kl, $"step {step}: KL {a.Kl} on cuda, {b.Kl} on the cpu");
+            Assert.True(difference <= 1e-4 * norm, $"step {step}: the edge gradients differ by {difference} (norm {norm})");
+        }
+        var moved = cpu.Pruner.State.EdgeLogAlpha.Zip(cuda.Pruner.State.EdgeLogAlpha, (c, g) => (Cpu: c, Cuda: g)).ToArray();
+        double largest = moved.Max(p => Math.Abs(p.Cpu - p.Cuda));
+        output.WriteLine($"largest |log α (cuda) − log α (cpu)| after {steps} steps: {largest}");
+        Assert.True(largest < 1e-3, $"log α differs by {largest}");
+    }
+
+    [CudaFact(Shared = true)]
+    public void Evaluation_OnCuda_GivesTheCpuMetrics_ForACircuitThatLosesSomething()
+    {
+        // A circuit without one of the edges the reverse program needs, evaluated on both devices.
+        var job = PruningJob.Create(Tracr("reverse"), "tracr", CpuKernels.Instance, o => o with { NodeMasks = false });
+        var truth = EdgeGraphTests.GroundTruth("reverse");
+        var kept = truth.Skip(1).ToHashSet();
+        var all = Circuit.FromMasks(job.Masked.Graph, (_, _) => 1, (_, _) => true, null, "reverse");
+        var circuit = all with { Edges = all.Edges.Select(e => e with { Kept = kept.Contains(e.Name) }).ToArray() };
+        Assert.Equal(truth.Length - 1, circuit.KeptEdgeCount);
+        var masks = CircuitMasks.FromCircuit(job.Masked.Layout, circuit);
+        var onCpu = CircuitEvaluator.Evaluate(job.Pruner, masks, job.Task.Test, 8);
+
+        using var device = RunDevice.Open("cuda", "f32");
+        var cudaJob = PruningJob.Create(Tracr("reverse"), "tracr", _ => device, o => o with { NodeMasks = false });
+        var onCuda = CircuitEvaluator.Evaluate(cudaJob.Pruner, masks, cudaJob.Task.Test, 8);
+        foreach (var (name, value) in onCpu) output.WriteLine($"{name}: cpu {value}, cuda {onCuda[name]}");
+        Assert.True(onCpu["kl"] > 1e-2, $"the circuit loses nothing (KL {onCpu["kl"]}): nothing to compare");
+        Assert.True(onCpu["accuracy"] < 1, "the circuit loses nothing: nothing to compare");
+        foreach (var (name, value) in onCpu)
+            Assert.True(Math.Abs(onCuda[name] - value) <= 1e-4 * Math.Max(1, Math.Abs(value)), $"{name}: {onCuda[name]} on cuda, {value} on the cpu");
+    }
+}
