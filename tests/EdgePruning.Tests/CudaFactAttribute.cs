@@ -73,4 +73,14 @@ public sealed class EmulatedCudaFactAttribute : FactAttribute
         else if (EdgePruning.Runtime.Cuda.Native.CudaLibraryResolver.EmulatorVersion() is null)
             Skip = "the CUDA driver is a real one; these checks need the CUDA emulator (dotnet pwsh build.ps1 emulator)";
     }
+
+    /// <summary>Whether the check also needs ../shared: then skipped, with the reason, without it.</summary>
+    public bool Shared
+    {
+        get => false;
+        set
+        {
+            if (Skip is null && value && SharedData.Root is null) Skip = "needs ../shared (models and task data beside the checkout); not found";
+        }
+    }
 }
