@@ -30,22 +30,25 @@ public static class SweepCommand
         var batch = new Option<int?>("--batch") { Description = "sequences per forward (default: the task's recipe)" }.AtLeast(1);
         var ablation = new Option<string?>("--ablation") { Description = "interchange, zero or mean (default: the task's)" };
         var outDir = new Option<string?>("--out") { Description = "folder for sweep.csv and sweep.png (default: runs/sweep-<task>)" };
-        var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" }.AtLeast(1);
         var command = new Command("sweep", "compare circuit-discovery methods by faithfulness curves")
         {
-            model, task, tokenizer, methods, sizes, steps, igSteps, thresholds, examples, evalExamples, batch, ablation, outDir, threads,
+            model, task, tokenizer, methods, sizes, steps, igSteps, thresholds, examples, evalExamples, batch, ablation, outDir,
         };
+        var devices = new DeviceOptions();
+        devices.AddTo(command);
         command.SetAction(parse =>
         {
             var o = parse.InvocationConfiguration.Output;
             var err = parse.InvocationConfiguration.Error;
             string modelPath = parse.GetValue(model) ?? throw new EdgePruningException("no --model given (a model file or directory)");
-            var kernels = parse.GetValue(threads) is { } t ? new CpuKernels(t) : CpuKernels.Instance;
-            var job = PruningJob.Create(modelPath, parse.GetValue(task) ?? "tracr", kernels, d => d with
+            RunDevice? runDevice = null;
+            var job = PruningJob.Create(modelPath, parse.GetValue(task) ?? "tracr", loaded => runDevice = devices.Open(parse, loaded), d => d with
             {
                 Batch = parse.GetValue(batch) ?? d.Batch,
                 Ablation = parse.GetValue(ablation) is { } a ? AblationNames.Parse(a) : d.Ablation,
             }, parse.GetValue(tokenizer));
+            using var deviceLease = runDevice;
+            DeviceOptions.Announce(err, false, runDevice!);
             var defaults = new SweepOptions();
             var options = new SweepOptions
             {

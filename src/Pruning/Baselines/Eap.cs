@@ -1,4 +1,5 @@
 using EdgePruning.Autodiff;
+using EdgePruning.Pruning.Masking;
 using EdgePruning.Pruning.Evaluation;
 using EdgePruning.Runtime;
 
@@ -28,11 +29,23 @@ public static class Eap
             z.Fill((float)alpha);
             foreach (var b in batches.Batches)
             {
+                // On a device the metric's gradient is taken on the host, from the logits, and sent back for the backward.
+                using var scope = model.OnDevice ? model.Backend.OpenScope() : null;
                 var tape = new Tape();
-                var pass = model.Forward(b.Clean, b.Size, b.Baseline, z, null, tape);
-                CircuitMetric.Gradient(task, b.Examples, pass.Logits, pass.LogitsGrad);
+                var pass = model.Forward(b.Clean, b.Size, b.Baseline, BackendCopies.ToModel(model, z, scope), null, tape, scope: scope);
+                if (model.OnDevice)
+                {
+                    var logits = model.Backend.Download(pass.Logits);
+                    var dLogits = Tensor.Zeros(logits.Shape.Dims.ToArray());
+                    CircuitMetric.Gradient(task, b.Examples, logits, dLogits);
+                    model.Backend.CopyFromHost(dLogits, pass.LogitsGrad);
+                }
+                else
+                {
+                    CircuitMetric.Gradient(task, b.Examples, pass.Logits, pass.LogitsGrad);
+                }
                 tape.Backward();
-                var g = pass.EdgeGrad.Span;
+                var g = BackendCopies.ToHost(model.Backend, pass.EdgeGrad).Span;
                 for (int e = 0; e < E; e++) sum[e] += g[e];
             }
         }

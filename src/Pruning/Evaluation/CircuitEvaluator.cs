@@ -1,3 +1,4 @@
+using EdgePruning.Pruning.Masking;
 using EdgePruning.Pruning.Objective;
 using EdgePruning.Pruning.Tasks;
 using EdgePruning.Pruning.Training;
@@ -32,14 +33,11 @@ public static class CircuitEvaluator
             var (clean, corrupted, T) = BatchBuilder.Build(batch, task.PadToken);
             // On a device both runs happen there and only their logits come back to be scored.
             using var scope = backend?.OpenScope();
-            var full = model.Model.Forward(clean, batch.Length, scope: scope);
+            var full = BackendCopies.ToHost(model.Backend, model.Model.Forward(clean, batch.Length, scope: scope));
             var baseline = pruner.Baseline(corrupted, batch.Length, T, scope: scope);
-            var circuit = model.Forward(clean, batch.Length, baseline, Placed(z, backend, scope), Placed(m, backend, scope), scope: scope).Logits;
-            if (backend is not null)
-            {
-                full = backend.Download(full);
-                circuit = backend.Download(circuit);
-            }
+            var zRun = BackendCopies.ToModel(model, z, scope);
+            var mRun = m is null ? null : BackendCopies.ToModel(model, m, scope);
+            var circuit = BackendCopies.ToHost(model.Backend, model.Forward(clean, batch.Length, baseline, zRun, mRun, scope: scope).Logits);
             kl += TaskObjective.Kl(task, batch, full, circuit, null) * TaskObjective.Weight(task, batch, examples);
             metrics.AddBatch(task, batch, full, circuit);
         }
@@ -49,12 +47,4 @@ public static class CircuitEvaluator
         return result;
     }
 
-    /// <summary>A host mask tensor where the model runs (itself on the host).</summary>
-    private static Tensor? Placed(Tensor? host, Kernels.IKernelBackend? backend, ITensorScope? scope)
-    {
-        if (host is null || backend is null) return host;
-        var t = scope!.Empty(host.DType, host.Shape.Dims.ToArray());
-        backend.CopyFromHost(host, t);
-        return t;
-    }
 }

@@ -1,3 +1,4 @@
+using EdgePruning.Pruning.Masking;
 using EdgePruning.Pruning.Objective;
 using EdgePruning.Runtime;
 
@@ -33,7 +34,9 @@ public sealed class CircuitScorer
         double kl = 0, metric = 0;
         foreach (var b in Batches.Batches)
         {
-            var logits = model.Forward(b.Clean, b.Size, b.Baseline, edgeMasks).Logits;
+            using var scope = model.OnDevice ? model.Backend.OpenScope() : null;
+            var z = BackendCopies.ToModel(model, edgeMasks, scope);
+            var logits = BackendCopies.ToHost(model.Backend, model.Forward(b.Clean, b.Size, b.Baseline, z, scope: scope).Logits);
             kl += TaskObjective.Kl(task, b.Examples, b.Full, logits, null) * b.Size;
             metric += CircuitMetric.Sum(task, b.Examples, b.Full, logits);
         }

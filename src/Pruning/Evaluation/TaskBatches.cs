@@ -1,3 +1,4 @@
+using EdgePruning.Pruning.Masking;
 using EdgePruning.Pruning.Tasks;
 using EdgePruning.Pruning.Training;
 using EdgePruning.Runtime;
@@ -6,24 +7,31 @@ namespace EdgePruning.Pruning.Evaluation;
 
 /// <summary>
 /// A fixed set of examples cut into batches, with what every circuit evaluation on them shares computed
-/// once: the clean tokens, the full model's logits and the ablation baseline ỹ. ACDC evaluates thousands
-/// of circuits on the same examples, so this is most of its speed.
+/// once: the clean tokens, the full model's logits (on the host, where metrics are computed) and the ablation
+/// baseline ỹ (where the model runs: on a device it lives in the batches' own scope until they are disposed).
+/// ACDC evaluates thousands of circuits on the same examples, so this is most of its speed.
 /// </summary>
-public sealed class TaskBatches
+public sealed class TaskBatches : IDisposable
 {
+    private readonly ITensorScope? _scope;
+
     public sealed record Batch(IReadOnlyList<TaskExample> Examples, int[] Clean, int Size, int Tokens, Tensor Full, Tensor? Baseline);
 
     public TaskBatches(EdgePruner pruner, IReadOnlyList<TaskExample> examples, int batchSize)
     {
         if (examples.Count == 0) throw new EdgePruningException($"task {pruner.Task.Name} has no examples to evaluate on");
         Pruner = pruner;
+        var model = pruner.Model;
+        _scope = model.OnDevice ? model.Backend.OpenScope() : null;
         var list = new List<Batch>();
         for (int i = 0; i < examples.Count; i += batchSize)
         {
             var chunk = examples.Skip(i).Take(batchSize).ToArray();
             var (clean, corrupted, T) = BatchBuilder.Build(chunk, pruner.Task.PadToken);
-            var full = pruner.Model.Model.Forward(clean, chunk.Length);
-            list.Add(new Batch(chunk, clean, chunk.Length, T, full, pruner.Baseline(corrupted, chunk.Length, T)));
+            Tensor full;
+            using (var pass = model.OnDevice ? model.Backend.OpenScope() : null)
+                full = BackendCopies.ToHost(model.Backend, model.Model.Forward(clean, chunk.Length, scope: pass));
+            list.Add(new Batch(chunk, clean, chunk.Length, T, full, pruner.Baseline(corrupted, chunk.Length, T, scope: _scope)));
         }
         Batches = list;
         Count = examples.Count;
@@ -33,4 +41,7 @@ public sealed class TaskBatches
     public IReadOnlyList<Batch> Batches { get; }
     /// <summary>Examples in all batches.</summary>
     public int Count { get; }
+
+    /// <summary>Gives the baselines' device memory back (nothing on the host).</summary>
+    public void Dispose() => _scope?.Dispose();
 }

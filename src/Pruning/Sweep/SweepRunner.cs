@@ -66,13 +66,25 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
     public SweepResult Run()
     {
         options.Validate();
-        var pruner = job.Pruner;
+        var discovery = Take(job.Task.Train, options.DiscoveryExamples);
+        var evaluation = Take(job.Task.Test, options.EvaluationExamples);
+        // On a device the batches hold their baselines there until disposed.
+        using var evaluationBatches = new TaskBatches(job.Pruner, evaluation, options.Batch);
+        Lazy<TaskBatches> discoveryBatches = new(() => new TaskBatches(job.Pruner, discovery, options.Batch));
+        try
+        {
+            return Run(new CircuitScorer(evaluationBatches), discoveryBatches, discovery.Count, evaluation.Count);
+        }
+        finally
+        {
+            if (discoveryBatches.IsValueCreated) discoveryBatches.Value.Dispose();
+        }
+    }
+
+    private SweepResult Run(CircuitScorer scorer, Lazy<TaskBatches> discoveryBatches, int discoveryCount, int evaluationCount)
+    {
         var task = job.Task;
         long E = job.Masked.EdgeCount;
-        var discovery = Take(task.Train, options.DiscoveryExamples);
-        var evaluation = Take(task.Test, options.EvaluationExamples);
-        var scorer = new CircuitScorer(new TaskBatches(pruner, evaluation, options.Batch));
-        Lazy<TaskBatches> discoveryBatches = new(() => new TaskBatches(pruner, discovery, options.Batch));
         var sizes = options.EdgeCounts(E);
         var done = PointsFile is null ? new Dictionary<(string, string), SweepPoint>() : SweepPoints.Read(PointsFile);
 
@@ -146,7 +158,7 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
             curves.Add(new MethodCurve(method, points, FaithfulnessCurve.Cpr(curve), FaithfulnessCurve.Cmd(curve), discoverySeconds));
             Progress?.Invoke(method, $"done in {clock.Elapsed.TotalSeconds:F1} s");
         }
-        return new SweepResult(job.ModelId, task.Name, job.Options.Ablation.Name(), E, discovery.Count, evaluation.Count,
+        return new SweepResult(job.ModelId, task.Name, job.Options.Ablation.Name(), E, discoveryCount, evaluationCount,
             scorer.FullMetric, scorer.EmptyMetric, curves);
     }
 

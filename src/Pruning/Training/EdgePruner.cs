@@ -204,8 +204,8 @@ public sealed class EdgePruner
         void Work()
         {
             using var stepScope = backend.OpenScope();
-            var zRun = Placed(z, stepScope);
-            var mRun = m is null ? null : Placed(m, stepScope);
+            var zRun = BackendCopies.ToModel(_model, z, stepScope);
+            var mRun = m is null ? null : BackendCopies.ToModel(_model, m, stepScope);
             backend.Gradients.Fill(outputs.EdgeGrad, 0f);
             backend.Gradients.Fill(outputs.NodeGrad, 0f);
             int row = 0;
@@ -253,14 +253,6 @@ public sealed class EdgePruner
     }
 
     private sealed record StepOutputs(ITensorScope Scope, Tensor EdgeGrad, Tensor NodeGrad, Tensor RowKl);
-
-    /// <summary>A copy of a host tensor where the model runs, living in <paramref name="scope"/>.</summary>
-    private Tensor Placed(Tensor host, ITensorScope scope)
-    {
-        var t = scope.Empty(host.DType, host.Shape.Dims.ToArray());
-        _model.Backend.CopyFromHost(host, t);
-        return t;
-    }
 
     /// <summary>ỹ for a batch: the corrupted run's writer outputs, nothing, or the training-set mean.</summary>
     internal Tensor? Baseline(int[] corrupted, int batch, int T, TensorArena? arena = null, ITensorScope? scope = null) => _o.Ablation switch

@@ -2,6 +2,7 @@ using EdgePruning.Kernels.Cpu;
 using EdgePruning.Pruning;
 using EdgePruning.Pruning.Circuits;
 using EdgePruning.Pruning.Evaluation;
+using EdgePruning.Pruning.Sweep;
 using EdgePruning.Pruning.Training;
 using EdgePruning.Tests.Models;
 using Xunit.Abstractions;
@@ -102,5 +103,30 @@ public class CudaPruneTests(ITestOutputHelper output)
         Assert.True(onCpu["accuracy"] < 1, "the circuit loses nothing: nothing to compare");
         foreach (var (name, value) in onCpu)
             Assert.True(Math.Abs(onCuda[name] - value) <= 1e-4 * Math.Max(1, Math.Abs(value)), $"{name}: {onCuda[name]} on cuda, {value} on the cpu");
+    }
+
+    /// <summary>
+    /// A sweep of every method (Edge Pruning at two sizes, EAP, EAP-IG, ACDC at two thresholds) with the model on the GPU:
+    /// the same circuits as on the CPU, scored with the same KL and metric.
+    /// </summary>
+    [CudaFact(Shared = true)]
+    public void Sweep_OnCuda_FindsAndScoresTheCpuCircuits()
+    {
+        var options = new SweepOptions { Sizes = [0.2, 0.5], EpSteps = 40, AcdcThresholds = [0.01, 0.1], Batch = 16 };
+        using var device = RunDevice.Open("cuda", "f32");
+        var onCuda = new SweepRunner(PruningJob.Create(Tracr("xproportion"), "tracr", _ => device, o => o), options).Run();
+        var onCpu = new SweepRunner(PruningJob.Create(Tracr("xproportion"), "tracr", CpuKernels.Instance, o => o), options).Run();
+        Assert.Equal(onCpu.FullMetric, onCuda.FullMetric, 5);
+        Assert.Equal(onCpu.EmptyMetric, onCuda.EmptyMetric, 5);
+        var cuda = onCuda.Methods.SelectMany(m => m.Points).ToArray();
+        var cpu = onCpu.Methods.SelectMany(m => m.Points).ToArray();
+        Assert.Equal(cpu.Length, cuda.Length);
+        Assert.Contains(cpu, p => p.Kl > 1e-3);
+        for (int i = 0; i < cpu.Length; i++)
+        {
+            output.WriteLine($"{cpu[i].Method} {cpu[i].Setting}: {cpu[i].Edges} edges, KL {cpu[i].Kl:G6} (cpu) {cuda[i].Kl:G6} (cuda)");
+            Assert.Equal((cpu[i].Method, cpu[i].Setting, cpu[i].Edges), (cuda[i].Method, cuda[i].Setting, cuda[i].Edges));
+            Assert.True(Math.Abs(cuda[i].Kl - cpu[i].Kl) <= 1e-4 * Math.Max(cpu[i].Kl, 1e-6), $"{cpu[i].Method} {cpu[i].Setting}: KL {cuda[i].Kl} on cuda, {cpu[i].Kl} on the cpu");
+        }
     }
 }
