@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using EdgePruning.Kernels.Cpu;
 using EdgePruning.Models;
 using EdgePruning.Models.Generation;
 using EdgePruning.Models.Loaders;
@@ -26,6 +25,8 @@ public static class GenerateCommand
         {
             model, tokenizer, prompt, steps, temperature, seed,
         };
+        var devices = new DeviceOptions();
+        devices.AddTo(command);
         command.SetAction(parse =>
         {
             bool json = CommandOutput.IsJson(parse);
@@ -36,7 +37,9 @@ public static class GenerateCommand
             var loaded = ModelLoader.Load(modelPath);
             var tok = parse.GetValue(tokenizer) is { } tp ? TokenizerLoader.Load(tp) : TokenizerLoader.ForModel(modelPath);
             TokenizerLoader.EnsureMatches(tok, loaded.Config.VocabSize, modelPath);
-            var transformer = new Transformer(loaded.Config, loaded.Weights, CpuKernels.Instance, modelPath);
+            using var device = devices.Open(parse, loaded);
+            DeviceOptions.Announce(err, json, device);
+            var transformer = device.Place(loaded.Config, loaded.Weights, modelPath);
 
             string text = parse.GetValue(prompt) ?? "";
             var ids = tok.Encode(text, addBos: tok.BosId is not null).ToList();

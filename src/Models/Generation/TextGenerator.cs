@@ -2,7 +2,10 @@ using EdgePruning.Runtime;
 
 namespace EdgePruning.Models.Generation;
 
-/// <summary>Autoregressive decoding with a KV cache: the prompt in one pass, then one token per step.</summary>
+/// <summary>
+/// Autoregressive decoding with a KV cache: the prompt in one pass, then one token per step. A model on a device
+/// keeps its cache there; each pass's tensors live in a scope of their own and only the last row of logits comes back.
+/// </summary>
 public sealed class TextGenerator
 {
     private readonly Transformer _model;
@@ -20,8 +23,9 @@ public sealed class TextGenerator
         int capacity = Math.Min(_model.Config.MaxSeqLen, prompt.Count + steps);
         if (prompt.Count > capacity)
             throw new EdgePruningException($"the prompt has {prompt.Count} tokens; the model's context is {_model.Config.MaxSeqLen}");
-        var cache = new KvCache(_model.Config, 1, capacity);
-        var logits = _model.Forward(prompt.ToArray(), 1, cache, lastOnly: true);
+        var backend = _model.Backend;
+        var cache = backend is null ? new KvCache(_model.Config, 1, capacity) : new KvCache(_model.Config, 1, capacity, backend, _model.DType);
+        var logits = Pass(prompt.ToArray(), cache);
         var next = new int[1];
         for (int i = 0; i < steps; i++)
         {
@@ -30,7 +34,15 @@ public sealed class TextGenerator
             yield return token;
             if (cache.Length >= capacity) yield break;
             next[0] = token;
-            logits = _model.Forward(next, 1, cache, lastOnly: true);
+            logits = Pass(next, cache);
         }
+    }
+
+    /// <summary>The logits of the last of <paramref name="tokens"/>, on the host.</summary>
+    private Tensor Pass(int[] tokens, KvCache cache)
+    {
+        if (_model.Backend is not { } backend) return _model.Forward(tokens, 1, cache, lastOnly: true);
+        using var scope = backend.OpenScope();
+        return backend.Download(_model.Forward(tokens, 1, cache, lastOnly: true, scope: scope));
     }
 }
