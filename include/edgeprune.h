@@ -50,7 +50,10 @@ const char *ep_last_error(void);
 /* Open handles plus strings not yet freed: 0 when a caller has released everything. */
 int64_t ep_live_handles(void);
 
-/* device: "cpu" (or NULL); dtype: "float32" (or NULL). */
+/* device: "cpu" (or NULL), "cuda", "cuda:N" or "auto" (a GPU for large models when one is usable); dtype:
+ * "float32", "bfloat16" (GPU only) or NULL (float32; bfloat16 on a GPU for models from 1 B parameters).
+ * A GPU is held by the model until ep_model_close; its prune and eval runs compute there.
+ * EP_ERR_UNSUPPORTED when the device cannot be opened (the message says why) or the dtype is not offered there. */
 int32_t ep_model_open(const char *path, const char *device, const char *dtype, ep_model **model);
 int32_t ep_model_close(ep_model *model);
 

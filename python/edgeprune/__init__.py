@@ -234,10 +234,15 @@ class Model:
         self.path = path
 
     @classmethod
-    def open(cls, path: Union[str, os.PathLike], device: str = "cpu", dtype: str = "float32") -> "Model":
-        """Loads a model file or directory (HF, llama2.c .bin, minGPT or Tracr .safetensors)."""
+    def open(cls, path: Union[str, os.PathLike], device: str = "cpu", dtype: Optional[str] = None) -> "Model":
+        """Loads a model file or directory (HF, llama2.c .bin, minGPT or Tracr .safetensors).
+
+        ``device`` is "cpu", "cuda", "cuda:N" or "auto" (a GPU for large models when one is usable); ``dtype`` is
+        "float32", "bfloat16" (GPU only) or None (float32; bfloat16 on a GPU for models from 1 B parameters).
+        The model's prune and eval runs compute on that device, which it holds until closed.
+        """
         handle = ctypes.c_void_p()
-        _check(_native().ep_model_open(_encode(path), device.encode(), dtype.encode(), ctypes.byref(handle)))
+        _check(_native().ep_model_open(_encode(path), device.encode(), None if dtype is None else dtype.encode(), ctypes.byref(handle)))
         return cls(handle.value, os.fspath(path))
 
     def _require_handle(self) -> int:

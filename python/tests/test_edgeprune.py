@@ -150,3 +150,27 @@ class LeakTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+if os.environ.get("EDGEPRUNE_TEST_CUDA") == "1" and TRACR.exists():
+    class CudaTests(unittest.TestCase):
+        """Runs on a GPU (or the CUDA emulator the test suite points the library at): the CPU's circuit and metrics."""
+
+        def test_prune_and_eval_on_cuda_give_the_cpu_results(self):
+            options = {"steps": 80, "sparsity_warmup": 40, "lr_warmup": 10, "lambda_lr": 0.05, "seed": 1}
+            with Model.open(TRACR, device="cuda", dtype="float32") as gpu, Model.open(TRACR) as cpu:
+                with gpu.prune(task="tracr", **options) as on_gpu, cpu.prune(task="tracr", **options) as on_cpu:
+                    self.assertEqual(on_gpu.document["device"], "cuda:0")
+                    self.assertEqual(on_cpu.document["device"], "cpu")
+                    self.assertEqual([e.name for e in on_gpu.edges], [e.name for e in on_cpu.edges])
+                    self.assertLess(len(on_cpu.edges), on_cpu.total_edges, "the run pruned nothing: nothing to compare")
+                    gpu_metrics, cpu_metrics = gpu.eval(on_cpu), cpu.eval(on_cpu)
+                    self.assertEqual(gpu_metrics.keys(), cpu_metrics.keys())
+                    for name, value in cpu_metrics.items():
+                        self.assertAlmostEqual(gpu_metrics[name], value, delta=1e-5 * max(1.0, abs(value)), msg=name)
+
+        def test_bfloat16_is_refused_on_the_cpu(self):
+            with self.assertRaises(EdgePruneError) as caught:
+                Model.open(TRACR, device="cpu", dtype="bfloat16")
+            self.assertEqual(caught.exception.code, "unsupported")
+

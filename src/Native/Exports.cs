@@ -35,7 +35,11 @@ public static unsafe class Exports
     [ThreadStatic] private static nint _lastError;
     private static long _liveStrings;
 
-    private sealed record OpenModel(string Path, LoadedModel Loaded);
+    /// <summary>An open model: its file, its host weights, and the device its runs compute on (a GPU backend is held until closed).</summary>
+    private sealed record OpenModel(string Path, LoadedModel Loaded, RunDevice Device) : IDisposable
+    {
+        public void Dispose() => Device.Dispose();
+    }
 
     [UnmanagedCallersOnly(EntryPoint = "ep_version")]
     public static int Version() => AbiVersion;
@@ -53,16 +57,31 @@ public static unsafe class Exports
         *model = 0;
         string p = Utf8(path) ?? throw new ArgumentException("path is NULL");
         string dev = Utf8(device) ?? "cpu";
-        string type = Utf8(dtype) ?? "float32";
-        if (dev != "cpu") throw new NotSupportedException($"device '{dev}' is not available in this build (use \"cpu\")");
-        if (type is not ("float32" or "f32")) throw new NotSupportedException($"dtype '{type}' is not supported (use \"float32\")");
-        *model = HandleTable.Add(new OpenModel(p, ModelLoader.Load(p)));
+        string? type = Utf8(dtype);
+        if (dev is not ("cpu" or "cuda" or "auto") && !dev.StartsWith("cuda:", StringComparison.Ordinal))
+            throw new NotSupportedException($"device '{dev}' is not offered (use \"cpu\", \"cuda\", \"cuda:N\" or \"auto\")");
+        if (type is not (null or "float32" or "f32" or "bfloat16" or "bf16"))
+            throw new NotSupportedException($"dtype '{type}' is not supported (use \"float32\" or \"bfloat16\")");
+        var loaded = ModelLoader.Load(p);
+        RunDevice opened;
+        try
+        {
+            opened = RunDevice.Open(dev, type, parameters: loaded.Config.ParameterCount);
+        }
+        catch (EdgePruningException e) when (e is Runtime.Cuda.CudaUnavailableException || e.Message.Contains("--dtype", StringComparison.Ordinal))
+        {
+            throw new NotSupportedException(e.Message);
+        }
+        *model = HandleTable.Add(new OpenModel(p, loaded, opened));
     });
 
     [UnmanagedCallersOnly(EntryPoint = "ep_model_close")]
     public static int ModelClose(nint model) => Guard(() =>
     {
-        if (model != 0 && !HandleTable.Remove<OpenModel>(model)) throw new BadHandleException($"model handle 0x{model:x} is not open");
+        if (model == 0) return;
+        var open = HandleTable.Get<OpenModel>(model, "model");
+        if (!HandleTable.Remove<OpenModel>(model)) throw new BadHandleException($"model handle 0x{model:x} is not open");
+        open.Dispose();
     });
 
     [UnmanagedCallersOnly(EntryPoint = "ep_prune")]
@@ -72,8 +91,9 @@ public static unsafe class Exports
         *circuit = 0;
         var m = HandleTable.Get<OpenModel>(model, "model");
         var request = PruneRequest.Parse(Utf8(optionsJson));
-        var kernels = request.Threads is { } t ? new CpuKernels(t) : CpuKernels.Instance;
-        var job = PruningJob.Create(m.Path, request.Task, kernels, request.Apply, request.Tokenizer);
+        var job = m.Device.IsCuda || request.Threads is null
+            ? PruningJob.Create(m.Path, request.Task, _ => m.Device, request.Apply, request.Tokenizer)
+            : PruningJob.Create(m.Path, request.Task, new CpuKernels(request.Threads.Value), request.Apply, request.Tokenizer);
         string dir = request.Out ?? Directory.CreateTempSubdirectory("edgeprune-").FullName;
         try
         {
@@ -117,7 +137,7 @@ public static unsafe class Exports
         string ablation = options["ablation"]?.GetValue<string>() ?? (c.Ablation.Length > 0 ? c.Ablation : "interchange");
         int batch = options["batch"]?.GetValue<int>() ?? 32;
         string split = options["split"]?.GetValue<string>() ?? "test";
-        var job = PruningJob.Create(m.Path, taskName, CpuKernels.Instance, d => d with
+        var job = PruningJob.Create(m.Path, taskName, _ => m.Device, d => d with
         {
             Ablation = AblationNames.Parse(ablation), NodeMasks = false, EmbeddingNodes = c.Model.EmbeddingNodes, Batch = batch,
         }, options["tokenizer"]?.GetValue<string>());

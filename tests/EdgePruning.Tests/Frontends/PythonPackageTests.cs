@@ -20,6 +20,8 @@ public class PythonPackageTests
             ["PYTHONDONTWRITEBYTECODE"] = "1",
         };
         if (SharedData.Root is { } shared) env["EDGEPRUNE_SHARED"] = shared;
+        // The library opens the GPU (or the CUDA emulator this test process points at) where one is usable.
+        if (CudaProbe.UnavailableReason is null) env["EDGEPRUNE_TEST_CUDA"] = "1";
         var (code, stdout, stderr) = ExternalTool.Run(PythonFactAttribute.Python!, ["-m", "unittest", "discover", "-s", "tests", "-v"],
             Path.Combine(NativeLibrary.Root, "python"), env);
         Assert.True(code == 0, $"python3 -m unittest failed ({code}):\n{stdout}\n{stderr}");
