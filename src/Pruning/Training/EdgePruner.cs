@@ -42,6 +42,8 @@ public sealed class EdgePruner
         {
             if (model.Model.Backend is null)
                 throw new EdgePruningException("step graphs need a model on a device backend; prune on --device cuda");
+            if (learned)
+                throw new EdgePruningException("optimal-constant ablation reads its baseline gradient back after every micro-batch, which a captured step graph cannot; leave out step graphs");
             Graph = new StepGraph(model.Backend as Kernels.IWorkCapture
                 ?? throw new EdgePruningException($"the {model.Backend.Name} backend cannot capture a step as a graph"));
         }
@@ -93,9 +95,8 @@ public sealed class EdgePruner
         // A model built on a backend (a GPU, or the host backend) keeps every tensor of the step there; masks
         // go there once per step and their gradients and losses come back once.
         bool device = _model.Model.Backend is not null;
-        if (device && learned) throw new EdgePruningException("optimal-constant ablation trains on the host only; prune it on the cpu device");
         var gConstant = new float[State.Constants.Length];
-        var (kl, tokens, edgeGrad, nodeGrad) = device ? DeviceGradients(batch, z, m) : HostGradients(batch, z, m, gConstant);
+        var (kl, tokens, edgeGrad, nodeGrad) = device ? DeviceGradients(batch, z, m, gConstant) : HostGradients(batch, z, m, gConstant);
 
         double target = LearningRateSchedule.Target(step, _o.SparsityWarmupSteps, _o.TargetEdgeSparsity);
         double s = SparsityOp.Forward(z.Span, E);
@@ -191,10 +192,13 @@ public sealed class EdgePruner
     /// <summary>
     /// KL, tokens and the mask gradients of a batch, computed on the model's backend: the masks go there, the
     /// work runs there (through the step graph when <see cref="PruningOptions.CaptureSteps"/>), and the
-    /// gradients and per-row KL come back once, at the end.
+    /// gradients and per-row KL come back once, at the end. Under optimal-constant ablation each micro-batch's
+    /// gradient of the learned baselines comes back too, summed over its tokens into <paramref name="gConstant"/>.
     /// </summary>
-    private (double Kl, long Tokens, Tensor EdgeGrad, Tensor NodeGrad) DeviceGradients(IReadOnlyList<TaskExample> batch, Tensor z, Tensor? m)
+    private (double Kl, long Tokens, Tensor EdgeGrad, Tensor NodeGrad) DeviceGradients(IReadOnlyList<TaskExample> batch, Tensor z, Tensor? m,
+        float[] gConstant)
     {
+        bool learned = _o.Ablation == Ablation.OptimalConstant;
         var parts = MicroBatches(batch);
         var rows = parts.Select(p => TaskObjective.LossRows(_task, p)).ToArray();
         var weights = parts.Select(p => TaskObjective.Weight(_task, p, batch)).ToArray();
@@ -219,12 +223,13 @@ public sealed class EdgePruner
                 var readRows = ReadRows(part, T);
                 var full = _model.Model.Forward(clean, part.Length, scope: scope, readRows: readRows);
                 var tape = new Tape();
-                var pass = _model.Forward(clean, part.Length, baseline, zRun, mRun, tape, scope: scope, readRows: readRows);
+                var pass = _model.Forward(clean, part.Length, baseline, zRun, mRun, tape, scope: scope, baselineGrad: learned, readRows: readRows);
                 TaskObjective.KlOnBackend(backend, scope, _task, part, full, pass.Logits, pass.LogitsGrad, weights[i], outputs.RowKl.Rows(row, rows[i]));
                 row += rows[i];
                 tape.Backward();
                 _k.Add(outputs.EdgeGrad, pass.EdgeGrad, outputs.EdgeGrad);
                 _k.Add(outputs.NodeGrad, pass.NodeGrad, outputs.NodeGrad);
+                if (learned) SumOverTokens(backend.Download(pass.BaselineGrad!), gConstant);
                 tokens += (long)part.Length * T;
             }
         }

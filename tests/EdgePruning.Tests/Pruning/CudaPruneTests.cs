@@ -129,4 +129,36 @@ public class CudaPruneTests(ITestOutputHelper output)
             Assert.True(Math.Abs(cuda[i].Kl - cpu[i].Kl) <= 1e-4 * Math.Max(cpu[i].Kl, 1e-6), $"{cpu[i].Method} {cpu[i].Setting}: KL {cuda[i].Kl} on cuda, {cpu[i].Kl} on the cpu");
         }
     }
+
+    /// <summary>
+    /// Optimal-constant ablation on the GPU: the learned baselines' gradients come back after each micro-batch and
+    /// the constants move as the CPU trainer moves them (random GPT-2-like model, random tokens, two micro-batches).
+    /// </summary>
+    [CudaFact]
+    public void OptimalConstantAblation_OnCuda_LearnsTheCpuConstants()
+    {
+        var config = RandomModels.Gpt2Like();
+        var weights = RandomModels.Weights(config, seed: 4);
+        var task = EdgePruning.Pruning.Benchmarking.RandomTokenTask.Create(config.VocabSize, 4, 6, seed: 2);
+        var options = new PruningOptions { Ablation = Ablation.OptimalConstant, Steps = 3, Batch = 4, MicroBatch = 2, InitMean = 1, ConstantLr = 0.05, LrWarmupSteps = 0 };
+        var cpu = new EdgePruner(new EdgePruning.Pruning.Masking.EdgeMaskedModel(new EdgePruning.Models.Transformer(config, weights, CpuKernels.Instance, "cpu"), 1), task, options);
+        using var device = RunDevice.Open("cuda", "f32");
+        var cuda = new EdgePruner(new EdgePruning.Pruning.Masking.EdgeMaskedModel(device.Place(config, weights, "cuda"), 1), task, options);
+        var start = cpu.State.Constants.ToArray();
+        // Both start from the writers' mean outputs over the training set, computed where each model runs.
+        double initial = start.Zip(cuda.State.Constants, (x, y) => Math.Abs(x - y)).Max();
+        Assert.True(initial < 1e-5, $"the mean outputs differ by {initial}");
+        for (int step = 0; step < options.Steps; step++)
+        {
+            var a = cuda.Step();
+            var b = cpu.Step();
+            Assert.True(Math.Abs(a.Kl - b.Kl) <= 1e-4 * b.Kl, $"step {step}: KL {a.Kl} on cuda, {b.Kl} on the cpu");
+        }
+        double moved = cpu.State.Constants.Zip(start, (x, y) => Math.Abs(x - y)).Max();
+        double apart = cpu.State.Constants.Zip(cuda.State.Constants, (x, y) => Math.Abs(x - y)).Max();
+        output.WriteLine($"constants moved up to {moved}; cuda and cpu apart by up to {apart}");
+        Assert.True(moved > 1e-2, $"the constants barely moved ({moved})");
+        Assert.True(apart < 1e-3 * moved, $"the constants differ by {apart} (moved {moved})");
+    }
 }
+
