@@ -160,5 +160,36 @@ public class CudaPruneTests(ITestOutputHelper output)
         Assert.True(moved > 1e-2, $"the constants barely moved ({moved})");
         Assert.True(apart < 1e-3 * moved, $"the constants differ by {apart} (moved {moved})");
     }
+
+    /// <summary>A run on the GPU stopped at step 20 and resumed from its checkpoint ends where the uninterrupted run does.</summary>
+    [CudaFact(Shared = true)]
+    public void ARunOnCuda_ResumedFromItsCheckpoint_EndsWhereTheUninterruptedRunEnds()
+    {
+        PruningOptions Short(PruningOptions o) => o with { Steps = 40, SparsityWarmupSteps = 20, LrWarmupSteps = 5, EdgeLambdaLr = 0.05, NodeLambdaLr = 0.05 };
+        using var device = RunDevice.Open("cuda", "f32");
+        var dir = Directory.CreateTempSubdirectory("ep-cuda-resume-");
+        try
+        {
+            var whole = PruningJob.Create(Tracr("xproportion"), "tracr", _ => device, Short);
+            Assert.True(whole.Train(Path.Combine(dir.FullName, "whole"), null, CancellationToken.None));
+
+            string stopped = Path.Combine(dir.FullName, "stopped");
+            var first = PruningJob.Create(Tracr("xproportion"), "tracr", _ => device, Short);
+            using var cancel = new CancellationTokenSource();
+            Assert.False(first.Train(stopped, r => { if (r.Step + 1 == 20) cancel.Cancel(); }, cancel.Token));
+            var resumed = PruningJob.Create(Tracr("xproportion"), "tracr", _ => device, Short);
+            Assert.Equal(20, resumed.Resume(stopped));
+            Assert.True(resumed.Train(stopped, null, CancellationToken.None));
+
+            var start = new PruningOptions().InitMean;
+            Assert.Contains(whole.Pruner.State.EdgeLogAlpha, a => Math.Abs(a - start) > 1);
+            Assert.Equal(whole.Pruner.State.EdgeLogAlpha, resumed.Pruner.State.EdgeLogAlpha);
+            Assert.Equal(whole.Pruner.State.EdgeLambda, resumed.Pruner.State.EdgeLambda);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }
 
