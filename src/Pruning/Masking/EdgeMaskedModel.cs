@@ -66,10 +66,10 @@ public sealed class EdgeMaskedModel
     public ReadTimer? ReadTimer { get; set; }
 
     /// <summary>
-    /// When set ([edges] f32 on the host), every backward adds into it, for each edge w → r, Σ |∂L/∂x_r|·|D_w| over the
-    /// pass's token rows and features: the sizes of the terms whose sum is that edge's mask gradient (a parity check
-    /// scales its tolerance by them, <see cref="Kernels.Parity.ParityTolerances.ForStep"/>). Only for an f32 model on the
-    /// host reading unfused; null normally.
+    /// When set ([edges] f32 on the host), every backward adds into it, for each edge w → r, Σ |∂L/∂x_r|·m_w(|y_w| + |ỹ_w|)
+    /// over the pass's token rows and features: the sizes of the terms whose sum is that edge's mask gradient
+    /// (<see cref="EdgeGradientTerms"/>; a parity check scales its tolerance by them,
+    /// <see cref="Kernels.Parity.ParityTolerances.ForStep"/>). Only for an f32 model on the host reading unfused; null normally.
     /// </summary>
     public Tensor? EdgeGradientTermSizes { get; set; }
 
