@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace EdgePruning.Tests;
 
@@ -8,12 +9,21 @@ namespace EdgePruning.Tests;
 /// started (the build script's test target, or plain dotnet test): where no CUDA library is named explicitly and no
 /// NVIDIA driver is installed, it builds the emulator into .cuda-emulator/ (nothing when it is up to date) and takes
 /// the variables of its env.sh. Without g++ and clang-14 nothing changes and the GPU tests skip with their reason.
+/// The emulated driver shows two devices (EP_EMU_DEVICES, unless set already), read when it first starts, so that the
+/// multi-GPU tests (NCCL) run; every other test uses cuda:0 as on a one-GPU machine.
 /// </summary>
-internal static class EmulatorSetup
+internal static partial class EmulatorSetup
 {
     [ModuleInitializer]
     internal static void UseTheEmulatorWhereThereIsNoGpu()
     {
+        // Read by the emulated driver only (a real one ignores it), also when env.sh was sourced before the tests. The
+        // driver reads the process environment, which Environment.SetEnvironmentVariable leaves alone on Linux.
+        if (Environment.GetEnvironmentVariable("EP_EMU_DEVICES") is not { Length: > 0 })
+        {
+            Environment.SetEnvironmentVariable("EP_EMU_DEVICES", "2");
+            SetNativeEnvironment("EP_EMU_DEVICES", "2", 0);
+        }
         if (Environment.GetEnvironmentVariable("EDGEPRUNE_LIBCUDA") is { Length: > 0 }) return;
         if (File.Exists("/usr/bin/nvidia-smi") || !File.Exists("/usr/bin/g++") || !File.Exists("/usr/bin/clang-14")) return;
         string? repository = null;
@@ -36,4 +46,7 @@ internal static class EmulatorSetup
             if (line.StartsWith("export ", StringComparison.Ordinal) && line.IndexOf('=') is var equals and > 7)
                 Environment.SetEnvironmentVariable(line[7..equals], line[(equals + 1)..].Trim('"'));
     }
+
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int SetNativeEnvironment(string name, string value, int overwrite);
 }

@@ -30,13 +30,17 @@ public static class SelfTestCommand
             Description = "forwards and pruning steps of tiny random models (GPT-2- and Llama-shaped, 2 layers) instead of GPT-2 small, and no " +
                 "model folder unless --models names one: for the CUDA emulator, which runs every GPU thread on the CPU",
         };
+        var tf32 = new Option<bool>("--tf32")
+        {
+            Description = "let f32 matrix products round their inputs to TF32 (cuBLAS tensor cores; cuda only), as a TF32 run would",
+        };
         var models = new Option<string?>("--models")
         {
             Description = "folder of test models to run (default: $EDGEPRUNE_SHARED/models or a shared/models folder above here)",
         };
         var command = new Command("selftest", "check a backend's kernels and model forward against the reference implementation")
         {
-            device, seed, quick, tiny, models,
+            device, seed, quick, tiny, tf32, models,
         };
         command.SetAction(parse =>
         {
@@ -47,6 +51,12 @@ public static class SelfTestCommand
             bool t = parse.GetValue(tiny);
             string deviceName = parse.GetValue(device) ?? "cpu";
             using var backend = KernelBackends.Open(deviceName);
+            bool useTf32 = parse.GetValue(tf32);
+            if (useTf32)
+            {
+                if (backend is not Kernels.Cuda.CudaKernelBackend cuda) throw new EdgePruningException($"--tf32 needs a cuda device, not {deviceName}");
+                cuda.Context.Cublas.AllowTf32 = true;
+            }
             if (!json) err.WriteLine($"checking the kernels of {backend.Name} ({backend.Description}) against the reference{(q ? " (quick)" : "")}");
 
             var compileCheck = KernelCompilation.Check(backend);
@@ -86,6 +96,7 @@ public static class SelfTestCommand
                 ["seed"] = s,
                 ["quick"] = q,
                 ["tiny"] = t,
+                ["tf32"] = useTf32,
                 ["models_folder"] = folder,
                 ["checks"] = new JsonArray(compileChecks.Select(c => Json("compile", c)).Concat(kernelChecks.Select(c => Json("kernel", c)))
                     .Concat(modelChecks.Select(c => Json("model", c))).Concat(stepChecks.Select(c => Json("step", c))).ToArray()),
@@ -145,6 +156,8 @@ public static class SelfTestCommand
         ["max_rel_error"] = CommandOutput.Number(c.MaxRelError),
         ["atol"] = c.Status == ParityStatus.NotRun ? null : CommandOutput.Number(c.Tolerance.Atol),
         ["rtol"] = c.Status == ParityStatus.NotRun ? null : CommandOutput.Number(c.Tolerance.Rtol),
+        // The factor of each element's term size (the pruning steps' mask gradients, ParityTolerances.ForStep); null elsewhere.
+        ["term_rtol"] = c.Tolerance.ScalesWithTerms ? CommandOutput.Number(c.Tolerance.TermRtol) : null,
         ["detail"] = c.Detail,
     };
 

@@ -89,6 +89,9 @@ public static class KernelParitySuite
     }
 
     /// <summary>Whether the backend's tensors live in device memory (a GPU), probed with a one-element tensor.</summary>
+    /// <summary>Whether the backend's f32 matrix products may round their inputs to TF32 (cuBLAS with TF32 allowed).</summary>
+    public static bool Tf32Products(IKernelBackend backend) => backend is Cuda.CudaKernelBackend { Context.Cublas.AllowTf32: true };
+
     public static bool OnDevice(IKernelBackend backend)
     {
         try

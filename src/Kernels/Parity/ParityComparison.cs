@@ -26,26 +26,42 @@ public static class ParityComparison
 
     /// <summary>How much of its tolerance a passed check used (1 at the limit).</summary>
     private static double Closeness(ParityCheck check) =>
-        check.Tolerance.IsExact ? (check.MaxAbsError > 0 ? double.PositiveInfinity : 0) : check.MaxRelError / check.Tolerance.Rtol;
+        check.Tolerance.IsExact ? (check.MaxAbsError > 0 ? double.PositiveInfinity : 0)
+        : check.MaxRelError / (check.Tolerance.ScalesWithTerms ? check.Tolerance.TermRtol : check.Tolerance.Rtol);
 
-    public static ParityCheck Compare(string name, DType dtype, string shape, Tensor expected, Tensor actual, ParityTolerance tolerance)
+    public static ParityCheck Compare(string name, DType dtype, string shape, Tensor expected, Tensor actual, ParityTolerance tolerance) =>
+        Compare(name, dtype, shape, expected, actual, tolerance, default);
+
+    /// <summary>
+    /// Compares under a tolerance that may scale with each element's term size (<see cref="ParityTolerance.TermRtol"/>):
+    /// <paramref name="termSizes"/> holds, per element, Σ|tᵢ| of the terms the oracle summed into it.
+    /// </summary>
+    public static ParityCheck Compare(string name, DType dtype, string shape, Tensor expected, Tensor actual, ParityTolerance tolerance,
+        ReadOnlySpan<float> termSizes)
     {
         if (expected.Count != actual.Count)
             return new ParityCheck(name, dtype, shape, ParityStatus.Failed, double.NaN, double.NaN, tolerance,
                 $"{actual.Count} elements, the oracle has {expected.Count}");
+        if (tolerance.ScalesWithTerms && termSizes.Length != expected.Count)
+            throw new ArgumentException($"a tolerance scaled by term sizes needs one per element: {termSizes.Length} for {expected.Count} elements");
         var b = expected.Span;
         var a = actual.Span;
-        // The relative error is taken against |b| + the result's typical size, so that it is ≤ rtol exactly when an element passes.
-        double scale = tolerance.Rtol > 0 ? tolerance.Atol / tolerance.Rtol : ParityTolerances.RootMeanSquare(b);
+        // The relative error is the error against the element's bound, times the tolerance's leading factor: for
+        // atol + rtol·|b| that is |a − b| / (|b| + the result's typical size), and for rtol·S it is |a − b| / S, so that an
+        // element passes exactly when it is ≤ that factor.
+        double factor = tolerance.ScalesWithTerms ? tolerance.TermRtol : tolerance.Rtol;
+        double typical = tolerance.Rtol > 0 ? tolerance.Atol / tolerance.Rtol : ParityTolerances.RootMeanSquare(b);
         double maxAbs = 0, maxRel = 0, worstExcess = double.NegativeInfinity;
         int worst = -1, failures = 0;
         for (int i = 0; i < b.Length; i++)
         {
-            bool ok = tolerance.Admits(a[i], b[i]);
+            double terms = tolerance.ScalesWithTerms ? termSizes[i] : 0;
+            bool ok = tolerance.Admits(a[i], b[i], terms);
             double diff = Difference(a[i], b[i]);
+            double bound = float.IsFinite(b[i]) ? tolerance.Bound(b[i], terms) : 0;
             maxAbs = Math.Max(maxAbs, diff);
-            maxRel = Math.Max(maxRel, diff == 0 ? 0 : diff / (Math.Abs((double)b[i]) + scale));
-            double bound = float.IsFinite(b[i]) ? tolerance.Atol + tolerance.Rtol * Math.Abs((double)b[i]) : 0;
+            if (diff > 0)
+                maxRel = Math.Max(maxRel, factor > 0 && bound > 0 ? factor * diff / bound : diff / (Math.Abs((double)b[i]) + typical));
             double excess = diff - bound;
             if (!ok) failures++;
             if (worst < 0 || excess > worstExcess)
@@ -55,7 +71,8 @@ public static class ParityComparison
             }
         }
         string? detail = failures == 0 ? null : string.Create(CultureInfo.InvariantCulture,
-            $"{failures} of {b.Length} elements outside tolerance; worst at {worst}: got {a[worst]:G9}, expected {b[worst]:G9}");
+            $"{failures} of {b.Length} elements outside tolerance; worst at {worst}: got {a[worst]:G9}, expected {b[worst]:G9}")
+            + (tolerance.ScalesWithTerms ? string.Create(CultureInfo.InvariantCulture, $" (terms of size {termSizes[worst]:G3})") : "");
         return new ParityCheck(name, dtype, shape, failures == 0 ? ParityStatus.Passed : ParityStatus.Failed, maxAbs, maxRel, tolerance, detail);
     }
 

@@ -20,8 +20,9 @@ namespace EdgePruning.Kernels.Parity;
 /// | f32   | GPU   | float           | 1e-5                   | device expf/tanhf/rsqrtf are within a few ulp (~1e-7); tree-order sums as on the host |
 /// | f32   | GPU   | matrix product  | max(1e-5, √k·2⁻¹¹)     | cuBLAS and tensor-core kernels may use TF32: inputs rounded to 10 mantissa bits (2⁻¹¹ each), k of those errors summed at random sign |
 /// | bf16  | any   | any inexact     | 2⁻⁷                    | output rounded to 8 significant bits (2⁻⁸) plus one intermediate rounded the same way (a bias added to a rounded product, attention probabilities fed to a bf16 P·V) |
-/// | any   | any   | whole model     | matrix-product rtol × √(2L + 2) | L blocks each add two kernel results to the residual stream, plus embedding and readout; independent errors add in quadrature (CPU, f32: GPT-2-small-shaped 12 layers measured 2e-6 against 5.1e-5) |
-/// | any   | any   | pruning step    | matrix-product rtol × √(4L + 4) | the mask gradients: the forward's 2L + 2 kernel errors and as many again from the backward |
+/// | f32   | any   | whole model     | matrix-product rtol × √(2L + 2) | L blocks each add two kernel results to the residual stream, plus embedding and readout; independent errors add in quadrature (CPU, f32: GPT-2-small-shaped 12 layers measured 2e-6 against 5.1e-5) |
+/// | bf16  | any   | whole model     | z(N)·(2⁻⁸/√3)·√(2L + 5) | the largest of N logits' errors, each a sum of 2L + 5 bf16 roundings' worth: <see cref="ForModel"/> |
+/// | any   | any   | pruning step    | measured, per edge × the size of its terms | the mask gradients of a whole step: <see cref="ForStep"/> |
 ///
 /// The backward, training and masked-read kernels take the same rules, by what they compute:
 /// | family | arithmetic | why |
@@ -40,7 +41,7 @@ namespace EdgePruning.Kernels.Parity;
 /// a mask against 1, a KL in nats, a norm gradient against rstd·dy·γ, a row mean against the row's spread, a
 /// gradient of probabilities against the largest probability.
 /// </summary>
-public static class ParityTolerances
+public static partial class ParityTolerances
 {
     /// <summary>f32 on the host, and f32 ordinary-core arithmetic on a GPU.</summary>
     public const double F32 = 1e-5;
@@ -71,32 +72,6 @@ public static class ParityTolerances
         double rtol = Relative(dtype, onDevice, arithmetic, reduction);
         return rtol == 0 ? ParityTolerance.Exact : new ParityTolerance(rtol * scale, rtol);
     }
-
-    /// <summary>
-    /// The tolerance for the logits of a whole forward pass of <paramref name="layers"/> blocks whose longest
-    /// dot product is <paramref name="reduction"/>: the per-kernel rtol of a matrix product times √(2L + 2).
-    /// Each block adds two results to the residual stream (attention, MLP), each carrying one kernel's error,
-    /// and the embedding and the readout add one each; errors of independent sign add in quadrature.
-    /// </summary>
-    public static ParityTolerance ForModel(DType dtype, bool onDevice, int reduction, int layers, ReadOnlySpan<float> logits)
-    {
-        double rtol = ModelGrowth(layers) * Relative(dtype, onDevice, ParityArithmetic.MatrixProduct, reduction);
-        return new ParityTolerance(rtol * RootMeanSquare(logits), rtol);
-    }
-
-    /// <summary>
-    /// The tolerance for the mask gradients of a whole pruning step (forward and backward) of an L-block model:
-    /// the per-kernel rtol of a matrix product of length <paramref name="reduction"/> times √(4L + 4), twice
-    /// as many kernel errors as reach the logits.
-    /// </summary>
-    public static ParityTolerance ForStep(DType dtype, bool onDevice, int reduction, int layers, ReadOnlySpan<float> gradients)
-    {
-        double rtol = ModelGrowth(2 * layers + 1) * Relative(dtype, onDevice, ParityArithmetic.MatrixProduct, reduction);
-        return new ParityTolerance(rtol * RootMeanSquare(gradients), rtol);
-    }
-
-    /// <summary>√(2L + 2): how many kernel errors of independent sign reach the logits of an L-block model.</summary>
-    public static double ModelGrowth(int layers) => Math.Sqrt(2.0 * Math.Max(0, layers) + 2);
 
     /// <summary>
     /// The typical size of an output a kernel adds into: that of the larger of the two terms, the value before

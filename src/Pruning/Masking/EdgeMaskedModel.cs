@@ -65,6 +65,14 @@ public sealed class EdgeMaskedModel
     /// <summary>When set, every masked read of a pass is timed into it (forward and backward apart); null normally.</summary>
     public ReadTimer? ReadTimer { get; set; }
 
+    /// <summary>
+    /// When set ([edges] f32 on the host), every backward adds into it, for each edge w → r, Σ |∂L/∂x_r|·m_w(|y_w| + |ỹ_w|)
+    /// over the pass's token rows and features: the sizes of the terms whose sum is that edge's mask gradient
+    /// (<see cref="EdgeGradientTerms"/>; a parity check scales its tolerance by them,
+    /// <see cref="Kernels.Parity.ParityTolerances.ForStep"/>). Only for an f32 model on the host reading unfused; null normally.
+    /// </summary>
+    public Tensor? EdgeGradientTermSizes { get; set; }
+
     /// <summary>Where the pass runs: the model's backend, or the host over the model's kernels.</summary>
     public IKernelBackend Backend => _backend;
 
@@ -116,6 +124,7 @@ public sealed class EdgeMaskedModel
         RequirePlaced("node masks", nodeMasks);
         RequirePlaced("baseline", baseline);
         bool grad = tape is { IsRecording: true };
+        if (grad && EdgeGradientTermSizes is { } terms) RequireTermSizesHere(terms);
         if (readRows is not null)
             foreach (int r in readRows)
                 if ((uint)r >= (uint)n) throw new ShapeException($"read row {r} is outside the {n} token rows");
@@ -153,6 +162,16 @@ public sealed class EdgeMaskedModel
     {
         if (t is not null && t.IsOnDevice != OnDevice)
             throw new ShapeException($"{what} live on {t.Storage.Location}; the model lives on {Model.Weights.TokenEmbedding.Storage.Location}");
+    }
+
+    private void RequireTermSizesHere(Tensor terms)
+    {
+        if (OnDevice || Model.DType != DType.F32 || FusedReads)
+            throw new EdgePruningException("edge gradient term sizes are summed only by an f32 model on the host reading unfused; " +
+                $"this one is {Model.DType.Name()} on {Model.Weights.TokenEmbedding.Storage.Location}, reading {(FusedReads ? "fused" : "unfused")}");
+        if (terms.IsOnDevice || terms.DType != DType.F32 || terms.Count != EdgeCount)
+            throw new ShapeException($"edge gradient term sizes: {terms.Count} {terms.DType.Name()} values on {terms.Storage.Location}; " +
+                $"{EdgeCount} f32 on the host expected");
     }
 
     private bool[] KeyMask(int[] ids, int batch, int T)

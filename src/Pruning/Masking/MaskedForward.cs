@@ -48,6 +48,8 @@ internal sealed class MaskedForward
     // Σ of the reader gradients seen so far by the backward: every reader read after writer w has ỹ_w in its
     // corrupted sum, and exactly those readers are behind it in the backward.
     private readonly Tensor? _readerGradSum;
+    // The sizes of the terms of the edge gradients, when the model asks for them (host f32 only).
+    private readonly EdgeGradientTerms? _terms;
 
     public MaskedForward(EdgeMaskedModel model, HeadSlices[] heads, FusedReadNorms? norms, bool recompute, PassMemory memory,
         Tape? tape, MaskedPass pass, Tensor z, Tensor? baseline, Tensor? nodeMasks, bool[] keyMask, int[]? readRows = null)
@@ -84,6 +86,7 @@ internal sealed class MaskedForward
         _diff = nodeMasks is not null && grad ? memory.Empty(_at, W, _nd) : null;
         _corruptedSum = memory.Zeros(_at, _nd);
         _readerGradSum = pass.BaselineGrad is not null ? memory.Zeros(norms is null ? _at : DType.F32, _nd) : null;
+        _terms = grad && model.EdgeGradientTermSizes is not null ? new EdgeGradientTerms(_k, W, _nd) : null;
     }
 
     public void Run(int[] ids, bool readout)
@@ -171,6 +174,7 @@ internal sealed class MaskedForward
     {
         var rows = _D.Rows(first, count);
         var baseline = _baseline?.Rows(first, count);
+        _terms?.Write(first, count, rows, baseline, _m);
         if (baseline is not null) _g.Axpy(-1f, baseline, rows);
         if (_diff is not null) _k.Copy(rows, _diff.Rows(first, count));
         var m = _m?.Rows(first, count);
@@ -291,6 +295,7 @@ internal sealed class MaskedForward
                 if (visible > 0)
                 {
                     AddProducts(gx.Reshape(1, readers, nd), stack.Reshape(1, visible, nd), gz!.Reshape(1, readers, visible), mem);
+                    _terms?.Add(gx, visible, _model.EdgeGradientTermSizes!.Rows((int)_model.Layout.Offset(firstReader), readers * visible).Reshape(readers, visible));
                     _k.Gemm(zAt, true, gx, false, _dD!.Rows(0, visible), 1f, 1f);
                 }
                 if (_readerGradSum is not null)

@@ -14,7 +14,7 @@ namespace EdgePruning.Pruning.SelfTest;
 /// graph on the host) against the same steps run launch by launch on the same backend. Four steps on a task
 /// of more sequences than a batch, so each step brings new tokens and masks: the first runs directly, the
 /// second is captured, the last two are fed and launched. The fourth step's edge-mask gradients are compared
-/// under <see cref="ParityTolerances.ForStep"/>, and the graph must have been captured once and launched
+/// under <see cref="ParityTolerances.ForStep"/> (with the term sizes of the host trainer's fourth step), and the graph must have been captured once and launched
 /// three times: a graph that missed an input, or work that could not be captured, fails the check.
 /// </summary>
 public static class StepGraphParity
@@ -48,8 +48,9 @@ public static class StepGraphParity
                 return ParityCheck.Crashed(name, dtype, shape, new EdgePruningException(
                     $"the graph was captured {graph.Captures} time(s) and launched {graph.GraphLaunches} (expected 1 and {Steps - 1})"
                     + (graph.Unavailable is { } why ? $": {why}" : graph.LastDifference is { } d ? $"; last difference: {d}" : "")));
-            var tolerance = ParityTolerances.ForStep(dtype, onDevice, MicroBatch * T * c.ModelDim, c.Layers, expected.Span);
-            return ParityComparison.Compare(name, dtype, shape, expected, captured.LastEdgeGradient!, tolerance);
+            var terms = HostTermSizes(model, dtype, task);
+            var tolerance = ParityTolerances.ForStep(dtype, KernelParitySuite.Tf32Products(candidate), terms.Span);
+            return ParityComparison.Compare(name, dtype, shape, expected, captured.LastEdgeGradient!, tolerance, terms.Span);
         }
         catch (Exception e)
         {
@@ -59,6 +60,19 @@ public static class StepGraphParity
         {
             candidate.Reset();
         }
+    }
+
+    /// <summary>The term sizes of the last step's edge gradients, from the host trainer running the same steps.</summary>
+    private static Tensor HostTermSizes(SelfTestModel model, DType dtype, Tasks.TaskDataset task)
+    {
+        var host = StepParity.HostOracle(model, dtype);
+        var pruner = Pruner(host, task, capture: false);
+        for (int i = 0; i < Steps; i++)
+        {
+            host.EdgeGradientTermSizes!.Span.Clear();
+            pruner.Step();
+        }
+        return host.EdgeGradientTermSizes!;
     }
 
     private static EdgePruner Pruner(EdgeMaskedModel masked, Tasks.TaskDataset task, bool capture) => new(masked, task, new PruningOptions

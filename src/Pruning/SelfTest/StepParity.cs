@@ -14,7 +14,7 @@ namespace EdgePruning.Pruning.SelfTest;
 /// and mask sample; the trainer on a model built with <see cref="Transformer.OnBackend"/> (every tensor of
 /// the step on the backend, masks in and mask gradients out) against the trainer on the host CPU kernels
 /// with the weights rounded as the backend stored them. The step's edge-mask gradients are compared under
-/// <see cref="ParityTolerances.ForStep"/>, their longest dot product being one reader's whole input (tokens·d).
+/// <see cref="ParityTolerances.ForStep"/>, each against the size of the terms the host summed into it.
 /// The step uses node masks, interchange ablation and two micro-batches, so accumulation is part of it.
 /// <see cref="Run"/> checks each way of computing the candidate's pass (<see cref="Variants"/>): the unfused read,
 /// the fused read, and the fused read with per-layer recomputation; the host trainer always reads unfused.
@@ -41,11 +41,12 @@ public static class StepParity
         string shape = $"{Sequences}×{T} tokens, micro-batch {MicroBatch}";
         var c = model.Config;
         int embeddingNodes = c.LearnedPositions ? 2 : 1;
-        Tensor expected;
+        Tensor expected, terms;
         try
         {
-            var host = new Transformer(c, WeightPlacement.Rounded(model.Weights, dtype), CpuKernels.Instance, model.Name);
-            expected = Gradient(new EdgeMaskedModel(host, embeddingNodes), model);
+            var host = HostOracle(model, dtype);
+            expected = Gradient(host, model);
+            terms = host.EdgeGradientTermSizes!;
         }
         catch (Exception e)
         {
@@ -55,8 +56,8 @@ public static class StepParity
         {
             var placed = Transformer.OnBackend(c, model.Weights, candidate, dtype, model.Name);
             var actual = Gradient(new EdgeMaskedModel(placed, embeddingNodes) { Settings = settings }, model);
-            var tolerance = ParityTolerances.ForStep(dtype, onDevice, Sequences / 2 * T * c.ModelDim, c.Layers, expected.Span);
-            return ParityComparison.Compare(name, dtype, shape, expected, actual, tolerance);
+            var tolerance = ParityTolerances.ForStep(dtype, KernelParitySuite.Tf32Products(candidate), terms.Span);
+            return ParityComparison.Compare(name, dtype, shape, expected, actual, tolerance, terms.Span);
         }
         catch (Exception e)
         {
@@ -68,13 +69,26 @@ public static class StepParity
         }
     }
 
+    /// <summary>
+    /// The host trainer's model: f32 activations over the weights rounded as the candidate stores them in
+    /// <paramref name="dtype"/>, summing each edge gradient's term sizes (<see cref="EdgeMaskedModel.EdgeGradientTermSizes"/>).
+    /// </summary>
+    internal static EdgeMaskedModel HostOracle(SelfTestModel model, DType dtype)
+    {
+        var c = model.Config;
+        var host = new Transformer(c, WeightPlacement.Rounded(model.Weights, dtype), CpuKernels.Instance, model.Name);
+        var masked = new EdgeMaskedModel(host, c.LearnedPositions ? 2 : 1);
+        masked.EdgeGradientTermSizes = Tensor.Zeros(checked((int)masked.EdgeCount));
+        return masked;
+    }
+
     /// <summary>"fused read, recomputed layers" and the like.</summary>
     public static string Describe(MaskedPassSettings settings) =>
         (settings.Read switch { MaskedReadPath.Fused => "fused read", MaskedReadPath.Unfused => "unfused read", _ => "auto read" })
         + (settings.Recompute ? ", recomputed layers" : "");
 
     /// <summary>The edge-mask gradient of the first step on a random task of the model's own tokens' length.</summary>
-    private static Tensor Gradient(EdgeMaskedModel masked, SelfTestModel model)
+    internal static Tensor Gradient(EdgeMaskedModel masked, SelfTestModel model)
     {
         var task = RandomTokenTask.Create(model.Config.VocabSize, Sequences, model.TokensPerSequence, seed: 5);
         // log α around 0.5 keeps the hard-concrete samples inside (0, 1), where gradients pass.

@@ -48,8 +48,7 @@ public class CudaParityTests
         Assert.True(f32.Passed, $"{f32.Name} {f32.DType.Name()}: {f32.Detail}");
     }
 
-    [CudaFact(NotUnderEmulator = "the bf16 GPT-2-small forward leaves 3 of 402,056 logits up to 1.2x outside the bf16 tolerance " +
-        "(0.0227 against -0.0017 at element 257,724); whether the emulated bf16 product or the engine's bf16 path is at fault is not settled")]
+    [CudaFact]
     public void CudaModelForward_InBf16_MatchesTheReference()
     {
         using var backend = KernelBackends.Open("cuda");

@@ -5,7 +5,7 @@ namespace EdgePruning.Runtime.Cuda.Native;
 
 /// <summary>
 /// The one DllImport resolver of this assembly: maps the logical library names of our bindings
-/// (<see cref="Driver"/>, <see cref="Nvrtc"/>, <see cref="Cublas"/>, <see cref="CublasLt"/>) to the first
+/// (<see cref="Driver"/>, <see cref="Nvrtc"/>, <see cref="Cublas"/>, <see cref="CublasLt"/>, <see cref="Nccl"/>) to the first
 /// loadable candidate, and remembers every path tried so that a failure can list them. cuBLAS and
 /// cuBLASLt are loaded together, same version and same folder. NVRTC's builtins library is preloaded
 /// from NVRTC's own folder, since NVRTC finds it by name only.
@@ -16,6 +16,7 @@ public static class CudaLibraryResolver
     public const string Nvrtc = "nvrtc";
     public const string Cublas = "cublas";
     public const string CublasLt = "cublasLt";
+    public const string Nccl = "nccl";
 
     private static readonly object Gate = new();
     private static readonly Dictionary<string, LoadResult> Loaded = new();
@@ -26,6 +27,9 @@ public static class CudaLibraryResolver
 
     public static NativeLibraryCandidates NvrtcCandidates { get; set; } =
         new("EDGEPRUNE_LIBNVRTC", ["libnvrtc.so.13", "libnvrtc.so.12"]);
+
+    public static NativeLibraryCandidates NcclCandidates { get; set; } =
+        new("EDGEPRUNE_LIBNCCL", ["libnccl.so.2"]);
 
     public static LibraryPairCandidates CublasCandidates { get; set; } =
         new("EDGEPRUNE_LIBCUBLAS", "libcublasLt", "libcublas", [13, 12]);
@@ -74,7 +78,7 @@ public static class CudaLibraryResolver
     }
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) =>
-        name is Driver or Nvrtc or Cublas or CublasLt ? Load(name).Handle : IntPtr.Zero;
+        name is Driver or Nvrtc or Cublas or CublasLt or Nccl ? Load(name).Handle : IntPtr.Zero;
 
     private static LoadResult Load(string library)
     {
@@ -90,6 +94,9 @@ public static class CudaLibraryResolver
                     var nvrtc = TryCandidates(NvrtcCandidates);
                     if (nvrtc.Path is not null) PreloadNvrtcBuiltins(nvrtc.Path);
                     Loaded[library] = nvrtc;
+                    break;
+                case Nccl:
+                    Loaded[library] = TryCandidates(NcclCandidates);
                     break;
                 case Cublas or CublasLt:
                     var (lt, blas) = TryPairs(CublasCandidates);
@@ -157,6 +164,7 @@ public static class CudaLibraryResolver
         Driver => "libcuda.so.1 (the NVIDIA driver)",
         Nvrtc => "libnvrtc.so.13 or .12 (NVRTC)",
         Cublas or CublasLt => "libcublas.so + libcublasLt.so pair, version 13 or 12 (cuBLAS)",
+        Nccl => "libnccl.so.2 (NCCL)",
         _ => library,
     };
 }
