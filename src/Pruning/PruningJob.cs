@@ -41,7 +41,7 @@ public sealed class PruningJob
     /// <param name="configure">Adjusts the task's default options (the caller's overrides).</param>
     public static PruningJob Create(string modelPath, string taskName, IKernels kernels, Func<PruningOptions, PruningOptions> configure,
         string? tokenizerPath = null) =>
-        Create(modelPath, taskName, (loaded, _, _) => (new Transformer(loaded.Config, loaded.Weights, kernels, modelPath), "cpu"), configure, tokenizerPath);
+        Create(modelPath, taskName, (loaded, _, _) => (new Transformer(loaded.Config, loaded.Weights, kernels, modelPath), null), configure, tokenizerPath);
 
     /// <summary>
     /// A job whose model runs on the device that <paramref name="device"/> opens for the loaded model (the weights
@@ -52,18 +52,18 @@ public sealed class PruningJob
         Create(modelPath, taskName, (loaded, task, options) => Place(device(loaded), loaded, task, options), configure, tokenizerPath);
 
     private static PruningJob Create(string modelPath, string taskName,
-        Func<LoadedModel, TaskDataset, PruningOptions, (Transformer Model, string Device)> place,
+        Func<LoadedModel, TaskDataset, PruningOptions, (Transformer Model, RunDevice? Device)> place,
         Func<PruningOptions, PruningOptions> configure, string? tokenizerPath)
     {
         var loaded = ModelLoader.Load(modelPath);
         var task = ResolveTask(loaded, taskName, tokenizerPath);
         var options = configure(DefaultOptions(task, loaded));
-        var (model, deviceName) = place(loaded, task, options);
-        return Build(loaded, task, model, options, modelPath, deviceName);
+        var (model, device) = place(loaded, task, options);
+        return Build(loaded, task, model, options, modelPath, device);
     }
 
     /// <summary>The model on <paramref name="device"/>, after checking that the run's plan fits the memory it has free.</summary>
-    private static (Transformer Model, string Device) Place(RunDevice device, LoadedModel loaded, TaskDataset task, PruningOptions options)
+    private static (Transformer Model, RunDevice Device) Place(RunDevice device, LoadedModel loaded, TaskDataset task, PruningOptions options)
     {
         if (device.FreeBytes() is { } free)
         {
@@ -72,27 +72,35 @@ public sealed class PruningJob
                 options.Pass.ReadsFused(loaded.Config, onDevice: true), options.Pass.Recompute);
             Planning.DeviceFit.Require(request, free, device.Name);
         }
-        return (device.Place(loaded.Config, loaded.Weights, loaded.Source), device.Name);
+        return (device.Place(loaded.Config, loaded.Weights, loaded.Source), device);
     }
 
     /// <summary>A job on a model and task already in memory (a compiled RASP program and its task).</summary>
     public static PruningJob Create(LoadedModel loaded, TaskDataset task, IKernels kernels, PruningOptions options) =>
-        Build(loaded, task, new Transformer(loaded.Config, loaded.Weights, kernels, loaded.Source), options, loaded.Source, "cpu");
+        Build(loaded, task, new Transformer(loaded.Config, loaded.Weights, kernels, loaded.Source), options, loaded.Source, null);
 
     /// <summary>A job on a model and task already in memory, its model on <paramref name="device"/>.</summary>
     public static PruningJob Create(LoadedModel loaded, TaskDataset task, RunDevice device, PruningOptions options)
     {
-        var (model, name) = Place(device, loaded, task, options);
-        return Build(loaded, task, model, options, loaded.Source, name);
+        var (model, placed) = Place(device, loaded, task, options);
+        return Build(loaded, task, model, options, loaded.Source, placed);
     }
 
-    private static PruningJob Build(LoadedModel loaded, TaskDataset task, Transformer model, PruningOptions options, string modelId, string deviceName)
+    /// <summary>The job over <paramref name="model"/>; on several GPUs (<paramref name="device"/>), with a copy on each of the others.</summary>
+    private static PruningJob Build(LoadedModel loaded, TaskDataset task, Transformer model, PruningOptions options, string modelId, RunDevice? device)
     {
-        var masked = new EdgeMaskedModel(model, options.EmbeddingNodes ?? Models.Graph.EdgeGraph.DefaultEmbeddingNodes(loaded.Config))
+        int embeddingNodes = options.EmbeddingNodes ?? Models.Graph.EdgeGraph.DefaultEmbeddingNodes(loaded.Config);
+        var masked = new EdgeMaskedModel(model, embeddingNodes) { Settings = options.Pass };
+        DataParallel? parallel = null;
+        if (device is { Backends.Count: > 1 })
         {
-            Settings = options.Pass,
-        };
-        return new PruningJob(loaded, masked, task, new EdgePruner(masked, task, options), modelId) { DeviceName = deviceName };
+            var models = new List<EdgeMaskedModel> { masked };
+            for (int i = 1; i < device.Backends.Count; i++)
+                models.Add(new EdgeMaskedModel(device.PlaceOn(i, loaded.Config, loaded.Weights, loaded.Source), embeddingNodes) { Settings = options.Pass });
+            parallel = DataParallel.Over(models);
+            device.Own(parallel);
+        }
+        return new PruningJob(loaded, masked, task, new EdgePruner(masked, task, options, parallel), modelId) { DeviceName = device?.Name ?? "cpu" };
     }
 
     /// <summary>Where the model runs: "cpu" or "cuda:N".</summary>

@@ -20,9 +20,13 @@ public sealed class RunDevice : IDisposable
     /// <summary>Models of at least this many parameters run in bf16 on a GPU unless a dtype is named.</summary>
     public const long AutoBf16Parameters = 1_000_000_000;
 
-    private RunDevice(string name, DType dtype, IKernels kernels, IKernelBackend? backend, string description, string? choice)
+    private readonly List<IDisposable> _owned = [];
+
+    private RunDevice(string name, DType dtype, IKernels kernels, IKernelBackend? backend, string description, string? choice,
+        IReadOnlyList<IKernelBackend>? backends = null)
     {
         Name = name;
+        Backends = backends ?? (backend is null ? [] : [backend]);
         DType = dtype;
         Kernels = kernels;
         Backend = backend;
@@ -36,8 +40,10 @@ public sealed class RunDevice : IDisposable
     public DType DType { get; }
     /// <summary>The kernels the model runs on: the host's, or the backend's.</summary>
     public IKernels Kernels { get; }
-    /// <summary>The GPU backend; null on the CPU.</summary>
+    /// <summary>The GPU backend (the first of several); null on the CPU.</summary>
     public IKernelBackend? Backend { get; }
+    /// <summary>Every GPU backend of the run: one, or several for data parallel training; none on the CPU.</summary>
+    public IReadOnlyList<IKernelBackend> Backends { get; }
     public bool IsCuda => Backend is not null;
     /// <summary>One line naming the device (the GPU, its driver and libraries; or the CPU's threads).</summary>
     public string Description { get; }
@@ -71,20 +77,33 @@ public sealed class RunDevice : IDisposable
             var cpu = Cpu(threads);
             return choice is null ? cpu : new RunDevice(cpu.Name, cpu.DType, cpu.Kernels, null, cpu.Description, choice);
         }
-        if (name.Contains(','))
-            throw new EdgePruningException($"--device {name}: training on several GPUs at once is not available yet; name one device (cuda:N)");
         if (name != "cuda" && !name.StartsWith("cuda:", StringComparison.Ordinal))
-            throw new EdgePruningException($"unknown device '{device}'; use cpu, cuda, cuda:N or auto");
+            throw new EdgePruningException($"unknown device '{device}'; use cpu, cuda, cuda:N, cuda:N,M,... or auto");
         if (threads is not null) throw new EdgePruningException("--threads sets CPU threads; leave it out with --device " + name);
-        var backend = KernelBackends.Open(name);
+        var names = name.Contains(',') ? name[5..].Split(',').Select(n => "cuda:" + n.Trim()).ToArray() : [name];
+        if (names.Distinct().Count() != names.Length) throw new EdgePruningException($"--device {name}: each GPU may appear once");
         var type = asked ?? (parameters >= AutoBf16Parameters ? DType.BF16 : DType.F32);
-        if (!backend.DTypes.Contains(type))
+        var backends = new List<IKernelBackend>();
+        try
         {
-            backend.Dispose();
-            throw new EdgePruningException($"{backend.Name} does not compute in {type.Name()}; use {string.Join(" or ", backend.DTypes.Select(t => t.Name()))}");
+            foreach (var n in names)
+            {
+                var backend = KernelBackends.Open(n);
+                backends.Add(backend);
+                if (!backend.DTypes.Contains(type))
+                    throw new EdgePruningException($"{backend.Name} does not compute in {type.Name()}; use {string.Join(" or ", backend.DTypes.Select(t => t.Name()))}");
+            }
         }
+        catch
+        {
+            foreach (var b in backends) b.Dispose();
+            throw;
+        }
+        var first = backends[0];
         string emulated = CudaLibraryResolver.EmulatorVersion() is { } v ? $" (emulated: {v})" : "";
-        return new RunDevice(backend.Name, type, backend.Kernels, backend, $"{backend.Description}, {type.Name()}{emulated}", choice);
+        string label = backends.Count == 1 ? first.Name : string.Join(",", backends.Select(b => b.Name));
+        string description = backends.Count == 1 ? first.Description : $"{backends.Count} GPUs, data parallel: {first.Description}";
+        return new RunDevice(label, type, first.Kernels, first, $"{description}, {type.Name()}{emulated}", choice, backends);
     }
 
     /// <summary>The device <c>auto</c> means for a model of <paramref name="parameters"/>, and why.</summary>
@@ -111,8 +130,21 @@ public sealed class RunDevice : IDisposable
     public Transformer Place(TransformerConfig config, TransformerWeights weights, string source) =>
         Backend is null ? new Transformer(config, weights, Kernels, source) : Transformer.OnBackend(config, weights, Backend, DType, source);
 
-    /// <summary>The device memory free now (null on the CPU, whose memory the plan is not checked against).</summary>
-    public long? FreeBytes() => Backend is CudaKernelBackend cuda ? cuda.Context.MemoryInfo().Free : null;
+    /// <summary>The model over host <paramref name="weights"/> copied to GPU <paramref name="index"/> of <see cref="Backends"/>.</summary>
+    public Transformer PlaceOn(int index, TransformerConfig config, TransformerWeights weights, string source) =>
+        Transformer.OnBackend(config, weights, Backends[index], DType, source);
 
-    public void Dispose() => Backend?.Dispose();
+    /// <summary>
+    /// The device memory free now, the least of its GPUs' (null on the CPU, whose memory the plan is not checked against).
+    /// </summary>
+    public long? FreeBytes() => Backends.Count == 0 ? null : Backends.Min(b => b is CudaKernelBackend cuda ? cuda.Context.MemoryInfo().Free : long.MaxValue);
+
+    /// <summary>Makes <paramref name="resource"/> (built over these GPUs) end with the device, before the GPUs are let go.</summary>
+    public void Own(IDisposable resource) => _owned.Add(resource);
+
+    public void Dispose()
+    {
+        foreach (var r in _owned) r.Dispose();
+        foreach (var b in Backends) b.Dispose();
+    }
 }

@@ -23,9 +23,11 @@ public sealed class EdgePruner
     private Tensor? _meanOutputs;
     private readonly TensorArena _arena = new();
     private readonly Kernels.IKernels _k;
-    private StepOutputs? _outputs;
+    private readonly Dictionary<EdgeMaskedModel, StepOutputs> _outputs = new();
 
-    public EdgePruner(EdgeMaskedModel model, TaskDataset task, PruningOptions options)
+    /// <param name="parallel">Further copies of the model on other GPUs and the communicators that join them: the
+    /// step's micro-batches are dealt out to all of them and their gradients all-reduced (null: one device).</param>
+    public EdgePruner(EdgeMaskedModel model, TaskDataset task, PruningOptions options, DataParallel? parallel = null)
     {
         options.Validate();
         if (task.Train.Count == 0) throw new EdgePruningException($"task {task.Name} has no training examples");
@@ -38,6 +40,9 @@ public sealed class EdgePruner
         State.Initialize(options.InitMean, options.InitStd, options.Seed);
         // The learned baselines start from the mean ablation, which they can only improve on.
         if (learned) WriterMeans().Span.CopyTo(State.Constants);
+        Parallel = parallel;
+        if (parallel is not null && options.CaptureSteps)
+            throw new EdgePruningException("step graphs run on one GPU; leave them out to train on several");
         if (options.CaptureSteps)
         {
             if (model.Model.Backend is null)
@@ -48,6 +53,9 @@ public sealed class EdgePruner
                 ?? throw new EdgePruningException($"the {model.Backend.Name} backend cannot capture a step as a graph"));
         }
     }
+
+    /// <summary>The other GPUs the steps run on (null: one device).</summary>
+    public DataParallel? Parallel { get; }
 
     /// <summary>The graph the steps' device work runs through (null unless <see cref="PruningOptions.CaptureSteps"/>).</summary>
     public StepGraph? Graph { get; }
@@ -198,90 +206,162 @@ public sealed class EdgePruner
     private (double Kl, long Tokens, Tensor EdgeGrad, Tensor NodeGrad) DeviceGradients(IReadOnlyList<TaskExample> batch, Tensor z, Tensor? m,
         float[] gConstant)
     {
-        bool learned = _o.Ablation == Ablation.OptimalConstant;
         var parts = MicroBatches(batch);
         var rows = parts.Select(p => TaskObjective.LossRows(_task, p)).ToArray();
         var weights = parts.Select(p => TaskObjective.Weight(_task, p, batch)).ToArray();
-        var outputs = Outputs(rows.Sum());
-        var backend = _model.Backend;
+        var firstRow = new int[parts.Length];
+        for (int i = 1; i < parts.Length; i++) firstRow[i] = firstRow[i - 1] + rows[i - 1];
+        var outputs = Outputs(_model, rows.Sum());
         long tokens = 0;
-        void Work()
+        if (Parallel is null)
         {
-            using var stepScope = backend.OpenScope();
-            var zRun = BackendCopies.ToModel(_model, z, stepScope);
-            var mRun = m is null ? null : BackendCopies.ToModel(_model, m, stepScope);
-            backend.Gradients.Fill(outputs.EdgeGrad, 0f);
-            backend.Gradients.Fill(outputs.NodeGrad, 0f);
-            int row = 0;
-            tokens = 0;
-            for (int i = 0; i < parts.Length; i++)
-            {
-                var part = parts[i];
-                using var scope = backend.OpenScope();
-                var (clean, corrupted, T) = BatchBuilder.Build(part, _task.PadToken);
-                var baseline = Baseline(corrupted, part.Length, T, scope: scope);
-                var readRows = ReadRows(part, T);
-                var full = _model.Model.Forward(clean, part.Length, scope: scope, readRows: readRows);
-                var tape = new Tape();
-                var pass = _model.Forward(clean, part.Length, baseline, zRun, mRun, tape, scope: scope, baselineGrad: learned, readRows: readRows);
-                TaskObjective.KlOnBackend(backend, scope, _task, part, full, pass.Logits, pass.LogitsGrad, weights[i], outputs.RowKl.Rows(row, rows[i]));
-                row += rows[i];
-                tape.Backward();
-                _k.Add(outputs.EdgeGrad, pass.EdgeGrad, outputs.EdgeGrad);
-                _k.Add(outputs.NodeGrad, pass.NodeGrad, outputs.NodeGrad);
-                if (learned) SumOverTokens(backend.Download(pass.BaselineGrad!), gConstant);
-                tokens += (long)part.Length * T;
-            }
+            var all = Enumerable.Range(0, parts.Length).ToArray();
+            void Work() => tokens = RunParts(_model, outputs, parts, all, rows, firstRow, weights, z, m, gConstant);
+            if (Graph is null || _model.ReadTimer is not null) Work();
+            else Graph.Run(Work);
         }
-        if (Graph is null || _model.ReadTimer is not null) Work();
-        else Graph.Run(Work);
+        else
+        {
+            tokens = ParallelParts(outputs, parts, rows, firstRow, weights, z, m, gConstant);
+        }
 
+        var backend = _model.Backend;
         var rowKl = backend.Download(outputs.RowKl);
         double kl = 0;
-        for (int i = 0, first = 0; i < parts.Length; first += rows[i++])
-            kl += weights[i] * TaskObjective.BatchKl(_task, parts[i], rowKl.Span.Slice(first, rows[i]));
+        for (int i = 0; i < parts.Length; i++)
+            kl += weights[i] * TaskObjective.BatchKl(_task, parts[i], rowKl.Span.Slice(firstRow[i], rows[i]));
         return (kl, tokens, backend.Download(outputs.EdgeGrad), backend.Download(outputs.NodeGrad));
+    }
+
+    /// <summary>
+    /// The micro-batches <paramref name="mine"/> on <paramref name="model"/>: its gradients summed into
+    /// <paramref name="outputs"/> (zeroed first) and each loss row's KL at its place in the batch's rows. Returns the tokens.
+    /// </summary>
+    private long RunParts(EdgeMaskedModel model, StepOutputs outputs, TaskExample[][] parts, int[] mine, int[] rows, int[] firstRow,
+        double[] weights, Tensor z, Tensor? m, float[] gConstant)
+    {
+        bool learned = _o.Ablation == Ablation.OptimalConstant;
+        var backend = model.Backend;
+        var k = model.Model.Kernels;
+        using var stepScope = backend.OpenScope();
+        var zRun = BackendCopies.ToModel(model, z, stepScope);
+        var mRun = m is null ? null : BackendCopies.ToModel(model, m, stepScope);
+        backend.Gradients.Fill(outputs.EdgeGrad, 0f);
+        backend.Gradients.Fill(outputs.NodeGrad, 0f);
+        // Every row is written by the device that runs its micro-batch; the others add zeros in the all-reduce.
+        if (Parallel is not null) backend.Gradients.Fill(outputs.RowKl, 0f);
+        long tokens = 0;
+        foreach (int i in mine)
+        {
+            var part = parts[i];
+            using var scope = backend.OpenScope();
+            var (clean, corrupted, T) = BatchBuilder.Build(part, _task.PadToken);
+            var baseline = Baseline(model, corrupted, part.Length, T, null, scope);
+            var readRows = ReadRows(part, T);
+            var full = model.Model.Forward(clean, part.Length, scope: scope, readRows: readRows);
+            var tape = new Tape();
+            var pass = model.Forward(clean, part.Length, baseline, zRun, mRun, tape, scope: scope, baselineGrad: learned, readRows: readRows);
+            TaskObjective.KlOnBackend(backend, scope, _task, part, full, pass.Logits, pass.LogitsGrad, weights[i], outputs.RowKl.Rows(firstRow[i], rows[i]));
+            tape.Backward();
+            k.Add(outputs.EdgeGrad, pass.EdgeGrad, outputs.EdgeGrad);
+            k.Add(outputs.NodeGrad, pass.NodeGrad, outputs.NodeGrad);
+            if (learned) SumOverTokens(backend.Download(pass.BaselineGrad!), gConstant);
+            tokens += (long)part.Length * T;
+        }
+        return tokens;
+    }
+
+    /// <summary>
+    /// The micro-batches dealt out round-robin to the GPUs of <see cref="Parallel"/>, one host thread each; each GPU's
+    /// gradients and row KLs are all-reduced (summed) into every GPU's outputs, the first GPU's being
+    /// <paramref name="outputs"/>. Returns the tokens of the whole batch.
+    /// </summary>
+    private long ParallelParts(StepOutputs outputs, TaskExample[][] parts, int[] rows, int[] firstRow, double[] weights, Tensor z, Tensor? m,
+        float[] gConstant)
+    {
+        var parallel = Parallel!;
+        int devices = parallel.Models.Count;
+        if (_o.Ablation == Ablation.Mean) _meanOutputs ??= WriterMeans();
+        var constants = Enumerable.Range(0, devices).Select(_ => new float[gConstant.Length]).ToArray();
+        var work = new System.Threading.Tasks.Task<long>[devices];
+        for (int g = 0; g < devices; g++)
+        {
+            int device = g;
+            var model = parallel.Models[device];
+            var mine = Enumerable.Range(0, parts.Length).Where(i => i % devices == device).ToArray();
+            var own = device == 0 ? outputs : Outputs(model, rows.Sum());
+            work[device] = System.Threading.Tasks.Task.Factory.StartNew(() =>
+            {
+                long t = RunParts(model, own, parts, mine, rows, firstRow, weights, z, m, constants[device]);
+                var comm = parallel.Communicators[device];
+                comm.AllReduceSum(own.EdgeGrad);
+                comm.AllReduceSum(own.NodeGrad);
+                comm.AllReduceSum(own.RowKl);
+                model.Backend.Synchronize();
+                return t;
+            }, TaskCreationOptions.LongRunning);
+        }
+        try
+        {
+            System.Threading.Tasks.Task.WaitAll(work);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
+        {
+            // A failed GPU leaves the others waiting in the all-reduce: stop them, then report the first failure.
+            foreach (var c in parallel.Communicators) c.Abort();
+            throw e.InnerExceptions[0];
+        }
+        foreach (var c in constants) System.Numerics.Tensors.TensorPrimitives.Add(gConstant, c, gConstant);
+        return work.Sum(w => w.Result);
     }
 
     /// <summary>
     /// The tensors the device work of a step writes its results into, made outside the work (a captured graph
     /// writes into them at every launch): kept from step to step, made again when the loss rows change.
     /// </summary>
-    private StepOutputs Outputs(int rows)
+    private StepOutputs Outputs(EdgeMaskedModel model, int rows)
     {
-        if (_outputs is { } kept && kept.RowKl.Count == rows) return kept;
-        _outputs?.Scope.Dispose();
-        var scope = _model.Backend.OpenScope();
-        _outputs = new StepOutputs(scope, scope.Empty(DType.F32, checked((int)_model.EdgeCount)), scope.Empty(DType.F32, _model.Writers),
-            scope.Empty(DType.F32, Math.Max(rows, 1)).Rows(0, rows));
-        return _outputs;
+        lock (_outputs)
+        {
+            if (_outputs.TryGetValue(model, out var kept) && kept.RowKl.Count == rows) return kept;
+            kept?.Scope.Dispose();
+            var scope = model.Backend.OpenScope();
+            var made = new StepOutputs(scope, scope.Empty(DType.F32, checked((int)model.EdgeCount)), scope.Empty(DType.F32, model.Writers),
+                scope.Empty(DType.F32, Math.Max(rows, 1)).Rows(0, rows));
+            _outputs[model] = made;
+            return made;
+        }
     }
 
     private sealed record StepOutputs(ITensorScope Scope, Tensor EdgeGrad, Tensor NodeGrad, Tensor RowKl);
 
     /// <summary>ỹ for a batch: the corrupted run's writer outputs, nothing, or the training-set mean.</summary>
-    internal Tensor? Baseline(int[] corrupted, int batch, int T, TensorArena? arena = null, ITensorScope? scope = null) => _o.Ablation switch
+    internal Tensor? Baseline(int[] corrupted, int batch, int T, TensorArena? arena = null, ITensorScope? scope = null) =>
+        Baseline(_model, corrupted, batch, T, arena, scope);
+
+    /// <summary>ỹ for a batch where <paramref name="model"/> (this pruner's, or a copy on another GPU) runs.</summary>
+    private Tensor? Baseline(EdgeMaskedModel model, int[] corrupted, int batch, int T, TensorArena? arena, ITensorScope? scope) => _o.Ablation switch
     {
-        Ablation.Interchange => _model.WriterOutputs(corrupted, batch, arena, scope),
-        Ablation.Mean => Broadcast(_meanOutputs ??= WriterMeans(), batch * T, arena, scope),
-        Ablation.OptimalConstant => Broadcast(Tensor.FromData(State.Constants, _model.Writers, _model.Config.ModelDim), batch * T, arena, scope),
+        Ablation.Interchange => model.WriterOutputs(corrupted, batch, arena, scope),
+        Ablation.Mean => Broadcast(model, _meanOutputs ??= WriterMeans(), batch * T, arena, scope),
+        Ablation.OptimalConstant => Broadcast(model, Tensor.FromData(State.Constants, model.Writers, model.Config.ModelDim), batch * T, arena, scope),
         _ => null,
     };
 
     /// <summary>Per-writer vectors [W, d] repeated over <paramref name="rows"/> token positions: [W, rows·d], where the model runs.</summary>
-    private Tensor Broadcast(Tensor perWriter, int rows, TensorArena? arena, ITensorScope? scope)
+    private static Tensor Broadcast(EdgeMaskedModel model, Tensor perWriter, int rows, TensorArena? arena, ITensorScope? scope)
     {
-        int W = _model.Writers, d = _model.Config.ModelDim;
-        var t = _model.OnDevice ? Tensor.Empty(DType.F32, W, rows * d) : arena?.Empty(W, rows * d) ?? Tensor.Empty(DType.F32, W, rows * d);
+        int W = model.Writers, d = model.Config.ModelDim;
+        var t = model.OnDevice ? Tensor.Empty(DType.F32, W, rows * d) : arena?.Empty(W, rows * d) ?? Tensor.Empty(DType.F32, W, rows * d);
         for (int w = 0; w < W; w++)
         {
             var src = perWriter.Row(w).Span;
             var dst = t.Row(w).Span;
             for (int r = 0; r < rows; r++) src.CopyTo(dst.Slice(r * d, d));
         }
-        if (!_model.OnDevice) return t;
-        var placed = scope?.Empty(_model.Model.DType, W, rows * d) ?? _model.Backend.Empty(_model.Model.DType, W, rows * d);
-        _model.Backend.CopyFromHost(t, placed);
+        if (!model.OnDevice) return t;
+        var placed = scope?.Empty(model.Model.DType, W, rows * d) ?? model.Backend.Empty(model.Model.DType, W, rows * d);
+        model.Backend.CopyFromHost(t, placed);
         return placed;
     }
 
