@@ -32,8 +32,11 @@ public sealed class DeviceOptions
     }
 
     /// <summary>Opens the device the options name for <paramref name="model"/>.</summary>
-    public RunDevice Open(ParseResult parse, LoadedModel model) =>
-        RunDevice.Open(parse.GetValue(Device), parse.GetValue(DType), parse.GetValue(Threads), model.Config.ParameterCount);
+    public RunDevice Open(ParseResult parse, LoadedModel model) => Open(parse, model.Config);
+
+    /// <summary>Opens the device the options name for a model of <paramref name="config"/>.</summary>
+    public RunDevice Open(ParseResult parse, Models.TransformerConfig config) =>
+        RunDevice.Open(parse.GetValue(Device), parse.GetValue(DType), parse.GetValue(Threads), config.ParameterCount);
 
     /// <summary>Opens the device the options name for a model of <paramref name="parameters"/>.</summary>
     public RunDevice Open(ParseResult parse, long parameters) =>

@@ -44,12 +44,29 @@ public sealed class PruningJob
         Create(modelPath, taskName, (loaded, _, _) => (new Transformer(loaded.Config, loaded.Weights, kernels, modelPath), null), configure, tokenizerPath);
 
     /// <summary>
-    /// A job whose model runs on the device that <paramref name="device"/> opens for the loaded model (the weights
-    /// are copied there in its dtype once the run's memory plan is known to fit; the caller owns the device).
+    /// A job whose model runs on the device that <paramref name="device"/> opens for the model's config (the caller
+    /// owns the device). The weights go there in its dtype once the run's memory plan is known to fit; a Hugging Face
+    /// checkpoint for one GPU streams there a layer at a time (<see cref="WeightSink"/>), never whole on the host.
+    /// <paramref name="loadProgress"/> hears (layers done, layers) as they arrive.
     /// </summary>
-    public static PruningJob Create(string modelPath, string taskName, Func<LoadedModel, RunDevice> device,
-        Func<PruningOptions, PruningOptions> configure, string? tokenizerPath = null) =>
-        Create(modelPath, taskName, (loaded, task, options) => Place(device(loaded), loaded, task, options), configure, tokenizerPath);
+    public static PruningJob Create(string modelPath, string taskName, Func<TransformerConfig, RunDevice> device,
+        Func<PruningOptions, PruningOptions> configure, string? tokenizerPath = null, Action<int, int>? loadProgress = null)
+    {
+        var (kind, resolved) = ModelLoader.Detect(modelPath);
+        var config = ModelConfigReader.ReadConfig(modelPath);
+        var opened = device(config);
+        bool stream = opened.IsCuda && opened.Backends.Count == 1 && kind is ModelFileKind.HfGpt2 or ModelFileKind.HfLlama && !IsTracrTask(taskName);
+        if (!stream)
+            return Create(modelPath, taskName, (loaded, task, options) => Place(opened, loaded, task, options), configure, tokenizerPath);
+
+        var task = LanguageTask(config, resolved, taskName, tokenizerPath);
+        var options = configure(DefaultOptions(task));
+        RequireFit(opened, config, task, options);
+        var backend = opened.Backend!;
+        var streamed = ModelLoader.Load(modelPath, new WeightSink(t => backend.Upload(t, opened.DType), loadProgress));
+        var model = Transformer.Placed(streamed.Config, streamed.Weights, backend, source: modelPath);
+        return Build(streamed, task, model, options, modelPath, opened);
+    }
 
     private static PruningJob Create(string modelPath, string taskName,
         Func<LoadedModel, TaskDataset, PruningOptions, (Transformer Model, RunDevice? Device)> place,
@@ -65,14 +82,18 @@ public sealed class PruningJob
     /// <summary>The model on <paramref name="device"/>, after checking that the run's plan fits the memory it has free.</summary>
     private static (Transformer Model, RunDevice Device) Place(RunDevice device, LoadedModel loaded, TaskDataset task, PruningOptions options)
     {
-        if (device.FreeBytes() is { } free)
-        {
-            int embeddingNodes = options.EmbeddingNodes ?? Models.Graph.EdgeGraph.DefaultEmbeddingNodes(loaded.Config);
-            var request = Planning.MemoryPlanRequest.ForRun(loaded.Config, embeddingNodes, task, options, device.DType,
-                options.Pass.ReadsFused(loaded.Config, onDevice: true), options.Pass.Recompute);
-            Planning.DeviceFit.Require(request, free, device.Name);
-        }
+        RequireFit(device, loaded.Config, task, options);
         return (device.Place(loaded.Config, loaded.Weights, loaded.Source), device);
+    }
+
+    /// <summary>Stops with one line naming what fits when the run's memory plan exceeds what <paramref name="device"/> has free (a GPU only).</summary>
+    private static void RequireFit(RunDevice device, TransformerConfig config, TaskDataset task, PruningOptions options)
+    {
+        if (device.FreeBytes() is not { } free) return;
+        int embeddingNodes = options.EmbeddingNodes ?? Models.Graph.EdgeGraph.DefaultEmbeddingNodes(config);
+        var request = Planning.MemoryPlanRequest.ForRun(config, embeddingNodes, task, options, device.DType,
+            options.Pass.ReadsFused(config, onDevice: true), options.Pass.Recompute);
+        Planning.DeviceFit.Require(request, free, device.Name);
     }
 
     /// <summary>A job on a model and task already in memory (a compiled RASP program and its task).</summary>
@@ -107,7 +128,9 @@ public sealed class PruningJob
     public string DeviceName { get; private init; } = "cpu";
 
     /// <summary>The paper's recipe for the task (Tracr programs have their own), before user overrides.</summary>
-    public static PruningOptions DefaultOptions(TaskDataset task, LoadedModel loaded) => task.Name switch
+    public static PruningOptions DefaultOptions(TaskDataset task, LoadedModel loaded) => DefaultOptions(task);
+
+    private static PruningOptions DefaultOptions(TaskDataset task) => task.Name switch
     {
         "tracr-reverse" => PruningOptions.TracrReverse(),
         "tracr-xproportion" => PruningOptions.TracrXProportion(),
@@ -133,8 +156,14 @@ public sealed class PruningJob
                 throw new EdgePruningException($"task '{taskName}' does not match the Tracr program '{info.Program ?? info.Name}' of {loaded.Source} (its task is {task.Name}, or say tracr)");
             return task;
         }
-        var tokenizer = tokenizerPath is not null ? TokenizerLoader.Load(tokenizerPath) : TokenizerLoader.ForModel(loaded.Source);
-        TokenizerLoader.EnsureMatches(tokenizer, loaded.Config.VocabSize, loaded.Source);
+        return LanguageTask(loaded.Config, loaded.Source, taskName, tokenizerPath);
+    }
+
+    /// <summary>A language-model task with the tokenizer given or found beside the model at <paramref name="source"/>.</summary>
+    private static TaskDataset LanguageTask(TransformerConfig config, string source, string taskName, string? tokenizerPath)
+    {
+        var tokenizer = tokenizerPath is not null ? TokenizerLoader.Load(tokenizerPath) : TokenizerLoader.ForModel(source);
+        TokenizerLoader.EnsureMatches(tokenizer, config.VocabSize, source);
         return TaskRegistry.Create(taskName, tokenizer, seed: 0);
     }
 

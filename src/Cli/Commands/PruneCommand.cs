@@ -57,7 +57,7 @@ public static class PruneCommand
             bool json = CommandOutput.IsJson(parse);
             // Opened once the model is loaded (auto depends on its size); the same device serves a job made again on resume.
             RunDevice? runDevice = null;
-            RunDevice Device(LoadedModel loaded) => runDevice ??= devices.Open(parse, loaded);
+            RunDevice Device(Models.TransformerConfig config) => runDevice ??= devices.Open(parse, config);
             var overrides = new PruningOverrides
             {
                 TargetEdgeSparsity = parse.GetValue(target), TargetNodeSparsity = parse.GetValue(nodeTarget),
@@ -92,7 +92,7 @@ public static class PruneCommand
                 createJob = () =>
                 {
                     var loaded = compiled.ToLoadedModel(raspPath);
-                    return PruningJob.Create(loaded, RaspTasks.Create(rasp, compiled), Device(loaded), Configure(rasp.Recipe()));
+                    return PruningJob.Create(loaded, RaspTasks.Create(rasp, compiled), Device(loaded.Config), Configure(rasp.Recipe()));
                 };
                 err.WriteLine($"compiled the RASP program {rasp.Name}: {rasp.Source}");
             }

@@ -11,8 +11,9 @@ internal static class Gpt2Blocks
     /// <param name="matrix">Reads a weight as [out, in] given its name, out and in sizes.</param>
     /// <param name="vector">Reads a bias or norm vector given its name and length.</param>
     public static LayerWeights[] Read(TransformerConfig config, Func<int, string> prefix,
-        Func<string, int, int, Runtime.Tensor> matrix, Func<string, int, Runtime.Tensor> vector)
+        Func<string, int, int, Runtime.Tensor> matrix, Func<string, int, Runtime.Tensor> vector, WeightSink? sink = null)
     {
+        sink ??= WeightSink.Host;
         int d = config.ModelDim, f = config.MlpDim;
         var layers = new LayerWeights[config.Layers];
         for (int l = 0; l < config.Layers; l++)
@@ -20,7 +21,7 @@ internal static class Gpt2Blocks
             string p = prefix(l);
             var qkv = WeightLayout.SplitRows(matrix(p + "attn.c_attn.weight", 3 * d, d), 3);
             var qkvBias = WeightLayout.SplitRows(vector(p + "attn.c_attn.bias", 3 * d), 3);
-            layers[l] = new LayerWeights
+            layers[l] = sink.TakeLayer(l, config.Layers, new LayerWeights
             {
                 AttnNormWeight = vector(p + "ln_1.weight", d),
                 AttnNormBias = vector(p + "ln_1.bias", d),
@@ -34,7 +35,7 @@ internal static class Gpt2Blocks
                 BUp = vector(p + "mlp.c_fc.bias", f),
                 WDown = matrix(p + "mlp.c_proj.weight", d, f),
                 BDown = vector(p + "mlp.c_proj.bias", d),
-            };
+            });
         }
         return layers;
     }

@@ -49,8 +49,9 @@ public static class HfGpt2Loader
         return config;
     }
 
-    public static (TransformerConfig Config, TransformerWeights Weights) Load(string directory)
+    public static (TransformerConfig Config, TransformerWeights Weights) Load(string directory, WeightSink? sink = null)
     {
+        sink ??= WeightSink.Host;
         var config = ReadConfig(directory);
         using var index = SafetensorsIndex.OpenDirectory(directory);
         string prefix = index.Contains("transformer.wte.weight") ? "transformer." : "";
@@ -63,9 +64,13 @@ public static class HfGpt2Loader
         var wte = index.ReadF32(prefix + "wte.weight", config.VocabSize, d);
         var wpe = index.ReadF32(prefix + "wpe.weight", config.MaxSeqLen, d);
         // Conv1D stores [in, out].
-        var layers = Gpt2Blocks.Read(config, l => $"h.{l}.", (name, outDim, inDim) => Conv1D(name, inDim, outDim), Vector);
         var head = TiedHead.Resolve(index, "lm_head.weight", wte);
-        return Gpt2Blocks.Assemble(config, wte, wpe, layers, head, Vector("ln_f.weight", d), Vector("ln_f.bias", d), directory);
+        bool tied = ReferenceEquals(head, wte);
+        wte = sink.Take(wte);
+        head = tied ? wte : sink.Take(head);
+        wpe = sink.Take(wpe);
+        var layers = Gpt2Blocks.Read(config, l => $"h.{l}.", (name, outDim, inDim) => Conv1D(name, inDim, outDim), Vector, sink);
+        return Gpt2Blocks.Assemble(config, wte, wpe, layers, head, sink.Take(Vector("ln_f.weight", d)), sink.Take(Vector("ln_f.bias", d)), directory);
     }
 
     private static Activation ActivationNamed(ConfigJson json, string name) => name switch

@@ -57,8 +57,9 @@ public static class HfLlamaLoader
         return config;
     }
 
-    public static (TransformerConfig Config, TransformerWeights Weights) Load(string directory)
+    public static (TransformerConfig Config, TransformerWeights Weights) Load(string directory, WeightSink? sink = null)
     {
+        sink ??= WeightSink.Host;
         var config = ReadConfig(directory);
         using var index = SafetensorsIndex.OpenDirectory(directory);
         int d = config.ModelDim, f = config.MlpDim, h = config.Heads, kv = config.EffectiveKvHeads;
@@ -75,7 +76,7 @@ public static class HfLlamaLoader
             string p = $"model.layers.{l}.";
             var bq = Bias(p + "self_attn.q_proj.bias", hq);
             var bk = Bias(p + "self_attn.k_proj.bias", hk);
-            layers[l] = new LayerWeights
+            layers[l] = sink.TakeLayer(l, config.Layers, new LayerWeights
             {
                 AttnNormWeight = Read(p + "input_layernorm.weight", d),
                 Wq = HfRopePermutation.FromHf(Read(p + "self_attn.q_proj.weight", hq, d), h),
@@ -90,16 +91,19 @@ public static class HfLlamaLoader
                 WUp = Read(p + "mlp.gate_proj.weight", f, d),
                 WGateUp = Read(p + "mlp.up_proj.weight", f, d),
                 WDown = Read(p + "mlp.down_proj.weight", d, f),
-            };
+            });
         }
         Tensor head;
         if (config.TiedEmbeddings) head = TiedHead.Resolve(index, "lm_head.weight", embed);
         else if (index.Contains("lm_head.weight")) head = Read("lm_head.weight", config.VocabSize, d);
         else throw new ModelFormatException($"{index.Source}: tensor 'lm_head.weight' not found (config.json says tie_word_embeddings is false)");
-        config = config with { TiedEmbeddings = ReferenceEquals(head, embed) };
+        bool tied = ReferenceEquals(head, embed);
+        config = config with { TiedEmbeddings = tied };
+        embed = sink.Take(embed);
+        head = tied ? embed : sink.Take(head);
         var weights = new TransformerWeights
         {
-            TokenEmbedding = embed, Layers = layers, FinalNormWeight = Read("model.norm.weight", d), Unembedding = head,
+            TokenEmbedding = embed, Layers = layers, FinalNormWeight = sink.Take(Read("model.norm.weight", d)), Unembedding = head,
         };
         weights.Validate(config, directory);
         return (config, weights);

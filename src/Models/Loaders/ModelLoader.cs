@@ -8,35 +8,40 @@ namespace EdgePruning.Models.Loaders;
 /// </summary>
 public static class ModelLoader
 {
-    public static LoadedModel Load(string path)
+    /// <param name="sink">
+    /// Where the tensors go as they are read (default: the host). Hugging Face checkpoints stream there a layer at a
+    /// time; the other formats (small ones) are read whole, then placed.
+    /// </param>
+    public static LoadedModel Load(string path, WeightSink? sink = null)
     {
+        sink ??= WeightSink.Host;
         var (kind, resolved) = Detect(path);
         switch (kind)
         {
             case ModelFileKind.Llama2c:
             {
                 var (c, w) = Llama2cLoader.Load(resolved);
-                return new LoadedModel(c, w, kind, resolved);
+                return new LoadedModel(c, sink.TakeAll(w), kind, resolved);
             }
             case ModelFileKind.HfGpt2:
             {
-                var (c, w) = HfGpt2Loader.Load(resolved);
+                var (c, w) = HfGpt2Loader.Load(resolved, sink);
                 return new LoadedModel(c, w, kind, resolved);
             }
             case ModelFileKind.HfLlama:
             {
-                var (c, w) = HfLlamaLoader.Load(resolved);
+                var (c, w) = HfLlamaLoader.Load(resolved, sink);
                 return new LoadedModel(c, w, kind, resolved);
             }
             case ModelFileKind.MinGpt:
             {
                 var (c, w) = MinGptLoader.Load(resolved);
-                return new LoadedModel(c, w, kind, resolved);
+                return new LoadedModel(c, sink.TakeAll(w), kind, resolved);
             }
             case ModelFileKind.Tracr:
             {
                 var (c, w, info) = TracrLoader.Load(resolved);
-                return new LoadedModel(c, w, kind, resolved, info);
+                return new LoadedModel(c, sink.TakeAll(w), kind, resolved, info);
             }
             default:
                 throw new ModelFormatException($"{path}: unsupported model format {kind}");
