@@ -101,7 +101,8 @@ public static class PruneCommand
                 if (parse.GetValue(program) is { } p)
                     throw new EdgePruningException($"--program {p} compiles its own model; leave out --model {modelPath}");
                 string path = modelPath;
-                createJob = () => PruningJob.Create(path, parse.GetValue(task) ?? "tracr", Device, Configure, parse.GetValue(tokenizer));
+                createJob = () => LoadProgress.Run(err, json, progress =>
+                    PruningJob.Create(path, parse.GetValue(task) ?? "tracr", Device, Configure, parse.GetValue(tokenizer), progress));
             }
             var job = createJob();
             using var deviceLease = runDevice;
