@@ -42,15 +42,15 @@ public sealed class DeviceOptions
     public RunDevice Open(ParseResult parse, long parameters) =>
         RunDevice.Open(parse.GetValue(Device), parse.GetValue(DType), parse.GetValue(Threads), parameters);
 
-    /// <summary>The device line: on stderr in text mode, as a <c>device</c> event in JSON mode.</summary>
+    /// <summary>The device line on stderr in text mode (JSON output carries <see cref="ToJson"/> in its own documents instead).</summary>
     public static void Announce(TextWriter err, bool json, RunDevice device)
     {
-        if (json)
-            CommandOutput.WriteEvent(err, "device", new JsonObject
-            {
-                ["device"] = device.Name, ["dtype"] = Runtime.DTypeInfo.Name(device.DType), ["description"] = device.Description, ["choice"] = device.Choice,
-            });
-        else
-            err.WriteLine($"device: {device.Name}, {device.Description}" + (device.Choice is { } why ? $" ({why})" : ""));
+        if (!json) err.WriteLine($"device: {device.Name}, {device.Description}" + (device.Choice is { } why ? $" ({why})" : ""));
     }
+
+    /// <summary>The device of a run for JSON documents: name, dtype, description and why auto chose it.</summary>
+    public static JsonObject ToJson(RunDevice device) => new()
+    {
+        ["name"] = device.Name, ["dtype"] = Runtime.DTypeInfo.Name(device.DType), ["description"] = device.Description, ["choice"] = device.Choice,
+    };
 }

@@ -36,7 +36,6 @@ public static class EvalCommand
                 Batch = parse.GetValue(batch),
             }, parse.GetValue(tokenizer));
             using var deviceLease = runDevice;
-            DeviceOptions.Announce(parse.InvocationConfiguration.Error, CommandOutput.IsJson(parse), runDevice!);
             if (!circuit.Model.Matches(job.Masked.Graph))
                 throw new CircuitFormatException($"the circuit was found in a model of another shape ({circuit.Model.Layers} layers, {circuit.Model.Heads} heads, d {circuit.Model.ModelDim})");
             var examples = parse.GetValue(split) switch
@@ -50,6 +49,7 @@ public static class EvalCommand
                 throw new Runtime.EdgePruningException(parse.GetValue(split) == "test"
                     ? RunShortfalls.NoTestSplit(job.Task)
                     : $"task {job.Task.Name} has no {parse.GetValue(split)} examples to evaluate on");
+            DeviceOptions.Announce(parse.InvocationConfiguration.Error, CommandOutput.IsJson(parse), runDevice!);
             var masks = CircuitMasks.FromCircuit(job.Masked.Layout, circuit);
             var metrics = CircuitEvaluator.Evaluate(job.Pruner, masks, examples, parse.GetValue(batch));
             var result = new JsonObject

@@ -77,6 +77,7 @@ public static class GenerateCommand
                     ["prompt_tokens"] = ids.Count,
                     ["generated_tokens"] = produced,
                     ["seconds"] = seconds,
+                    ["device"] = DeviceOptions.ToJson(device),
                 });
                 return 0;
             }

@@ -158,6 +158,7 @@ public static class PruneCommand
             {
                 var start = TrainingProgress.Describe(job, modelPath);
                 start["memory_plan"] = plan.ToJson();
+                start["device"] = DeviceOptions.ToJson(runDevice!);
                 CommandOutput.WriteEvent(err, "start", start);
             }
             else

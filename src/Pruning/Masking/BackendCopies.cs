@@ -18,6 +18,17 @@ public static class BackendCopies
         return t;
     }
 
+    /// <summary>
+    /// A copy of <paramref name="host"/> made in <paramref name="scope"/> of <paramref name="backend"/>, on the host too: a
+    /// captured step reads its inputs from tensors of its own scope, whose addresses repeat from step to step.
+    /// </summary>
+    public static Tensor Into(IKernelBackend backend, Tensor host, ITensorScope scope)
+    {
+        var t = scope.Empty(host.DType, host.Shape.Dims.ToArray());
+        backend.CopyFromHost(host, t);
+        return t;
+    }
+
     /// <summary><paramref name="tensor"/> on the host, in f32 (downloaded when it lives on a device).</summary>
     public static Tensor ToHost(IKernelBackend backend, Tensor tensor) => tensor.IsOnDevice ? backend.Download(tensor) : tensor;
 }

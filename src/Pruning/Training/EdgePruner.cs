@@ -244,8 +244,8 @@ public sealed class EdgePruner
         var backend = model.Backend;
         var k = model.Model.Kernels;
         using var stepScope = backend.OpenScope();
-        var zRun = BackendCopies.ToModel(model, z, stepScope);
-        var mRun = m is null ? null : BackendCopies.ToModel(model, m, stepScope);
+        var zRun = BackendCopies.Into(backend, z, stepScope);
+        var mRun = m is null ? null : BackendCopies.Into(backend, m, stepScope);
         backend.Gradients.Fill(outputs.EdgeGrad, 0f);
         backend.Gradients.Fill(outputs.NodeGrad, 0f);
         // Every row is written by the device that runs its micro-batch; the others add zeros in the all-reduce.
