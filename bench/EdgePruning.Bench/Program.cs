@@ -7,7 +7,7 @@ public static class Program
 {
     /// <summary>
     /// `gemm [runs]`, `masked-read [runs [reference runs]]`, `forward [options]` and `prune-step [steps] [BxT ...]`
-    /// print quick throughput tables; anything else goes to BenchmarkDotNet, e.g. <c>--filter '*MaskedRead*' --job short</c>
+    /// print quick throughput tables, `step-errors [models folder]` the pruning step checks' errors on the CUDA backend; anything else goes to BenchmarkDotNet, e.g. <c>--filter '*MaskedRead*' --job short</c>
     /// for the fused masked read against its unfused baseline (EDGEPRUNE_BENCH_DEVICE=cpu|cuda picks the backend).
     /// </summary>
     public static int Main(string[] args)
@@ -17,6 +17,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "forward") return ForwardThroughput.Run(args[1..]);
         if (args.Length > 0 && args[0] == "prune-step") return PruneStepThroughput.Run(args[1..]);
         if (args.Length > 0 && args[0] == "task-step") return TaskStepThroughput.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "step-errors") return StepParityErrors.Run(args[1..]);
         try
         {
             BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
