@@ -135,6 +135,7 @@ public sealed class PruningJob
         "tracr-reverse" => PruningOptions.TracrReverse(),
         "tracr-xproportion" => PruningOptions.TracrXProportion(),
         _ when task.Name.StartsWith(RaspTaskPrefix, StringComparison.Ordinal) => Programs.Get(task.Name[RaspTaskPrefix.Length..]).Recipe(),
+        _ when task.Recipe is { } recipe => recipe,
         _ => new PruningOptions { Ablation = AblationNames.Parse(task.DefaultAblation) },
     };
 

@@ -23,6 +23,7 @@ public static class RunShortfalls
                 $"(sparsity {circuit.EdgeSparsity:0.###}) after {steps} steps; train longer (--steps, --sparsity-warmup) or raise --lambda-lr");
         if (task.Test.Count == 0)
             found.Add(NoTestSplit(task));
+        found.AddRange(task.Notes);
         return found;
     }
 

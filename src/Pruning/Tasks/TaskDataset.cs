@@ -18,4 +18,8 @@ public sealed class TaskDataset
     public string DefaultAblation { get; init; } = "interchange";
     /// <summary>Token used to pad sequences of a batch to equal length (after the last real token).</summary>
     public int PadToken { get; init; }
+    /// <summary>The paper's hyperparameters for this task where they differ from the GPT-2 defaults (null: those defaults).</summary>
+    public Training.PruningOptions? Recipe { get; init; }
+    /// <summary>What building the task had to leave out or change, one sentence each (reported with the run's shortfalls).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
 }

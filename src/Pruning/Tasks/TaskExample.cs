@@ -17,7 +17,7 @@ public sealed record TaskExample
     public int[] Targets { get; init; } = [];
     /// <summary>Wrong answer tokens the metric contrasts with (IOI: the subject; GP: the other pronoun).</summary>
     public int[] Distractors { get; init; } = [];
-    /// <summary>Task-specific integer label (Greater-Than: the start year's two digits YY).</summary>
+    /// <summary>Task-specific integer label (Greater-Than: the start year's two digits YY; Boolean Expressions: 1 for True, 0 for False).</summary>
     public int Label { get; init; } = -1;
     /// <summary>The clean text, for reports (may be empty for token-level tasks).</summary>
     public string Text { get; init; } = "";

@@ -17,6 +17,9 @@ public static class TaskRegistry
         [GreaterThanTask.Name] = GreaterThanTask.Create,
         [GenderedPronounTask.Name] = GenderedPronounTask.Create,
         [StoriesPronounTask.Name] = StoriesPronounTask.Create,
+        [BooleanExpressionsTask.InstructName] = BooleanExpressionsTask.Instruct,
+        [BooleanExpressionsTask.FewShotName] = BooleanExpressionsTask.FewShot,
+        [BooleanExpressionsTask.ZeroShotName] = BooleanExpressionsTask.ZeroShot,
     };
 
     /// <summary>The names <see cref="Create"/> accepts besides a .jsonl path.</summary>
