@@ -13,7 +13,9 @@ namespace EdgePruning.Pruning.Tasks;
 /// (BOS first where the tokenizer has one of its own, as Llama's does); the KL over the full vocabulary and the
 /// metric read its last position; the target is the first token of the right answer there and the distractor
 /// that of the other one. Train and validation are the released splits, test their first 400 examples (the
-/// reference evaluation's default). The data does not depend on the seed: it is the released dataset.
+/// reference evaluation's default), less any rows the tokenizer cannot corrupt position by position (the
+/// task's <see cref="TaskDataset.Notes"/> say how many). The data does not depend on the seed: it is the
+/// released dataset.
 /// </summary>
 public static class BooleanExpressionsTask
 {
@@ -54,15 +56,17 @@ public static class BooleanExpressionsTask
     public static TaskDataset Create(BooleanPromptStyle style, ITokenizer tokenizer, TaskSplitSizes? sizes = null)
     {
         string name = NameOf(style);
+        // Sizes asked for must be met; the default sizes are an upper bound (a tokenizer may align fewer rows).
+        bool strict = sizes is not null;
         sizes ??= DefaultSizes;
         sizes.Validate(name);
         var prompt = BooleanPrompt.For(style);
         bool bos = tokenizer.BosId is int b && b != tokenizer.EosId;
         var data = BooleanExpressionData.Released;
         var notes = new List<string>();
-        var train = Build(name, "train", data.Train, sizes.Train, prompt, tokenizer, bos, notes);
-        var validation = Build(name, "validation", data.Validation, sizes.Validation, prompt, tokenizer, bos, notes);
-        var test = Build(name, "test", data.Test, sizes.Test, prompt, tokenizer, bos, notes);
+        var train = Build(name, "train", data.Train, sizes.Train, strict, prompt, tokenizer, bos, notes);
+        var validation = Build(name, "validation", data.Validation, sizes.Validation, strict, prompt, tokenizer, bos, notes);
+        var test = Build(name, "test", data.Test, sizes.Test, strict, prompt, tokenizer, bos, notes);
         return new TaskDataset
         {
             Name = name,
@@ -81,9 +85,10 @@ public static class BooleanExpressionsTask
     /// The first <paramref name="count"/> rows of a released split that the tokenizer can corrupt position by
     /// position. A tokenizer that splits "True" and "False" into different numbers of tokens changes the length
     /// of some corrupted prompts; those rows are left out (and said so in <paramref name="notes"/>), because the
-    /// interchange needs the two sequences aligned.
+    /// interchange needs the two sequences aligned. Fewer rows than <paramref name="count"/> is an error when
+    /// the count was asked for (<paramref name="strict"/>), else a note.
     /// </summary>
-    private static List<TaskExample> Build(string name, string split, IReadOnlyList<BooleanExpression> rows, int count,
+    private static List<TaskExample> Build(string name, string split, IReadOnlyList<BooleanExpression> rows, int count, bool strict,
         BooleanPrompt prompt, ITokenizer tokenizer, bool bos, List<string> notes)
     {
         var examples = new List<TaskExample>(Math.Min(count, rows.Count));
@@ -95,14 +100,16 @@ public static class BooleanExpressionsTask
             if (example is null) skipped++;
             else examples.Add(example);
         }
-        if (examples.Count < count)
+        if (examples.Count < count && (strict || skipped == 0))
             throw new TaskDataException(skipped == 0
                 ? $"task {name}: {count} {split} examples asked for, the released split has {rows.Count}"
                 : $"task {name}: {count} {split} examples asked for, but only {examples.Count} of the released {rows.Count} keep their " +
                   $"token count when their literals are flipped with {tokenizer.Name}");
+        if (examples.Count == 0 && count > 0)
+            throw new TaskDataException($"task {name}: none of the {rows.Count} released {split} rows keeps its token count when its literals are flipped with {tokenizer.Name}");
         if (skipped > 0)
-            notes.Add($"task {name}: {skipped} {split} rows left out before the first {count} were found: with {tokenizer.Name} " +
-                "flipping their literals changes their token count, so the corrupted prompt cannot be aligned with the clean one");
+            notes.Add($"task {name}: {skipped} of the {skipped + examples.Count} {split} rows read were left out ({examples.Count} kept): with " +
+                $"{tokenizer.Name} flipping their literals changes their token count, so the corrupted prompt cannot be aligned with the clean one");
         return examples;
     }
 

@@ -108,10 +108,19 @@ public class BooleanExpressionsTaskTests : IDisposable
         var note = Assert.Single(task.Notes);
         Assert.Contains("left out", note);
         Assert.Contains(tokenizer.Name, note);
+        // A run on such a task reports it with its shortfalls (on stderr and in circuit.json).
+        var circuit = Circuits.CircuitTestGraphs.RandomCircuit(Circuits.CircuitTestGraphs.LlamaGqa(), seed: 1);
+        Assert.Contains(note, RunShortfalls.Of(circuit, BooleanExpressionsTask.Recipe(), task, 6000));
 
-        var e = Assert.Throws<TaskDataException>(() => BooleanExpressionsTask.Create(BooleanPromptStyle.FewShot, tokenizer));
+        // Sizes asked for must be met; the default sizes take the rows that align and say how many were left out.
+        var e = Assert.Throws<TaskDataException>(() => BooleanExpressionsTask.Create(BooleanPromptStyle.FewShot, tokenizer, new TaskSplitSizes(3840, 0, 0)));
         Assert.Contains("keep their token count", e.Message);
         Assert.DoesNotContain('\n', e.Message);
+        var whole = BooleanExpressionsTask.Create(BooleanPromptStyle.FewShot, tokenizer);
+        Assert.InRange(whole.Train.Count, 1, BooleanExpressionData.Released.Train.Count - 1);
+        Assert.All(whole.Train.Concat(whole.Validation).Concat(whole.Test), x => Assert.Equal(x.Clean.Length, x.Corrupted.Length));
+        Assert.Equal(3, whole.Notes.Count);
+        Assert.Contains($"{whole.Train.Count} kept", whole.Notes[0]);
     }
 
     [Fact]
