@@ -17,6 +17,7 @@ public static class CliApp
         var root = new RootCommand("edgeprune: find circuits in transformer language models with Edge Pruning");
         root.Options.Add(CommandOutput.JsonOption);
         root.Add(ViewCommand.Create());
+        root.Add(CompareCommand.Create());
         root.Add(GenerateCommand.Create());
         root.Add(InspectCommand.Create());
         root.Add(PruneCommand.Create());

@@ -97,11 +97,7 @@ public sealed record CircuitPage(string Html, int Nodes, int Edges)
     }
 
     /// <summary>The node an edge reads into: <c>a1.h0&lt;q&gt;</c> is head <c>a1.h0</c>'s query.</summary>
-    public static string UnitOf(string reader)
-    {
-        int at = reader.IndexOf('<', StringComparison.Ordinal);
-        return at < 0 ? reader : reader[..at];
-    }
+    public static string UnitOf(string reader) => CircuitEdge.NodeOf(reader);
 
     private static JsonObject Describe(Circuit c, string name) => new()
     {

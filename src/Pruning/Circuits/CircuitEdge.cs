@@ -13,6 +13,13 @@ public readonly record struct CircuitEdge(string Name, double Mask, bool Kept)
 
     public static string NameOf(string writer, string reader) => writer + Arrow + reader;
 
+    /// <summary>The node a reader belongs to: <c>a1.h0&lt;q&gt;</c> is head <c>a1.h0</c>'s query, <c>m2</c> and <c>logits</c> are their own.</summary>
+    public static string NodeOf(string reader)
+    {
+        int at = reader.IndexOf('<', StringComparison.Ordinal);
+        return at < 0 ? reader : reader[..at];
+    }
+
     public static (string Writer, string Reader) Split(string edge)
     {
         int at = edge.IndexOf(Arrow, StringComparison.Ordinal);

@@ -10,41 +10,60 @@ namespace EdgePruning.Pruning.Evaluation;
 public static class CircuitEvaluator
 {
     public static IReadOnlyDictionary<string, double> Evaluate(EdgePruner pruner, CircuitMasks masks,
+        IReadOnlyList<TaskExample> examples, int batchSize) => EvaluateEach(pruner, [masks], examples, batchSize)[0];
+
+    /// <summary>
+    /// Several circuits on the same batches: each batch's full-model logits and ablation baseline are computed
+    /// once and every circuit is run against them, so the circuits' numbers differ only by their masks.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, double>> EvaluateEach(EdgePruner pruner, IReadOnlyList<CircuitMasks> circuits,
         IReadOnlyList<TaskExample> examples, int batchSize)
     {
         var model = pruner.Model;
         var task = pruner.Task;
-        var z = masks.EdgeTensor();
-        Tensor? m = null;
-        if (pruner.Options.NodeMasks)
-        {
-            m = Tensor.Zeros(masks.NodeKept.Length);
-            for (int w = 0; w < masks.NodeKept.Length; w++) m.Span[w] = masks.NodeKept[w] ? 1f : 0f;
-        }
-        var metrics = new TaskMetrics();
+        var z = circuits.Select(c => c.EdgeTensor()).ToArray();
+        var m = circuits.Select(c => pruner.Options.NodeMasks ? NodeTensor(c) : null).ToArray();
+        var metrics = circuits.Select(_ => new TaskMetrics()).ToArray();
         // Each batch's KL is a mean over its loss rows; weighted by its share of all rows (as the trainer
         // weights micro-batches), the total is the mean over every row whatever the batch size, so prune's
         // report (its --batch) and eval (its own --batch) give the same number.
-        double kl = 0;
+        var kl = new double[circuits.Count];
         var backend = model.OnDevice ? model.Backend : null;
         for (int i = 0; i < examples.Count; i += batchSize)
         {
             var batch = examples.Skip(i).Take(batchSize).ToArray();
             var (clean, corrupted, T) = BatchBuilder.Build(batch, task.PadToken);
-            // On a device both runs happen there and only their logits come back to be scored.
+            // On a device the runs happen there and only their logits come back to be scored; the baseline lives
+            // for the batch, each circuit's pass only for its own run.
             using var scope = backend?.OpenScope();
-            var full = BackendCopies.ToHost(model.Backend, model.Model.Forward(clean, batch.Length, scope: scope));
+            Tensor full;
+            using (var pass = backend?.OpenScope())
+                full = BackendCopies.ToHost(model.Backend, model.Model.Forward(clean, batch.Length, scope: pass));
             var baseline = pruner.Baseline(corrupted, batch.Length, T, scope: scope);
-            var zRun = BackendCopies.ToModel(model, z, scope);
-            var mRun = m is null ? null : BackendCopies.ToModel(model, m, scope);
-            var circuit = BackendCopies.ToHost(model.Backend, model.Forward(clean, batch.Length, baseline, zRun, mRun, scope: scope).Logits);
-            kl += TaskObjective.Kl(task, batch, full, circuit, null) * TaskObjective.Weight(task, batch, examples);
-            metrics.AddBatch(task, batch, full, circuit);
+            double weight = TaskObjective.Weight(task, batch, examples);
+            for (int c = 0; c < circuits.Count; c++)
+            {
+                using var pass = backend?.OpenScope();
+                var zRun = BackendCopies.ToModel(model, z[c], pass);
+                var mRun = m[c] is { } nodes ? BackendCopies.ToModel(model, nodes, pass) : null;
+                var circuit = BackendCopies.ToHost(model.Backend, model.Forward(clean, batch.Length, baseline, zRun, mRun, scope: pass).Logits);
+                kl[c] += TaskObjective.Kl(task, batch, full, circuit, null) * weight;
+                metrics[c].AddBatch(task, batch, full, circuit);
+            }
         }
-        var result = new Dictionary<string, double>(metrics.Means()) { ["kl"] = kl };
-        result["edge_sparsity"] = masks.EdgeSparsity;
-        result["edges"] = masks.KeptEdges;
-        return result;
+        return circuits.Select((masks, c) =>
+        {
+            var result = new Dictionary<string, double>(metrics[c].Means()) { ["kl"] = kl[c] };
+            result["edge_sparsity"] = masks.EdgeSparsity;
+            result["edges"] = masks.KeptEdges;
+            return (IReadOnlyDictionary<string, double>)result;
+        }).ToArray();
     }
 
+    private static Tensor NodeTensor(CircuitMasks masks)
+    {
+        var m = Tensor.Zeros(masks.NodeKept.Length);
+        for (int w = 0; w < masks.NodeKept.Length; w++) m.Span[w] = masks.NodeKept[w] ? 1f : 0f;
+        return m;
+    }
 }

@@ -75,6 +75,32 @@ public sealed class CircuitMasks
         };
     }
 
+    /// <summary>The edges and nodes both circuits keep (each edge's mask value the smaller of the two).</summary>
+    public CircuitMasks Intersect(CircuitMasks other)
+    {
+        if (other.EdgeKept.Length != EdgeKept.Length || other.NodeKept.Length != NodeKept.Length)
+            throw new ArgumentException($"masks of {EdgeKept.Length} and {other.EdgeKept.Length} edges belong to different graphs", nameof(other));
+        return new CircuitMasks
+        {
+            EdgeSoft = EdgeSoft.Zip(other.EdgeSoft, Math.Min).ToArray(),
+            EdgeKept = EdgeKept.Zip(other.EdgeKept, (a, b) => a && b).ToArray(),
+            NodeSoft = NodeSoft.Zip(other.NodeSoft, Math.Min).ToArray(),
+            NodeKept = NodeKept.Zip(other.NodeKept, (a, b) => a && b).ToArray(),
+            EdgeThreshold = double.NaN,
+        };
+    }
+
+    /// <summary>The empty circuit of <paramref name="layout"/>: no edge kept, every writer left on.</summary>
+    public static CircuitMasks Empty(MaskLayout layout)
+    {
+        int writers = layout.Graph.Writers.Count;
+        return new CircuitMasks
+        {
+            EdgeSoft = new float[layout.EdgeCount], EdgeKept = new bool[layout.EdgeCount], EdgeThreshold = double.NaN,
+            NodeSoft = Enumerable.Repeat(1f, writers).ToArray(), NodeKept = Enumerable.Repeat(true, writers).ToArray(),
+        };
+    }
+
     /// <summary>Binary edge masks (1 kept, 0 removed) for the masked forward.</summary>
     public Tensor EdgeTensor()
     {
