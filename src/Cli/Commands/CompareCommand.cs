@@ -32,9 +32,10 @@ public static class CompareCommand
         var ablation = new Option<string?>("--ablation") { Description = "interchange, zero, mean or optimal (default: the circuits')" };
         var batch = new Option<int>("--batch") { Description = "sequences per forward", DefaultValueFactory = _ => 32 }.AtLeast(1);
         var html = new Option<string?>("--html") { Description = "also write the side-by-side page of view --compare to this file" };
+        var save = new Option<string?>("--out") { Description = "also write the result as JSON to this file (what --json prints)" };
         var command = new Command("compare", "compare two circuits: shared edges and nodes, and each one's faithfulness with the other's edges")
         {
-            pathA, pathB, model, tasks, tokenizer, split, ablation, batch, html,
+            pathA, pathB, model, tasks, tokenizer, split, ablation, batch, html, save,
         };
         command.SetAction(parse =>
         {
@@ -67,6 +68,12 @@ public static class CompareCommand
                 ["evaluations"] = new JsonArray([.. evaluations.Select(e => (JsonNode?)e.ToJson())]),
                 ["html"] = page,
             };
+            if (parse.GetValue(save) is { } file)
+                OutputPaths.Writing(file, () =>
+                {
+                    using var writer = new StreamWriter(file);
+                    CommandOutput.WriteDocument(writer, result);
+                });
             return CommandOutput.Emit(parse, result, o => Print(o, nameA, a, nameB, b, overlap, evaluations, page));
         });
         return command;
@@ -166,14 +173,16 @@ public static class CompareCommand
         Plain(o).Write(table);
         o.WriteLine(double.IsNaN(overlap.TimesChance)
             ? "shared edges against chance: undefined (a circuit is empty)"
-            : $"shared edges: {overlap.SharedEdges:N0}, {overlap.TimesChance.ToString("G4", inv)}× the {overlap.ExpectedSharedEdges.ToString("G4", inv)} two random sets of these sizes share on average");
+            : $"shared edges: {overlap.SharedEdges:N0} = {overlap.TimesChance.ToString("G4", inv)}× chance (two random edge sets of these sizes share {overlap.ExpectedSharedEdges.ToString("G4", inv)} on average)");
 
         foreach (var e in evaluations)
         {
             var first = e.Rows[0].Metrics;
             string full = first.TryGetValue("accuracy_full", out double acc)
                 ? $"; full model: accuracy {acc.ToString("0.###", inv)}, logit diff {first.GetValueOrDefault("logit_diff_full").ToString("G4", inv)}" : "";
-            var t = new Table().Title(Markup.Escape($"{e.Task} ({e.Split}, {e.Examples} examples, {e.Ablation} ablation){full}"));
+            o.WriteLine();
+            o.WriteLine($"{e.Task} ({e.Split}, {e.Examples} examples, {e.Ablation} ablation){full}");
+            var t = new Table();
             t.AddColumn("edges run");
             foreach (string column in new[] { "edges", "KL", "accuracy", "exact match", "logit diff", "faithfulness" })
                 t.AddColumn(new TableColumn(column).RightAligned());

@@ -112,12 +112,17 @@ public class CompareCommandTests(BooleanPipelineFixture pipeline) : IClassFixtur
     [Fact]
     public void TextOutput_IsTheOverlapTable_AndOneTablePerTask()
     {
-        string page = Path.Combine(pipeline.Folder("page"), "ip-vs-fs.html");
-        var (code, o, e) = CliRunner.Run("compare", pipeline.Instruct, pipeline.FewShot, "--model", pipeline.Model, "--html", page);
+        string folder = pipeline.Folder("page");
+        string page = Path.Combine(folder, "ip-vs-fs.html"), saved = Path.Combine(folder, "compare.json");
+        var (code, o, e) = CliRunner.Run("compare", pipeline.Instruct, pipeline.FewShot, "--model", pipeline.Model, "--html", page, "--out", saved);
         Assert.True(code == 0, e);
         foreach (var text in new[] { "overlap", "Jaccard", "only A", "shared edges:", "bool-instruct (test, 400 examples", "bool-fewshot (test", "A ∩ B", "faithfulness" })
             Assert.Contains(text, o);
         Assert.True(File.Exists(page));
+        // --out holds what --json prints.
+        var document = JsonNode.Parse(File.ReadAllText(saved))!;
+        Assert.Equal(page, document["html"]!.GetValue<string>());
+        Assert.Equal(2, document["evaluations"]!.AsArray().Count);
     }
 
     [Fact]
