@@ -31,11 +31,12 @@ public static class CompareCommand
         var split = new Option<string>("--split") { Description = "train, validation or test", DefaultValueFactory = _ => "test" };
         var ablation = new Option<string?>("--ablation") { Description = "interchange, zero, mean or optimal (default: the circuits')" };
         var batch = new Option<int>("--batch") { Description = "sequences per forward", DefaultValueFactory = _ => 32 }.AtLeast(1);
+        var limit = new Option<int?>("--examples") { Description = "run on the first N examples of the split only (default: all)" }.AtLeast(1);
         var html = new Option<string?>("--html") { Description = "also write the side-by-side page of view --compare to this file" };
         var save = new Option<string?>("--out") { Description = "also write the result as JSON to this file (what --json prints)" };
         var command = new Command("compare", "compare two circuits: shared edges and nodes, and each one's faithfulness with the other's edges")
         {
-            pathA, pathB, model, tasks, tokenizer, split, ablation, batch, html, save,
+            pathA, pathB, model, tasks, tokenizer, split, ablation, batch, limit, html, save,
         };
         command.SetAction(parse =>
         {
@@ -52,7 +53,7 @@ public static class CompareCommand
                 throw new EdgePruningException("--tokenizer needs --model");
 
             var evaluations = modelPath is null ? [] : Evaluate(modelPath, a, b, taskNames, parse.GetValue(tokenizer),
-                parse.GetValue(split)!, parse.GetValue(ablation), parse.GetValue(batch));
+                parse.GetValue(split)!, parse.GetValue(ablation), parse.GetValue(batch), parse.GetValue(limit));
             string? page = parse.GetValue(html);
             if (page is not null)
                 OutputPaths.Writing(page, () => File.WriteAllText(page, CircuitPage.Build(a, b, nameA, nameB).Html));
@@ -95,7 +96,7 @@ public static class CompareCommand
     private const string RowA = "a", RowB = "b", RowShared = "intersection";
 
     private static List<TaskEvaluation> Evaluate(string modelPath, Circuit a, Circuit b, string[] taskNames, string? tokenizerPath,
-        string split, string? ablationName, int batch)
+        string split, string? ablationName, int batch, int? limit)
     {
         if (taskNames.Length == 0)
         {
@@ -121,7 +122,8 @@ public static class CompareCommand
             var job = PruningJob.Create(loaded, task, CpuKernels.Instance, options);
             if (!a.Model.Matches(job.Masked.Graph))
                 throw new CircuitFormatException($"the circuits were found in a model of another shape ({a.Model.Layers} layers, {a.Model.Heads} heads, d {a.Model.ModelDim}) than {modelPath}");
-            var examples = split switch { "train" => task.Train, "validation" => task.Validation, _ => task.Test };
+            IReadOnlyList<TaskExample> examples = split switch { "train" => task.Train, "validation" => task.Validation, _ => task.Test };
+            if (limit is int n && n < examples.Count) examples = examples.Take(n).ToArray();
             if (examples.Count == 0)
                 throw new EdgePruningException(split == "test" ? RunShortfalls.NoTestSplit(task) : $"task {task.Name} has no {split} examples to evaluate on");
             var masksA = CircuitMasks.FromCircuit(job.Masked.Layout, a);

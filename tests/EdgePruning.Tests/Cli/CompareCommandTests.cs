@@ -98,11 +98,13 @@ public class CompareCommandTests(BooleanPipelineFixture pipeline) : IClassFixtur
         string path = Path.Combine(pipeline.Folder("complement"), "circuit.json");
         CircuitJson.Write(complement, path);
 
-        var r = Json("compare", pipeline.Instruct, path, "--model", pipeline.Model, "--task", "bool-instruct");
+        var r = Json("compare", pipeline.Instruct, path, "--model", pipeline.Model, "--task", "bool-instruct", "--examples", "50");
         Assert.Equal(0, L(r["edges"]!["shared"]));
         Assert.Equal(0.0, D(r["edges"]!["jaccard"]));
         Assert.Equal(a.TotalEdges, L(r["edges"]!["union"]));
-        var rows = Assert.Single(r["evaluations"]!.AsArray())!["circuits"]!;
+        var evaluation = Assert.Single(r["evaluations"]!.AsArray())!;
+        Assert.Equal(50, L(evaluation["examples"]));
+        var rows = evaluation["circuits"]!;
         Assert.Equal(0, L(rows["intersection"]!["edges"]));
         // The empty circuit's faithfulness is 0 by definition; A and its complement differ from it and each other.
         Assert.Equal(0.0, D(rows["intersection"]!["faithfulness"]));
