@@ -21,7 +21,7 @@ public static class PruneCommand
     {
         var model = new Option<string?>("--model") { Description = "model file or directory (default: compile and prune a built-in RASP program)" };
         var program = new Option<string?>("--program") { Description = $"built-in RASP program to compile and prune when no --model is given (default {Programs.Default}; see edgeprune rasp list)" };
-        var task = new Option<string?>("--task") { Description = "ioi, gt, gp, gp-stories, tracr, tracr-reverse, tracr-xproportion, or FILE.jsonl (default for Tracr models: tracr)" };
+        var task = new Option<string?>("--task") { Description = "ioi, gt, gp, gp-stories, bool-instruct, bool-fewshot, bool-zeroshot, tracr, tracr-reverse, tracr-xproportion, or FILE.jsonl (default for Tracr models: tracr)" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer file or directory (default: found beside the model)" };
         var target = new Option<double?>("--target-sparsity") { Description = "edge sparsity target in [0, 2] (above 1 pushes for the sparsest circuit)" }.Within(0, 2);
         var nodeTarget = new Option<double?>("--node-target") { Description = "node sparsity target in [0, 2] (enables the node Lagrangian)" }.Within(0, 2);

@@ -5,7 +5,7 @@ namespace EdgePruning.Models.Tokenizers;
 
 /// <summary>
 /// Picks the tokenizer for a file, a directory, or a model: by file name and content for an explicit
-/// tokenizer path, and by what lies beside the weights otherwise (llama2.c's tok512.bin/tokenizer.bin,
+/// tokenizer path, and by what lies beside the weights otherwise (llama2.c's tok512.bin/tokenizer.bin or tokenizer.model,
 /// a Hugging Face directory's tokenizer.model or vocab.json + merges.txt, minGPT's vocab.json, Tracr's
 /// NAME.json, or GPT-2's built-in r50k_base).
 /// </summary>
@@ -98,7 +98,17 @@ public static class TokenizerLoader
             .Where(p => File.Exists(p) && !Path.GetFullPath(p).Equals(Path.GetFullPath(modelPath), StringComparison.Ordinal))
             .Distinct().ToList();
         if (existing.Count == 0)
-            throw new TokenizerException($"{modelPath}: no llama2.c tokenizer beside it (looked for tok{vocab}.bin, {Llama2Tokenizer}, tok*.bin in {directory}); pass one explicitly");
+        {
+            // llama2.c keeps the SentencePiece model its tokenizer.bin was exported from beside it; alone, it serves too.
+            string sentencePiece = Path.Combine(directory, SentencePieceModel);
+            if (File.Exists(sentencePiece))
+            {
+                var tokenizer = SentencePieceTokenizer.Load(sentencePiece);
+                EnsureMatches(tokenizer, vocab, modelPath);
+                return tokenizer;
+            }
+            throw new TokenizerException($"{modelPath}: no llama2.c tokenizer beside it (looked for tok{vocab}.bin, {Llama2Tokenizer}, tok*.bin, {SentencePieceModel} in {directory}); pass one explicitly");
+        }
 
         ITokenizer? first = null;
         foreach (string path in existing)

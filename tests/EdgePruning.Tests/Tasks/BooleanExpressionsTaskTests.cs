@@ -145,4 +145,32 @@ public class BooleanExpressionsTaskTests : IDisposable
         Assert.Contains(wrong, e.Message);
         Assert.Contains("expects", e.Message);
     }
+
+    [Fact]
+    public void Llama2cCheckpoint_TakesTheTokenizerModelBesideIt_WhenItsVocabularyFits()
+    {
+        using var dir = new TempDirectory();
+        var config = BooleanTestModel.Config(_tokenizer.VocabSize);
+        string bin = dir.File("model.bin");
+        HfLlamaLoaderTests.WriteLlama2c(bin, config, RandomModels.Weights(config, seed: 4));
+        BooleanTestModel.WriteTokenizer(dir.Path);
+        var found = Assert.IsType<SentencePieceTokenizer>(TokenizerLoader.ForModel(bin));
+        Assert.Equal(_tokenizer.VocabSize, found.VocabSize);
+
+        BooleanTestModel.WriteTokenizer(dir.Path, ["True", "False"]);
+        var e = Assert.Throws<TokenizerException>(() => TokenizerLoader.ForModel(bin));
+        Assert.Contains($"expects {config.VocabSize}", e.Message);
+    }
+
+    [Fact]
+    public void Prune_WithATokenizerModelOfAnotherVocabulary_IsOneLine()
+    {
+        using var dir = new TempDirectory();
+        BooleanTestModel.Write(dir.Path);
+        BooleanTestModel.WriteTokenizer(dir.Path, ["True", "False", "and", "or"]);
+        var (code, o, err) = Cli.CliRunner.Run("prune", "--model", dir.Path, "--task", "bool-instruct", "--steps", "1", "--out", dir.File("run"));
+        Assert.Equal(1, code);
+        Assert.Equal("", o);
+        Assert.Matches(@"^edgeprune: error: tokenizer .*tokenizer\.model has \d+ tokens but model .* expects \d+\n$", err.ReplaceLineEndings("\n"));
+    }
 }
