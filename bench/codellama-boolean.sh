@@ -39,12 +39,14 @@ else
 fi
 
 compare_options=()
-for ((i = 0; i < ${#prune_options[@]}; i++)); do
-    if [[ "${prune_options[$i]}" == --tokenizer ]]; then compare_options+=(--tokenizer "${prune_options[$((i + 1))]}"); fi
-    if [[ "${prune_options[$i]}" == --tokenizer=* ]]; then compare_options+=("${prune_options[$i]}"); fi
-done
+if [[ "${EVALUATE:-1}" != 0 ]]; then
+    compare_options+=(--model "$model")
+    for ((i = 0; i < ${#prune_options[@]}; i++)); do
+        if [[ "${prune_options[$i]}" == --tokenizer ]]; then compare_options+=(--tokenizer "${prune_options[$((i + 1))]}"); fi
+        if [[ "${prune_options[$i]}" == --tokenizer=* ]]; then compare_options+=("${prune_options[$i]}"); fi
+    done
+fi
 if [[ -n "${COMPARE_OPTIONS:-}" ]]; then read -r -a extra <<< "$COMPARE_OPTIONS"; compare_options+=("${extra[@]}"); fi
-if [[ "${EVALUATE:-1}" != 0 ]]; then compare_options+=(--model "$model"); fi
 
 mkdir -p "$out"
 timings="$out/timings.tsv"
@@ -54,10 +56,10 @@ printf 'stage\tseconds\n' > "$timings"
 timed() {
     local stage="$1"; shift
     local start end
-    start=$(date +%s.%N)
+    start=$(date +%s%N)
     "$@"
-    end=$(date +%s.%N)
-    printf '%s\t%.1f\n' "$stage" "$(echo "$end - $start" | bc)" >> "$timings"
+    end=$(date +%s%N)
+    awk -v s="$stage" -v ns="$((end - start))" 'BEGIN { printf "%s\t%.1f\n", s, ns / 1e9 }' >> "$timings"
 }
 
 for variant in instruct fewshot; do
@@ -74,4 +76,4 @@ timed "compare" "${edgeprune[@]}" compare "$a" "$b" "${compare_options[@]}" --ht
 cat "$out/compare.txt"
 echo
 echo "compare.json, compare.html and timings in $out:"
-column -t -s $'\t' "$timings"
+cat "$timings"

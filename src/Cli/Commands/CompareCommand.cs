@@ -191,7 +191,8 @@ public static class CompareCommand
             foreach (var row in e.Rows)
             {
                 string label = row.Name switch { RowA => $"A ({nameA})", RowB => $"B ({nameB})", _ => "A ∩ B" };
-                string Metric(string key, string format) => row.Metrics.TryGetValue(key, out double v) && double.IsFinite(v) ? v.ToString(format, inv) : "—";
+                // + 0.0 prints a negative zero (a faithfulness of exactly the empty circuit's, over a negative span) as 0.
+                string Metric(string key, string format) => row.Metrics.TryGetValue(key, out double v) && double.IsFinite(v) ? (v + 0.0).ToString(format, inv) : "—";
                 t.AddRow(Markup.Escape(label), Metric("edges", "N0"), Metric("kl", "G4"), Metric("accuracy", "0.###"),
                     Metric("exact_match", "0.###"), Metric("logit_diff", "G4"), Metric("faithfulness", "0.###"));
             }
