@@ -10,9 +10,9 @@
 #           llama2.c .bin with its tokenizer beside it
 #   OUT     folder for instruct/ and fewshot/ (each a prune run: circuit.json, checkpoint.bin, run.json),
 #           compare.json, compare.txt, compare.html and timings.tsv
-#   prune options go unchanged to both prune runs (e.g. --steps 200 --batch 8, or --device cuda --dtype bf16
-#           where prune has them); left out, the task's recipe applies: the reference's CodeLlama launch scripts
-#           (6,000 steps of 32 sequences, edge target 1.2). A --tokenizer among them is given to compare too.
+#   prune options go unchanged to both prune runs (e.g. --steps 200 --batch 8 --device cuda --dtype bf16); left
+#           out, the task's recipe applies: the reference's CodeLlama launch scripts (6,000 steps of 32 sequences,
+#           edge target 1.2). --tokenizer, --device, --dtype and --threads among them are given to compare too.
 #
 # Environment:
 #   EDGEPRUNE         the edgeprune command (default: edgeprune on PATH, else .bin/edgeprune, else dotnet run)
@@ -41,9 +41,12 @@ fi
 compare_options=()
 if [[ "${EVALUATE:-1}" != 0 ]]; then
     compare_options+=(--model "$model")
+    # The options that say how to run the model apply to compare's runs too.
     for ((i = 0; i < ${#prune_options[@]}; i++)); do
-        if [[ "${prune_options[$i]}" == --tokenizer ]]; then compare_options+=(--tokenizer "${prune_options[$((i + 1))]}"); fi
-        if [[ "${prune_options[$i]}" == --tokenizer=* ]]; then compare_options+=("${prune_options[$i]}"); fi
+        case "${prune_options[$i]}" in
+            --tokenizer | --device | --dtype | --threads) compare_options+=("${prune_options[$i]}" "${prune_options[$((i + 1))]}") ;;
+            --tokenizer=* | --device=* | --dtype=* | --threads=*) compare_options+=("${prune_options[$i]}") ;;
+        esac
     done
 fi
 if [[ -n "${COMPARE_OPTIONS:-}" ]]; then read -r -a extra <<< "$COMPARE_OPTIONS"; compare_options+=("${extra[@]}"); fi

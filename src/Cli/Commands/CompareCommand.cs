@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using EdgePruning.Cli.View;
-using EdgePruning.Kernels.Cpu;
 using EdgePruning.Models.Loaders;
 using EdgePruning.Pruning;
 using EdgePruning.Pruning.Circuits;
@@ -17,7 +16,8 @@ namespace EdgePruning.Cli.Commands;
 /// <summary>
 /// <c>edgeprune compare A.json B.json [--model M [--task T]...]</c>: the overlap of two circuits of one model
 /// (shared, only-A and only-B edges and nodes, Jaccard, shared fractions, times chance) and, given the model,
-/// each circuit run on each task with its own edges, with the other's and with the shared ones alone.
+/// each circuit run on each task with its own edges, with the other's and with the shared ones alone, on the
+/// device <c>--device</c>/<c>--dtype</c> choose (as prune and eval do).
 /// </summary>
 public static class CompareCommand
 {
@@ -38,6 +38,8 @@ public static class CompareCommand
         {
             pathA, pathB, model, tasks, tokenizer, split, ablation, batch, limit, html, save,
         };
+        var devices = new DeviceOptions();
+        devices.AddTo(command);
         command.SetAction(parse =>
         {
             string fileA = parse.GetRequiredValue(pathA), fileB = parse.GetRequiredValue(pathB);
@@ -52,8 +54,12 @@ public static class CompareCommand
             if (modelPath is null && parse.GetValue(tokenizer) is not null)
                 throw new EdgePruningException("--tokenizer needs --model");
 
-            var evaluations = modelPath is null ? [] : Evaluate(modelPath, a, b, taskNames, parse.GetValue(tokenizer),
-                parse.GetValue(split)!, parse.GetValue(ablation), parse.GetValue(batch), parse.GetValue(limit));
+            var evaluations = modelPath is null ? [] : Evaluate(modelPath, loaded =>
+            {
+                var device = devices.Open(parse, loaded);
+                DeviceOptions.Announce(parse.InvocationConfiguration.Error, CommandOutput.IsJson(parse), device);
+                return device;
+            }, a, b, taskNames, parse.GetValue(tokenizer), parse.GetValue(split)!, parse.GetValue(ablation), parse.GetValue(batch), parse.GetValue(limit));
             string? page = parse.GetValue(html);
             if (page is not null)
                 OutputPaths.Writing(page, () => File.WriteAllText(page, CircuitPage.Build(a, b, nameA, nameB).Html));
@@ -81,7 +87,7 @@ public static class CompareCommand
     }
 
     /// <summary>One task's rows: the edge sets A, B and A∩B run on its examples.</summary>
-    private sealed record TaskEvaluation(string Task, string Split, int Examples, string Ablation, IReadOnlyList<CircuitCrossEvaluation.Row> Rows)
+    private sealed record TaskEvaluation(string Task, string Split, int Examples, string Ablation, string Device, IReadOnlyList<CircuitCrossEvaluation.Row> Rows)
     {
         public JsonObject ToJson() => new()
         {
@@ -89,13 +95,14 @@ public static class CompareCommand
             ["split"] = Split,
             ["examples"] = Examples,
             ["ablation"] = Ablation,
+            ["device"] = Device,
             ["circuits"] = new JsonObject(Rows.Select(r => KeyValuePair.Create(r.Name, (JsonNode?)CommandOutput.Numbers(r.Metrics)))),
         };
     }
 
     private const string RowA = "a", RowB = "b", RowShared = "intersection";
 
-    private static List<TaskEvaluation> Evaluate(string modelPath, Circuit a, Circuit b, string[] taskNames, string? tokenizerPath,
+    private static List<TaskEvaluation> Evaluate(string modelPath, Func<LoadedModel, RunDevice> openDevice, Circuit a, Circuit b, string[] taskNames, string? tokenizerPath,
         string split, string? ablationName, int batch, int? limit)
     {
         if (taskNames.Length == 0)
@@ -111,17 +118,19 @@ public static class CompareCommand
             throw new EdgePruningException($"unknown split '{split}' (expected train, validation or test)");
 
         var loaded = ModelLoader.Load(modelPath);
+        // Every task is built (names, tokenizer, data checked) before the device is opened and the weights go there.
+        var resolved = taskNames.Select(name => PruningJob.ResolveTask(loaded, name, tokenizerPath)).ToArray();
+        if (!a.Model.Matches(Models.Graph.EdgeGraph.For(loaded.Config, a.Model.EmbeddingNodes)))
+            throw new CircuitFormatException($"the circuits were found in a model of another shape ({a.Model.Layers} layers, {a.Model.Heads} heads, d {a.Model.ModelDim}) than {modelPath}");
+        using var device = openDevice(loaded);
         var evaluations = new List<TaskEvaluation>();
-        foreach (string taskName in taskNames)
+        foreach (var task in resolved)
         {
-            var task = PruningJob.ResolveTask(loaded, taskName, tokenizerPath);
             var options = PruningJob.DefaultOptions(task, loaded) with
             {
                 Ablation = ablation, NodeMasks = false, EmbeddingNodes = a.Model.EmbeddingNodes, Batch = batch,
             };
-            var job = PruningJob.Create(loaded, task, CpuKernels.Instance, options);
-            if (!a.Model.Matches(job.Masked.Graph))
-                throw new CircuitFormatException($"the circuits were found in a model of another shape ({a.Model.Layers} layers, {a.Model.Heads} heads, d {a.Model.ModelDim}) than {modelPath}");
+            var job = PruningJob.Create(loaded, task, device, options);
             IReadOnlyList<TaskExample> examples = split switch { "train" => task.Train, "validation" => task.Validation, _ => task.Test };
             if (limit is int n && n < examples.Count) examples = examples.Take(n).ToArray();
             if (examples.Count == 0)
@@ -129,7 +138,7 @@ public static class CompareCommand
             var masksA = CircuitMasks.FromCircuit(job.Masked.Layout, a);
             var masksB = CircuitMasks.FromCircuit(job.Masked.Layout, b);
             var rows = CircuitCrossEvaluation.Run(job.Pruner, [(RowA, masksA), (RowB, masksB), (RowShared, masksA.Intersect(masksB))], examples, batch);
-            evaluations.Add(new TaskEvaluation(task.Name, split, examples.Count, ablation.Name(), rows));
+            evaluations.Add(new TaskEvaluation(task.Name, split, examples.Count, ablation.Name(), job.DeviceName, rows));
         }
         return evaluations;
     }

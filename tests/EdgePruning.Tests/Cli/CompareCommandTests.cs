@@ -111,6 +111,24 @@ public class CompareCommandTests(BooleanPipelineFixture pipeline) : IClassFixtur
         Assert.NotEqual(D(rows["a"]!["kl"]), D(rows["b"]!["kl"]));
     }
 
+    [CudaFact]
+    public void OnCuda_TheEvaluationsAreTheCpus()
+    {
+        string[] args = ["compare", pipeline.Instruct, pipeline.FewShot, "--model", pipeline.Model, "--task", "bool-fewshot", "--examples", "6", "--batch", "3"];
+        var cpu = Json([.. args, "--device", "cpu"]);
+        var cuda = Json([.. args, "--device", "cuda"]);
+        var rowsCpu = Assert.Single(cpu["evaluations"]!.AsArray())!;
+        var rowsCuda = Assert.Single(cuda["evaluations"]!.AsArray())!;
+        Assert.Equal("cpu", rowsCpu["device"]!.GetValue<string>());
+        Assert.StartsWith("cuda", rowsCuda["device"]!.GetValue<string>());
+        foreach (var circuit in new[] { "a", "b", "intersection" })
+            foreach (var metric in new[] { "kl", "logit_diff", "logit_diff_full", "accuracy", "exact_match" })
+            {
+                double expected = D(rowsCpu["circuits"]![circuit]![metric]), actual = D(rowsCuda["circuits"]![circuit]![metric]);
+                Assert.True(Math.Abs(expected - actual) <= 1e-4 * (1 + Math.Abs(expected)), $"{circuit} {metric}: cpu {expected}, cuda {actual}");
+            }
+    }
+
     [Fact]
     public void TextOutput_IsTheOverlapTable_AndOneTablePerTask()
     {
@@ -140,6 +158,7 @@ public class CompareCommandTests(BooleanPipelineFixture pipeline) : IClassFixtur
     [InlineData("task-without-model")]
     [InlineData("other-shape")]
     [InlineData("unknown-task")]
+    [InlineData("model-of-another-shape")]
     public void BadInput_IsOneLine(string kind)
     {
         string[] args = kind switch
@@ -147,7 +166,8 @@ public class CompareCommandTests(BooleanPipelineFixture pipeline) : IClassFixtur
             "missing" => ["compare", pipeline.Instruct, Path.Combine(pipeline.Model, "absent.json")],
             "task-without-model" => ["compare", pipeline.Instruct, pipeline.FewShot, "--task", "bool-instruct"],
             "other-shape" => ["compare", pipeline.Instruct, OtherShape()],
-            _ => ["compare", pipeline.Instruct, pipeline.FewShot, "--model", pipeline.Model, "--task", "bool-nonsense"],
+            "unknown-task" => ["compare", pipeline.Instruct, pipeline.FewShot, "--model", pipeline.Model, "--task", "bool-nonsense"],
+            _ => ["compare", OtherShape(), OtherShape(), "--model", pipeline.Model, "--task", "bool-instruct"],
         };
         var (code, o, e) = CliRunner.Run(args);
         Assert.Equal(1, code);
