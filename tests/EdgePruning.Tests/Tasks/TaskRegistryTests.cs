@@ -10,7 +10,7 @@ public class TaskRegistryTests
     [Fact]
     public void Names_ListTheBuiltInTasks()
     {
-        Assert.Equal(["ioi", "gt", "gp", "gp-stories"], TaskRegistry.Names());
+        Assert.Equal(["ioi", "gt", "gp", "gp-stories", "bool-instruct", "bool-fewshot", "bool-zeroshot"], TaskRegistry.Names());
     }
 
     [Fact]
