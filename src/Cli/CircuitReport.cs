@@ -12,7 +12,7 @@ public static class CircuitReport
     public static JsonObject ToJson(Circuit circuit, string? path)
     {
         var kept = new JsonArray();
-        foreach (var e in circuit.Edges.Where(e => e.Kept)) kept.Add(new JsonObject { ["name"] = e.Name, ["mask"] = CommandOutput.Number(e.Mask) });
+        foreach (var e in circuit.Edges.Where(e => e.Kept)) kept.Add((JsonNode)new JsonObject { ["name"] = e.Name, ["mask"] = CommandOutput.Number(e.Mask) });
         return new JsonObject
         {
             ["circuit"] = path,

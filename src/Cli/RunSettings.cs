@@ -31,7 +31,7 @@ public sealed record RunSettings(string Model, string Task, PruningOverrides Giv
         {
             var root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new JsonException("not a JSON object");
             string Text(string key) => root[key]?.GetValue<string>() ?? throw new JsonException($"no '{key}'");
-            var given = root["given"].Deserialize<PruningOverrides>(Json) ?? new PruningOverrides();
+            var given = root["given"].Deserialize(RunSettingsJsonContext.Default.PruningOverrides) ?? new PruningOverrides();
             var resolved = (root["resolved"] as JsonObject ?? throw new JsonException("no 'resolved' object"))
                 .ToDictionary(kv => kv.Key, kv => kv.Value?.GetValue<string>() ?? throw new JsonException($"'{kv.Key}' is not a string"));
             return new RunSettings(Text("model"), Text("task"), given, resolved);
@@ -48,7 +48,7 @@ public sealed record RunSettings(string Model, string Task, PruningOverrides Giv
         {
             ["model"] = Model,
             ["task"] = Task,
-            ["given"] = JsonSerializer.SerializeToNode(Given, Json),
+            ["given"] = JsonSerializer.SerializeToNode(Given, RunSettingsJsonContext.Default.PruningOverrides),
             ["resolved"] = new JsonObject(Resolved.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
         };
         File.WriteAllText(PathIn(dir), root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
@@ -131,5 +131,4 @@ public sealed record RunSettings(string Model, string Task, PruningOverrides Giv
     private static string ModelKey(string model) =>
         model.StartsWith("rasp:", StringComparison.Ordinal) || !System.IO.Path.Exists(model) ? model : System.IO.Path.GetFullPath(model);
 
-    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 }

@@ -113,7 +113,7 @@ public static class BenchCommand
                     {
                         ["bytes"] = bb, ["fits"] = plans[i].Fits(bb), ["largest_micro_batch"] = MemoryPlanner.LargestMicroBatch(plans[i].Request, bb),
                     };
-                runs.Add(run);
+                runs.Add((JsonNode)run);
             }
             if (only) return CommandOutput.Emit(parse, result, o => { foreach (var plan in plans) PrintPlan(o, plan, budgetBytes); });
             if (parse.GetValue(launches))

@@ -35,7 +35,7 @@ public sealed record CircuitPage(string Html, int Nodes, int Edges)
                 ["mask"] = Math.Max(inA ? ma : 0, inB ? mb : 0),
                 ["side"] = maskB is null ? "a" : inA && inB ? "shared" : inA ? "a" : "b",
             };
-            edges.Add(edge);
+            edges.Add((JsonNode)edge);
             nodes.Add(writer);
             nodes.Add(UnitOf(reader));
         }

@@ -80,7 +80,7 @@ public sealed class MemoryPlan
         var r = Request;
         var terms = new JsonArray();
         foreach (var t in Terms)
-            terms.Add(new JsonObject
+            terms.Add((JsonNode)new JsonObject
             {
                 ["key"] = t.Key, ["name"] = t.Name, ["scope"] = t.Scope == MemoryScope.Run ? "run" : "micro_batch",
                 ["bytes"] = t.Bytes, ["formula"] = t.Formula,
