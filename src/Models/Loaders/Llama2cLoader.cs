@@ -26,13 +26,8 @@ public static class Llama2cLoader
         long length = new FileInfo(path).Length;
         var header = ReadHeader(path);
         var config = ConfigFromHeader(path, header, length, out bool shared);
-        var floats = new float[(length - HeaderBytes) / sizeof(float)];
-        using (var fs = File.OpenRead(path))
-        {
-            fs.Position = HeaderBytes;
-            fs.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(floats.AsSpan()));
-        }
-        return (config, Slice(config, floats, shared));
+        // The weights view the mapped file: no read into memory and no copy per tensor.
+        return (config, Slice(config, MappedFile.Open(path).Storage, shared));
     }
 
     private static int[] ReadHeader(string path)
@@ -81,14 +76,13 @@ public static class Llama2cLoader
         return n;
     }
 
-    private static TransformerWeights Slice(TransformerConfig c, float[] data, bool shared)
+    private static TransformerWeights Slice(TransformerConfig c, Storage data, bool shared)
     {
-        int offset = 0;
+        long offset = HeaderBytes;
         Tensor Take(params int[] dims)
         {
-            var shape = new Shape(dims);
-            var t = Tensor.FromData(data.AsSpan(offset, checked((int)shape.Count)), dims);
-            offset += (int)shape.Count;
+            var t = Tensor.Wrap(data, offset, DType.F32, dims);
+            offset += t.Count * sizeof(float);
             return t;
         }
         int d = c.ModelDim, L = c.Layers, kvDim = c.EffectiveKvHeads * c.HeadDim, f = c.MlpDim;
@@ -103,7 +97,7 @@ public static class Llama2cLoader
         var w2 = Take(L, d, f);
         var w3 = Take(L, f, d);
         var rmsFinal = Take(d);
-        offset += c.MaxSeqLen * c.HeadDim; // freq_cis_real and freq_cis_imag: unused, RoPE is computed
+        offset += (long)c.MaxSeqLen * c.HeadDim * sizeof(float); // freq_cis_real and freq_cis_imag: unused, RoPE is computed
         var cls = shared ? emb : Take(c.VocabSize, d);
         var layers = new LayerWeights[L];
         for (int l = 0; l < L; l++)
