@@ -1,3 +1,4 @@
+using EdgePruning.Kernels.Cpu;
 using EdgePruning.Kernels.Training;
 
 namespace EdgePruning.Autodiff.Ops;
@@ -21,11 +22,12 @@ public static class HardConcreteOp
         for (int i = 0; i < u.Length; i++) u[i] = (float)(Epsilon + (1 - 2 * Epsilon) * rng.NextDouble());
     }
 
+    /// <summary>z for every entry, in SIMD lanes on every core (<see cref="CpuHardConcrete"/>; the scalar oracle is <see cref="HardConcreteMath"/>).</summary>
     public static void Forward(ReadOnlySpan<float> logAlpha, ReadOnlySpan<float> u, Span<float> z)
     {
         OpChecks.Require(u.Length == logAlpha.Length && z.Length == logAlpha.Length,
             $"hard concrete: {logAlpha.Length} log alphas, {u.Length} samples, {z.Length} outputs");
-        for (int i = 0; i < z.Length; i++) z[i] = (float)Math.Clamp(Stretched(logAlpha[i], u[i], out _), 0.0, 1.0);
+        CpuHardConcrete.Forward(logAlpha, u, z);
     }
 
     /// <summary>dLogAlpha += dz·(r−l)·s(1−s)/β where the stretched value lies inside (0,1), else nothing (the clamp is flat).</summary>
@@ -33,14 +35,8 @@ public static class HardConcreteOp
     {
         OpChecks.Require(u.Length == logAlpha.Length && dz.Length == logAlpha.Length && dLogAlpha.Length == logAlpha.Length,
             $"hard concrete backward: {logAlpha.Length} log alphas, {u.Length} samples, {dz.Length} gradients");
-        for (int i = 0; i < logAlpha.Length; i++)
-        {
-            double stretched = Stretched(logAlpha[i], u[i], out double s);
-            if (stretched > 0 && stretched < 1) dLogAlpha[i] += (float)(dz[i] * (Right - Left) * s * (1 - s) / Beta);
-        }
+        CpuHardConcrete.Backward(logAlpha, u, dz, dLogAlpha);
     }
-
-    private static double Stretched(float logAlpha, float u, out double s) => HardConcreteMath.Stretched(logAlpha, u, out s);
 
     internal static double Sigmoid(double x) => HardConcreteMath.Sigmoid(x);
 }

@@ -18,7 +18,6 @@ public static class SparsityOp
     public static void Backward(double ds, long total, Span<float> dz)
     {
         if (total <= 0) throw new ArgumentOutOfRangeException(nameof(total), "the sparsity of an empty mask set is undefined");
-        float g = (float)(-ds / total);
-        for (int i = 0; i < dz.Length; i++) dz[i] += g;
+        System.Numerics.Tensors.TensorPrimitives.Add(dz, (float)(-ds / total), dz);
     }
 }

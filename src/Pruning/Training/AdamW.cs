@@ -1,3 +1,4 @@
+using EdgePruning.Kernels.Cpu;
 using EdgePruning.Kernels.Training;
 
 namespace EdgePruning.Pruning.Training;
@@ -29,7 +30,7 @@ public sealed class AdamW
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradients, double lr)
     {
         StepCount++;
-        AdamWMath.Step(parameters, gradients, First.AsSpan(0, parameters.Length), Second.AsSpan(0, parameters.Length),
+        CpuAdamW.Step(parameters, gradients, First.AsSpan(0, parameters.Length), Second.AsSpan(0, parameters.Length),
             new AdamWStep(lr, WeightDecay, StepCount, Maximize));
     }
 }

@@ -24,6 +24,7 @@ public sealed class EdgePruner
     private readonly TensorArena _arena = new();
     private readonly Kernels.IKernels _k;
     private readonly Dictionary<EdgeMaskedModel, StepOutputs> _outputs = new();
+    private readonly MaskStepBuffers _buffers;
 
     /// <param name="parallel">Further copies of the model on other GPUs and the communicators that join them: the
     /// step's micro-batches are dealt out to all of them and their gradients all-reduced (null: one device).</param>
@@ -38,6 +39,7 @@ public sealed class EdgePruner
         bool learned = options.Ablation == Ablation.OptimalConstant;
         State = new MaskState(model.EdgeCount, model.Writers, options.WeightDecay, learned ? model.Writers * model.Config.ModelDim : 0);
         State.Initialize(options.InitMean, options.InitStd, options.Seed);
+        _buffers = new MaskStepBuffers(checked((int)model.EdgeCount), model.Writers, State.Constants.Length);
         // The learned baselines start from the mean ablation, which they can only improve on.
         if (learned) WriterMeans().Span.CopyTo(State.Constants);
         Parallel = parallel;
@@ -84,17 +86,18 @@ public sealed class EdgePruner
         var rng = new Random(StepSeed.Of(_o.Seed, step, 1));
 
         long E = _model.EdgeCount;
-        var uEdge = new float[E];
+        var buffers = _buffers;
+        var uEdge = buffers.EdgeNoise;
         HardConcreteOp.DrawUniform(rng, uEdge);
-        var z = Tensor.Zeros(checked((int)E));
+        var z = buffers.EdgeSample;
         HardConcreteOp.Forward(State.EdgeLogAlpha, uEdge, z.Span);
         float[]? uNode = null;
         Tensor? m = null;
         if (_o.NodeMasks)
         {
-            uNode = new float[_model.Writers];
+            uNode = buffers.NodeNoise;
             HardConcreteOp.DrawUniform(rng, uNode);
-            m = Tensor.Zeros(_model.Writers);
+            m = buffers.NodeSample;
             HardConcreteOp.Forward(State.NodeLogAlpha, uNode, m.Span);
         }
 
@@ -103,7 +106,8 @@ public sealed class EdgePruner
         // A model built on a backend (a GPU, or the host backend) keeps every tensor of the step there; masks
         // go there once per step and their gradients and losses come back once.
         bool device = _model.Model.Backend is not null;
-        var gConstant = new float[State.Constants.Length];
+        var gConstant = buffers.ConstantGrad;
+        Array.Clear(gConstant);
         var (kl, tokens, edgeGrad, nodeGrad) = device ? DeviceGradients(batch, z, m, gConstant) : HostGradients(batch, z, m, gConstant);
 
         double target = LearningRateSchedule.Target(step, _o.SparsityWarmupSteps, _o.TargetEdgeSparsity);
@@ -124,11 +128,15 @@ public sealed class EdgePruner
         LagrangianOp.Backward(1, s, target, l1, l2, ref ds, ref dl1, ref dl2);
         SparsityOp.Backward(ds, E, edgeGrad.Span);
         LastEdgeGradient = edgeGrad;
-        var gEdge = new float[E];
+        var gEdge = buffers.EdgeLogAlphaGrad;
+        Array.Clear(gEdge);
         HardConcreteOp.Backward(State.EdgeLogAlpha, uEdge, edgeGrad.Span, gEdge);
-        var gEdgeLambda = new[] { (float)dl1, (float)dl2 };
-        var gNode = new float[_model.Writers];
-        var gNodeLambda = new float[2];
+        var gEdgeLambda = buffers.EdgeLambdaGrad;
+        (gEdgeLambda[0], gEdgeLambda[1]) = ((float)dl1, (float)dl2);
+        var gNode = buffers.NodeLogAlphaGrad;
+        Array.Clear(gNode);
+        var gNodeLambda = buffers.NodeLambdaGrad;
+        Array.Clear(gNodeLambda);
         if (m is not null)
         {
             if (NodeLoss)
@@ -172,8 +180,10 @@ public sealed class EdgePruner
         float[] gConstant)
     {
         bool learned = _o.Ablation == Ablation.OptimalConstant;
-        var edgeGrad = Tensor.Zeros(checked((int)_model.EdgeCount));
-        var nodeGrad = Tensor.Zeros(_model.Writers);
+        var edgeGrad = _buffers.EdgeSampleGrad;
+        var nodeGrad = _buffers.NodeSampleGrad;
+        edgeGrad.Fill(0f);
+        nodeGrad.Fill(0f);
         double kl = 0;
         long tokens = 0;
         foreach (var part in MicroBatches(batch))
@@ -428,7 +438,7 @@ public sealed class EdgePruner
         return batch;
     }
 
-    private static void ClipGradients(double maxNorm, params float[][] grads)
+    private static void ClipGradients(double maxNorm, params ReadOnlySpan<float[]> grads)
     {
         double sq = 0;
         foreach (var g in grads) sq += System.Numerics.Tensors.TensorPrimitives.SumOfSquares(g);
