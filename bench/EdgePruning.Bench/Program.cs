@@ -16,6 +16,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "masked-read") return MaskedReadThroughput.Run(args[1..]);
         if (args.Length > 0 && args[0] == "forward") return ForwardThroughput.Run(args[1..]);
         if (args.Length > 0 && args[0] == "prune-step") return PruneStepThroughput.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "mask-step") return MaskStepThroughput.Run(args[1..]);
         if (args.Length > 0 && args[0] == "task-step") return TaskStepThroughput.Run(args[1..]);
         if (args.Length > 0 && args[0] == "step-errors") return StepParityErrors.Run(args[1..]);
         try
