@@ -23,8 +23,8 @@ public sealed class Llama2cTokenizer : ITokenizer
     private readonly short[] _byteValue;
     /// <summary>Piece bytes (one char per byte, Latin-1) → id, for the per-character lookup.</summary>
     private readonly Dictionary<string, int> _idByPiece;
-    /// <summary>(left id, right id) → id of the piece that is their concatenation.</summary>
-    private readonly Dictionary<long, int> _merges;
+    /// <summary>Each piece's bytes as Latin-1 chars (one char per byte), the keys of <see cref="_idByPiece"/>.</summary>
+    private readonly string[] _latin;
     private readonly bool _hasByteTokens;
     private readonly int? _dummyPrefixId;
 
@@ -44,30 +44,19 @@ public sealed class Llama2cTokenizer : ITokenizer
         int n = pieces.Length;
         _texts = new string[n];
         _byteValue = new short[n];
+        _latin = new string[n];
         _idByPiece = new Dictionary<string, int>(n, StringComparer.Ordinal);
         for (int id = 0; id < n; id++)
         {
             _texts[id] = Encoding.UTF8.GetString(pieces[id]);
             _byteValue[id] = ParseByteToken(pieces[id]);
+            _latin[id] = Encoding.Latin1.GetString(pieces[id]);
             // run.c finds pieces by binary search, so with duplicates any one may win; the first is as good.
-            _idByPiece.TryAdd(Encoding.Latin1.GetString(pieces[id]), id);
+            _idByPiece.TryAdd(_latin[id], id);
         }
         _hasByteTokens = n >= ByteTokenOffset + 256;
         for (int b = 0; b < 256 && _hasByteTokens; b++) _hasByteTokens = _byteValue[ByteTokenOffset + b] == b;
         _dummyPrefixId = _idByPiece.TryGetValue(" ", out int space) ? space : null;
-
-        // Every split of every piece into two pieces is a merge candidate; this is the set of pairs
-        // whose concatenation run.c would find in the vocabulary.
-        _merges = new Dictionary<long, int>();
-        var lookup = _idByPiece.GetAlternateLookup<ReadOnlySpan<char>>();
-        for (int id = 0; id < n; id++)
-        {
-            string piece = Encoding.Latin1.GetString(pieces[id]);
-            if (_idByPiece[piece] != id) continue;
-            for (int k = 1; k < piece.Length; k++)
-                if (lookup.TryGetValue(piece.AsSpan(0, k), out int left) && lookup.TryGetValue(piece.AsSpan(k), out int right))
-                    _merges.TryAdd(PairKey(left, right), id);
-        }
     }
 
     /// <summary>Reads a llama2.c tokenizer file; throws <see cref="TokenizerException"/> naming the file
@@ -177,7 +166,14 @@ public sealed class Llama2cTokenizer : ITokenizer
 
     private void Offer(PriorityQueue<Candidate, Candidate> queue, int left, int right, int[] ids)
     {
-        if (!_merges.TryGetValue(PairKey(ids[left], ids[right]), out int merged)) return;
+        // As run.c does: the two pieces' bytes side by side, looked up in the vocabulary (no table of every
+        // possible pair is built up front, which took most of the tokenizer's load time).
+        string a = _latin[ids[left]], b = _latin[ids[right]];
+        int length = a.Length + b.Length;
+        Span<char> pair = length <= 256 ? stackalloc char[length] : new char[length];
+        a.CopyTo(pair);
+        b.CopyTo(pair[a.Length..]);
+        if (!_idByPiece.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(pair, out int merged)) return;
         // run.c starts its best score at -1e10 and compares with '>', so such merges never happen there.
         if (!(_scores[merged] > RunCFloorScore)) return;
         var c = new Candidate(_scores[merged], left, right, ids[left], ids[right], merged);
@@ -247,7 +243,6 @@ public sealed class Llama2cTokenizer : ITokenizer
         if ((uint)id >= (uint)_pieces.Length) throw new TokenizerException($"{Source}: token id {id} is outside the vocabulary of {_pieces.Length}");
     }
 
-    private static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
 
     private static short ParseByteToken(ReadOnlySpan<byte> piece)
     {
