@@ -47,7 +47,7 @@ PROJ
 fi
 csharp_args=(--kernels "$KERNELS" --model "$model" --seed "$seed" --steps "$STEPS" --runs "$RUNS" --prefill "$PREFILL")
 
-echo "== C# bench (${KERNELS} kernels); it writes $model if it is missing"
+echo "== C# bench (${KERNELS} kernels, all cores); it writes $model if it is missing"
 "${csharp[@]}" "${csharp_args[@]}" | tee "$logs/csharp.txt"
 
 echo "== the C writer must produce the same file"
@@ -60,17 +60,35 @@ echo "== C bench"
 bench/c-reference/build/forward bench "$model" "$STEPS" | tee "$logs/c-native.txt"
 bench/c-reference/build/forward-generic bench "$model" "$STEPS" | tee "$logs/c-generic.txt"
 
+# Against llama2.c's fastest plain build (-Ofast), one thread and two, on two shapes: stories15M and a
+# llama2.c file of GPT-2 small's size (d 768, 12 layers, 12 heads, vocab 50257; SwiGLU hidden 2048, so that
+# its three MLP matrices hold what GPT-2's two of width 3072 do: 124 M parameters).
+gpt2="bench/.data/gpt2small-llama.bin"
+[[ -f "$gpt2" ]] || bench/c-reference/build/forward gen "$gpt2" "$seed" 768 2048 12 12 12 50257 256 > /dev/null
+GPT2_STEPS="${GPT2_STEPS:-32}"
+for shape in stories15m gpt2; do
+    if [[ "$shape" == stories15m ]]; then file="$model"; steps="$STEPS"; else file="$gpt2"; steps="$GPT2_STEPS"; fi
+    for threads in 1 2; do
+        echo "== $shape, $threads thread(s)"
+        OMP_NUM_THREADS=$threads bench/c-reference/build/forward-ofast bench "$file" "$steps" > "$logs/ofast-$shape-$threads.txt"
+        OMP_NUM_THREADS=$threads bench/c-reference/build/forward bench "$file" "$steps" > "$logs/o3-$shape-$threads.txt"
+        DOTNET_PROCESSOR_COUNT=$threads "${csharp[@]}" --kernels "$KERNELS" --models stories15m --model "$file" --steps "$steps" \
+            --runs "$RUNS" --prefill "$PREFILL" > "$logs/csharp-$shape-$threads.txt"
+        grep -h -E "tokens_per_s|decode " "$logs/ofast-$shape-$threads.txt" "$logs/o3-$shape-$threads.txt" "$logs/csharp-$shape-$threads.txt"
+    done
+done
+
 field() { sed -n "s/^$1:* *\([^ (]*\).*/\1/p" "$2" | head -1; }
 line() { sed -n "s/^$1:* *//p" "$2" | head -1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 row() { # "| engine | model | ... |" row of the C# table, by model prefix
-    grep -F "| C# (${KERNELS} kernels) | $1" "$logs/csharp.txt" | head -1 | awk -F'|' '{ gsub(/ /, "", $4); gsub(/ /, "", $5); print $4, $5 }'
+    grep -F "| C# (${KERNELS} kernels) | $1" "$2" | head -1 | awk -F'|' '{ gsub(/ /, "", $4); gsub(/ /, "", $5); print $4, $5 }'
 }
 
 c_dec="$(field decode_tokens_per_s "$logs/c-native.txt")";  c_pre="$(field prefill_tokens_per_s "$logs/c-native.txt")"
 g_dec="$(field decode_tokens_per_s "$logs/c-generic.txt")"; g_pre="$(field prefill_tokens_per_s "$logs/c-generic.txt")"
-read -r s_dec s_pre < <(row "stories15M")
-read -r p_dec p_pre < <(row "GPT-2")
+read -r s_dec s_pre < <(row "stories15M" "$logs/csharp.txt")
+read -r p_dec p_pre < <(row "GPT-2" "$logs/csharp.txt")
 c_ids="$(line greedy_ids "$logs/c-native.txt")"
 cs_ids="$(line "stories15M greedy_ids" "$logs/csharp.txt")"
 c_logits="$(line prompt_last_logits_first8 "$logs/c-native.txt")"
@@ -80,6 +98,23 @@ cs_arg="$(line "stories15M prompt_last_argmax" "$logs/csharp.txt")"
 if [[ -n "$c_ids" && "$c_ids" == "$cs_ids" ]]; then ids_match=OK; else ids_match=FAIL; fi
 if [[ -n "$c_arg" && "$c_arg" == "$cs_arg" ]]; then arg_match=OK; else arg_match=FAIL; fi
 [[ "$PREFILL" == 64 ]] || arg_match="n/a (C prompt is 64 tokens, C# prompt $PREFILL)"
+
+# One row per shape and thread count: decode and prefill of -Ofast, -O3 and C#, C#/-Ofast, same greedy ids.
+peer_rows=""
+peer_ok=OK
+for shape in stories15m gpt2; do
+    for threads in 1 2; do
+        of="$logs/ofast-$shape-$threads.txt"; o3="$logs/o3-$shape-$threads.txt"; cs="$logs/csharp-$shape-$threads.txt"
+        of_dec="$(field decode_tokens_per_s "$of")"; of_pre="$(field prefill_tokens_per_s "$of")"
+        o3_dec="$(field decode_tokens_per_s "$o3")"
+        read -r x_dec x_pre < <(row "" "$cs")
+        same="$([[ "$(line greedy_ids "$of")" == "$(line "stories15M greedy_ids" "$cs")" ]] && echo yes || echo no)"
+        r="$(ratio "$x_dec" "$of_dec")"
+        awk -v r="$r" 'BEGIN { exit !(r >= 1.0) }' || peer_ok=FAIL
+        name="$([[ "$shape" == stories15m ]] && echo "stories15M" || echo "GPT-2-small size (llama2.c file)")"
+        peer_rows+="| $name | $threads | $of_dec | $o3_dec | $x_dec | **$r** | $of_pre | $x_pre | $same |"$'\n'
+    done
+done
 
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 cpu_model="$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
@@ -107,6 +142,9 @@ flags="$(grep -o -w -E 'avx2|avx512f|avx512_bf16|fma' /proc/cpuinfo | sort -u | 
     echo "${csharp[*]} ${csharp_args[*]}"
     echo "bench/c-reference/build/forward bench $model $STEPS"
     echo "bench/c-reference/build/forward-generic bench $model $STEPS"
+    echo "bench/c-reference/build/forward gen $gpt2 $seed 768 2048 12 12 12 50257 256"
+    echo "OMP_NUM_THREADS=N bench/c-reference/build/forward-ofast bench FILE STEPS   # and forward (-O3), N = 1, 2"
+    echo "DOTNET_PROCESSOR_COUNT=N ${csharp[*]} --kernels $KERNELS --models stories15m --model FILE --steps STEPS --runs $RUNS --prefill $PREFILL"
     echo '```'
     echo
     echo "## Results"
@@ -123,9 +161,20 @@ flags="$(grep -o -w -E 'avx2|avx512f|avx512_bf16|fma' /proc/cpuinfo | sort -u | 
     echo "| C# (${KERNELS} kernels) | stories15M random (llama2.c file) | $s_dec | $s_pre | $(ratio "$s_dec" "$c_dec") | $(ratio "$s_pre" "$c_pre") |"
     echo "| C# (${KERNELS} kernels) | GPT-2 small random (in memory) | $p_dec | $p_pre | n/a | n/a |"
     echo
+    echo "## Against llama2.c's -Ofast build, one thread and two"
+    echo
+    echo "The same forward.c built as llama2.c's \`make runfast\` builds run.c (\`gcc -Ofast -march=native -fopenmp\`; -O3 beside it),"
+    echo "OMP_NUM_THREADS=N for C and DOTNET_PROCESSOR_COUNT=N for the C# engine (its kernels' thread pool), on the same file."
+    echo "Decode: $STEPS tokens (stories15M) / $GPT2_STEPS tokens (GPT-2-small size) greedy from BOS, median of 5 (C) / $RUNS (C#) runs."
+    echo "Prefill: C one token at a time, C# one batched forward. C#/-Ofast is the decode ratio; at least 1.00 meets the target: **$peer_ok**."
+    echo
+    echo "| model | threads | -Ofast decode tok/s | -O3 decode tok/s | C# decode tok/s | C#/-Ofast decode | -Ofast prefill tok/s | C# prefill tok/s | same 16 greedy ids |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+    printf "%s" "$peer_rows"
+    echo
     echo "## Correctness"
     echo
-    echo "- C forward on the real stories260K: first 64 greedy ids from BOS equal reference_output.json: $([[ "$c260k" == 2 ]] && echo OK || echo FAIL) (both builds)"
+    echo "- C forward on the real stories260K: first 64 greedy ids from BOS equal reference_output.json: $([[ "$c260k" == 3 ]] && echo OK || echo FAIL) (all three builds)"
     echo "- Random checkpoint written by the C# writer and by \`forward gen\` byte-identical: $same_file"
     echo "- First 16 greedy ids from BOS, C vs C#: $ids_match"
     echo "  - C:  $c_ids"
@@ -137,4 +186,4 @@ flags="$(grep -o -w -E 'avx2|avx512f|avx512_bf16|fma' /proc/cpuinfo | sort -u | 
 
 echo "== wrote $results"
 cat "$results"
-[[ "$ids_match" == OK && "$same_file" == OK && "$c260k" == 2 ]]
+[[ "$ids_match" == OK && "$same_file" == OK && "$c260k" == 3 ]]

@@ -98,7 +98,7 @@ public static class ForwardThroughput
         Console.WriteLine("stories15M logits_pos0_first8: " + string.Join(' ',
             first.Take(8).Select(v => v.ToString("F5", CultureInfo.InvariantCulture))));
 
-        var m = Measure("stories15M random (llama2.c file)", model, cache, o, out var ids);
+        var m = Measure($"{Path.GetFileNameWithoutExtension(o.ModelPath)} (llama2.c file)", model, cache, o, out var ids);
         Console.WriteLine("stories15M greedy_ids: " + string.Join(' ', ids.Take(16)));
 
         // The C reference prints the same two lines for its prompt, fed one token at a time.

@@ -5,7 +5,8 @@
  * unshared when the header's vocab_size is negative). Matrix-vector products are split over output
  * rows with OpenMP; nothing else is parallel or hand-vectorized.
  *
- *   forward gen   OUT.bin [seed]       random weights of stories15M shape in llama2.c format
+ *   forward gen   OUT.bin [seed [dim hidden layers heads kv_heads vocab seq_len]]
+ *                                      random weights in llama2.c format, stories15M shape by default
  *   forward bench MODEL.bin STEPS      greedy decode from BOS: tokens/s (median of 5), first 16 ids
  *   forward check MODEL.bin            first 8 logits at position 0 (input BOS)
  *   forward ids   MODEL.bin N          the first N greedy ids from BOS, one line
@@ -98,8 +99,7 @@ static void write_constant(FILE *f, size_t n, float v) {
         if (fwrite(&v, sizeof(float), 1, f) != 1) die("write failed", NULL);
 }
 
-static int cmd_gen(const char *path, uint64_t seed) {
-    const Config c = {288, 768, 6, 6, 6, 32000, 256};
+static int cmd_gen(const char *path, uint64_t seed, Config c) {
     int head_size = c.dim / c.n_heads, kv_dim = c.n_kv_heads * head_size;
     size_t L = (size_t)c.n_layers, d = (size_t)c.dim, h = (size_t)c.hidden_dim;
     FILE *f = fopen(path, "wb");
@@ -390,13 +390,19 @@ static int cmd_ids(const char *path, int n) {
 }
 
 int main(int argc, char **argv) {
-    if (argc >= 3 && strcmp(argv[1], "gen") == 0)
-        return cmd_gen(argv[2], argc >= 4 ? strtoull(argv[3], NULL, 10) : 42);
+    if (argc >= 3 && strcmp(argv[1], "gen") == 0) {
+        Config c = {288, 768, 6, 6, 6, 32000, 256}; /* stories15M */
+        if (argc >= 11) c = (Config){atoi(argv[4]), atoi(argv[5]), atoi(argv[6]), atoi(argv[7]), atoi(argv[8]), atoi(argv[9]), atoi(argv[10])};
+        if (c.dim <= 0 || c.hidden_dim <= 0 || c.n_layers <= 0 || c.n_heads <= 0 || c.n_kv_heads <= 0 || c.vocab_size <= 0 ||
+            c.seq_len <= 0 || c.dim % c.n_heads != 0 || c.n_heads % c.n_kv_heads != 0)
+            die("gen: implausible shape", NULL);
+        return cmd_gen(argv[2], argc >= 4 ? strtoull(argv[3], NULL, 10) : 42, c);
+    }
     if (argc >= 4 && strcmp(argv[1], "bench") == 0) return cmd_bench(argv[2], atoi(argv[3]));
     if (argc >= 3 && strcmp(argv[1], "check") == 0) return cmd_check(argv[2]);
     if (argc >= 4 && strcmp(argv[1], "ids") == 0) return cmd_ids(argv[2], atoi(argv[3]));
     fprintf(stderr,
-            "usage: forward gen OUT.bin [seed]\n"
+            "usage: forward gen OUT.bin [seed [dim hidden layers heads kv_heads vocab seq_len]]\n"
             "       forward bench MODEL.bin STEPS\n"
             "       forward check MODEL.bin\n"
             "       forward ids MODEL.bin N\n");

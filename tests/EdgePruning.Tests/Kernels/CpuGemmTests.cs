@@ -60,6 +60,33 @@ public class CpuGemmTests
         }
     }
 
+    /// <summary>
+    /// Matrix-vector products whose weight rows start at every float offset from a 64-byte boundary (as in a
+    /// mapped llama2.c file): the aligned loop, its masked first and last vectors, and rows too short for them.
+    /// </summary>
+    [Theory]
+    [InlineData(288)]
+    [InlineData(47)]
+    [InlineData(33)]
+    [InlineData(31)]
+    [InlineData(16)]
+    public void Linear_OneRow_MatchesReferenceAtEveryWeightAlignment(int k)
+    {
+        const int n = 9;
+        var rng = new Random(k);
+        var x = Random(rng, 1f, 1, k);
+        var backing = Random(rng, 0.5f, n * k + 16);
+        for (int offset = 0; offset < 16; offset++)
+        {
+            var w = Tensor.Wrap(backing.Storage, offset * sizeof(float), DType.F32, n, k);
+            var expected = Poisoned(1, n);
+            var actual = Poisoned(1, n);
+            Ref.Linear(x, w, null, expected);
+            Cpu(1).Linear(x, w, null, actual);
+            AssertClose(expected, actual, GemmTolerance, $"linear 1x{n}x{k}, weights {offset} floats past the array start");
+        }
+    }
+
     [Fact]
     public void Gemm_BetaZero_IgnoresNaNAlreadyInC()
     {
