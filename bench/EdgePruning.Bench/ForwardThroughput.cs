@@ -5,6 +5,7 @@ using EdgePruning.Kernels;
 using EdgePruning.Kernels.Reference;
 using EdgePruning.Models;
 using EdgePruning.Models.Loaders;
+using EdgePruning.Runtime;
 
 namespace EdgePruning.Bench;
 
@@ -155,10 +156,11 @@ public static class ForwardThroughput
         var watch = Stopwatch.StartNew();
         int token = model.Config.BosTokenId;
         Span<int> input = stackalloc int[1];
+        var logits = Tensor.Empty(model.DType, model.Config.EffectiveOutputSize);
         for (int i = 0; i < ids.Length; i++)
         {
             input[0] = token;
-            token = Argmax(model.Forward(input, 1, cache, lastOnly: true).Span);
+            token = Argmax(model.Forward(input, 1, cache, lastOnly: true, logits: logits).Span);
             ids[i] = token;
         }
         return watch.Elapsed.TotalSeconds;

@@ -66,9 +66,11 @@ public sealed class Transformer
     /// cached positions and are appended to it. The logits come from <paramref name="scope"/> when given (valid
     /// until it is disposed), else they are fresh (on a backend: until it is reset). With <paramref name="readRows"/>
     /// (token rows b·T + t, at most batch·T of them) the readout runs at those rows only and returns [rows, outputs].
+    /// <paramref name="logits"/>, when given, receives the readout instead of a fresh tensor (token-by-token
+    /// decoding reuses one, so a step allocates nothing); it must hold exactly the readout's elements.
     /// </summary>
     public Tensor Forward(ReadOnlySpan<int> tokens, int batch, KvCache? cache = null, bool lastOnly = false, ITensorScope? scope = null,
-        int[]? readRows = null)
+        int[]? readRows = null, Tensor? logits = null)
     {
         var c = Config;
         if (batch <= 0 || tokens.Length % batch != 0)
@@ -190,9 +192,12 @@ public sealed class Transformer
         }
         var normed = ws.Normed.Rows(0, outRows);
         Normalize(finalIn, Weights.FinalNormWeight, Weights.FinalNormBias, normed);
-        var logits = scope?.Empty(DType, outRows, c.EffectiveOutputSize) ?? _allocate(DType, [outRows, c.EffectiveOutputSize]);
-        _k.Linear(normed, Weights.Unembedding, null, logits);
-        return logits.Reshape(batch, lastOnly ? 1 : T, c.EffectiveOutputSize);
+        if (logits is not null && logits.Count != (long)outRows * c.EffectiveOutputSize)
+            throw new ShapeException($"the logits tensor {logits.Shape} cannot hold {outRows} × {c.EffectiveOutputSize} outputs");
+        var output = logits?.Reshape(outRows, c.EffectiveOutputSize)
+            ?? scope?.Empty(DType, outRows, c.EffectiveOutputSize) ?? _allocate(DType, [outRows, c.EffectiveOutputSize]);
+        _k.Linear(normed, Weights.Unembedding, null, output);
+        return output.Reshape(batch, lastOnly ? 1 : T, c.EffectiveOutputSize);
     }
 
     private void Normalize(Tensor x, Tensor? weight, Tensor? bias, Tensor y)

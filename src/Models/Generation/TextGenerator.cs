@@ -34,14 +34,15 @@ public sealed class TextGenerator
             yield return token;
             if (cache.Length >= capacity) yield break;
             next[0] = token;
-            logits = Pass(next, cache);
+            // On the host every step writes its logits over the last step's: decoding allocates nothing per token.
+            logits = Pass(next, cache, logits);
         }
     }
 
-    /// <summary>The logits of the last of <paramref name="tokens"/>, on the host.</summary>
-    private Tensor Pass(int[] tokens, KvCache cache)
+    /// <summary>The logits of the last of <paramref name="tokens"/>, on the host (in <paramref name="into"/> when given, for a host model).</summary>
+    private Tensor Pass(int[] tokens, KvCache cache, Tensor? into = null)
     {
-        if (_model.Backend is not { } backend) return _model.Forward(tokens, 1, cache, lastOnly: true);
+        if (_model.Backend is not { } backend) return _model.Forward(tokens, 1, cache, lastOnly: true, logits: into);
         using var scope = backend.OpenScope();
         return backend.Download(_model.Forward(tokens, 1, cache, lastOnly: true, scope: scope));
     }
