@@ -5,6 +5,7 @@
 # llama2.c file. Writes bench/results/cpu-startup.md.
 #
 #   bench/run-startup-bench.sh            RUNS=N (default 15)  BEFORE=REF (default main)
+#                                         REUSE=1: time the builds already in bench/.data/startup
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -19,14 +20,16 @@ mkdir -p "$data" bench/results
 [[ -f "$model" ]] || { bench/c-reference/build.sh > /dev/null; bench/c-reference/build/forward gen "$model" 42 > /dev/null; }
 [[ -f "$tokenizer" ]] || { echo "no llama2.c tokenizer at $tokenizer (set TOKENIZER)"; exit 2; }
 
-echo "== JIT build of $BEFORE"
 before_rev="$(git rev-parse --short "$BEFORE")"
-rm -rf "$data/before-src"
-git worktree add --detach "$data/before-src" "$BEFORE" > /dev/null
-dotnet publish "$data/before-src/src/Cli" -c Release -p:PublishAot=false -o "$data/jit" > "$data/jit-publish.log"
-git worktree remove --force "$data/before-src"
-echo "== NativeAOT build of this tree (as build.ps1 install)"
-dotnet publish src/Cli -c Release -p:IlcInstructionSet=native -o "$data/aot" > "$data/aot-publish.log"
+if [[ "${REUSE:-}" != 1 || ! -x "$data/jit/edgeprune" || ! -x "$data/aot/edgeprune" ]]; then
+    echo "== JIT build of $BEFORE"
+    rm -rf "$data/before-src"
+    git worktree add --detach "$data/before-src" "$BEFORE" > /dev/null
+    dotnet publish "$data/before-src/src/Cli" -c Release -p:PublishAot=false -o "$data/jit" > "$data/jit-publish.log"
+    git worktree remove --force "$data/before-src"
+    echo "== NativeAOT build of this tree (as build.ps1 install)"
+    dotnet publish src/Cli -c Release -p:IlcInstructionSet=native -o "$data/aot" > "$data/aot-publish.log"
+fi
 
 gen="generate --model $model --tokenizer $tokenizer --prompt Once --steps 12"
 same_text=FAIL
