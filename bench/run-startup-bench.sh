@@ -27,9 +27,13 @@ if [[ "${REUSE:-}" != 1 || ! -x "$data/jit/edgeprune" || ! -x "$data/aot/edgepru
     git worktree add --detach "$data/before-src" "$BEFORE" > /dev/null
     dotnet publish "$data/before-src/src/Cli" -c Release -p:PublishAot=false -o "$data/jit" > "$data/jit-publish.log"
     git worktree remove --force "$data/before-src"
+    echo "$before_rev" > "$data/jit.rev"
     echo "== NativeAOT build of this tree (as build.ps1 install)"
     dotnet publish src/Cli -c Release -p:IlcInstructionSet=native -o "$data/aot" > "$data/aot-publish.log"
+    echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (with local changes)')" > "$data/aot.rev"
 fi
+before_rev="$(cat "$data/jit.rev" 2>/dev/null || echo unknown)"
+after_rev="$(cat "$data/aot.rev" 2>/dev/null || echo unknown)"
 
 gen="generate --model $model --tokenizer $tokenizer --prompt Once --steps 12"
 same_text=FAIL
@@ -44,7 +48,7 @@ generate_table="$(python3 bench/tools/ab_time.py -n "$RUNS" --label-a aot --labe
     echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) logical CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); .NET $(dotnet --version); $(uname -sr)"
     echo "- Load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared: read medians and ratios)"
-    echo "- jit: \`dotnet publish src/Cli -c Release -p:PublishAot=false\` of $BEFORE ($before_rev); aot: \`dotnet publish src/Cli -c Release -p:IlcInstructionSet=native\` of $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (with local changes)')"
+    echo "- jit: \`dotnet publish src/Cli -c Release -p:PublishAot=false\` ($before_rev); aot: \`dotnet publish src/Cli -c Release -p:IlcInstructionSet=native\` of $after_rev"
     echo "- Same generated text from both: $same_text"
     echo
     echo '```'
