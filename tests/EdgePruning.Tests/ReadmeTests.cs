@@ -16,7 +16,7 @@ public class ReadmeTests
         Assert.Contains("dotnet pwsh build.ps1 install", Readme);
         string script = File.ReadAllText(Path.Combine(Root, "build.ps1"));
         Assert.Matches(@"ValidateSet\([^)]*'install'", script);
-        Assert.Contains("'publish', 'src/Cli', '-c', 'Release', '-o', '.bin'", script);
+        Assert.Contains("'publish', 'src/Cli', '-c', 'Release', '-p:IlcInstructionSet=native', '-o', '.bin'", script);
         Assert.Contains("/.bin/", File.ReadAllText(Path.Combine(Root, ".gitignore")));
     }
 

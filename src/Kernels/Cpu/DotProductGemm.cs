@@ -164,10 +164,9 @@ internal static unsafe class DotProductGemm
     /// <summary>
     /// sums[c] = Σ_p a[p]·b[c·ldb+p] for four rows of B: one load of a serves four FMAs, and the four
     /// accumulators are reduced together (halves added, then a horizontal-add tree) instead of one full
-    /// horizontal sum per row, which costs as much as the FMAs of a short row. The loads of B start on a
-    /// 64-byte boundary (weights in a mapped llama2.c file sit 28 bytes past one, and a 64-byte load that
-    /// straddles two cache lines streams about a third slower): the lanes before it, and the lanes after
-    /// the last whole vector, are one masked vector each.
+    /// horizontal sum per row, which costs as much as the FMAs of a short row. The lanes after the last whole
+    /// vector are one masked vector. Which lane adds which element depends on the element's index only, never
+    /// on where the rows sit in memory, so the sums are the same bit for bit wherever the operands live.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot1x4(float* a, float* b, int ldb, int k, float* sums)
@@ -180,16 +179,7 @@ internal static unsafe class DotProductGemm
             for (int c = 0; c < 4; c++) sums[c] = Dot1x1(a, b + (long)c * ldb, k);
             return;
         }
-        int p = ((nuint)b0 & 3) == 0 ? (int)((64 - ((nuint)b0 & 63)) & 63) >> 2 : 0;
-        if (p > 0)
-        {
-            // Lanes 0..p−1 of the first (unaligned) vector; the rest are counted by the aligned loop.
-            var x = Vector512.Load(a) & Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(p)).AsSingle();
-            c0 = Vector512.Multiply(x, Vector512.Load(b0));
-            c1 = Vector512.Multiply(x, Vector512.Load(b1));
-            c2 = Vector512.Multiply(x, Vector512.Load(b2));
-            c3 = Vector512.Multiply(x, Vector512.Load(b3));
-        }
+        int p = 0;
         for (; p + 32 <= k; p += 32)
         {
             var x = Vector512.Load(a + p);
