@@ -51,10 +51,12 @@ public sealed class RunDevice : IDisposable
     public string? Choice { get; }
 
     /// <summary>The host with <paramref name="threads"/> threads (null: all cores), in f32.</summary>
-    public static RunDevice Cpu(int? threads = null)
+    public static RunDevice Cpu(int? threads = null) => Cpu(threads, choice: null);
+
+    private static RunDevice Cpu(int? threads, string? choice)
     {
         var kernels = threads is { } t ? new CpuKernels(t) : CpuKernels.Instance;
-        return new RunDevice("cpu", DType.F32, kernels, null, $"CPU, {threads ?? Environment.ProcessorCount} threads, f32", null);
+        return new RunDevice("cpu", DType.F32, kernels, null, $"CPU, {threads ?? Environment.ProcessorCount} threads, f32", choice);
     }
 
     /// <summary>
@@ -74,8 +76,7 @@ public sealed class RunDevice : IDisposable
         {
             if (asked is { } a && a != DType.F32)
                 throw new EdgePruningException($"--dtype {a.Name()} is not supported on the CPU, which computes in f32; use --device cuda for {a.Name()}");
-            var cpu = Cpu(threads);
-            return choice is null ? cpu : new RunDevice(cpu.Name, cpu.DType, cpu.Kernels, null, cpu.Description, choice);
+            return Cpu(threads, choice);
         }
         if (name != "cuda" && !name.StartsWith("cuda:", StringComparison.Ordinal))
             throw new EdgePruningException($"unknown device '{device}'; use cpu, cuda, cuda:N, cuda:N,M,... or auto");
