@@ -99,13 +99,15 @@ public static class SweepCommand
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(o), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
         var table = new Table().Title($"{r.Task}: {r.TotalEdges} edges, m(full) = {r.FullMetric:G4}, m(empty) = {r.EmptyMetric:G4}");
-        foreach (var c in new[] { "method", "setting", "edges", "KL", "faithfulness", "seconds" }) table.AddColumn(c);
+        foreach (var c in new[] { "method", "setting", "edges", "KL", "faithfulness", "accuracy", "trained sparsity", "seconds" }) table.AddColumn(c);
+        static string Maybe(double v, string format) => double.IsNaN(v) ? "" : v.ToString(format, CultureInfo.InvariantCulture);
         foreach (var m in r.Methods)
         {
             foreach (var p in m.Points)
                 table.AddRow(m.Method, p.Setting, p.Edges.ToString(CultureInfo.InvariantCulture), p.Kl.ToString("G4", CultureInfo.InvariantCulture),
-                    p.Faithfulness.ToString("F3", CultureInfo.InvariantCulture), p.Seconds.ToString("F2", CultureInfo.InvariantCulture));
-            table.AddRow($"[bold]{m.Method}[/]", "CPR / CMD", "", "", $"{m.Cpr:F3} / {m.Cmd:F3}", m.Seconds.ToString("F2", CultureInfo.InvariantCulture));
+                    p.Faithfulness.ToString("F3", CultureInfo.InvariantCulture), Maybe(p.Accuracy, "F3"), Maybe(p.TrainedSparsity, "F4"),
+                    p.Seconds.ToString("F2", CultureInfo.InvariantCulture));
+            table.AddRow($"[bold]{m.Method}[/]", "CPR / CMD", "", "", $"{m.Cpr:F3} / {m.Cmd:F3}", "", "", m.Seconds.ToString("F2", CultureInfo.InvariantCulture));
         }
         console.Write(table);
     }

@@ -4,8 +4,12 @@ using EdgePruning.Runtime;
 
 namespace EdgePruning.Pruning.Evaluation;
 
-/// <summary>One circuit's KL(full ‖ circuit) and task metric m (see <see cref="CircuitMetric"/>), both means over the examples.</summary>
-public readonly record struct CircuitScore(double Kl, double Metric);
+/// <summary>
+/// One circuit's KL(full ‖ circuit) and task metric m (see <see cref="CircuitMetric"/>), both means over the examples,
+/// and its accuracy (the argmax is the answer, <see cref="TaskMetrics"/>; NaN for a task without one, such as GT's
+/// probability difference or Tracr xproportion's scalar).
+/// </summary>
+public readonly record struct CircuitScore(double Kl, double Metric, double Accuracy);
 
 /// <summary>
 /// Scores circuits given as edge masks (1 kept, 0 ablated; every writer kept) on fixed examples, and
@@ -32,6 +36,7 @@ public sealed class CircuitScorer
         var model = Batches.Pruner.Model;
         var task = Batches.Pruner.Task;
         double kl = 0, metric = 0;
+        var metrics = new TaskMetrics();
         foreach (var b in Batches.Batches)
         {
             using var scope = model.OnDevice ? model.Backend.OpenScope() : null;
@@ -39,8 +44,10 @@ public sealed class CircuitScorer
             var logits = BackendCopies.ToHost(model.Backend, model.Forward(b.Clean, b.Size, b.Baseline, z, scope: scope).Logits);
             kl += TaskObjective.Kl(task, b.Examples, b.Full, logits, null) * b.Size;
             metric += CircuitMetric.Sum(task, b.Examples, b.Full, logits);
+            metrics.AddBatch(task, b.Examples, b.Full, logits);
         }
-        return new CircuitScore(kl / Batches.Count, metric / Batches.Count);
+        double accuracy = metrics.Means().TryGetValue("accuracy", out var a) ? a : double.NaN;
+        return new CircuitScore(kl / Batches.Count, metric / Batches.Count, accuracy);
     }
 
     public CircuitScore Score(bool[] kept) => Score(MaskTensor(kept));

@@ -4,11 +4,12 @@ namespace EdgePruning.Pruning.Sweep;
 
 /// <summary>
 /// The points of a sweep as they finish, one CSV line each (method, setting, edges, edge fraction, KL, metric,
-/// faithfulness, seconds), appended and flushed at once, so that an interrupted sweep resumes point by point.
+/// faithfulness, seconds, accuracy, trained sparsity), appended and flushed at once, so that an interrupted sweep
+/// resumes point by point. Files of eight columns (before accuracy and trained sparsity) are read too.
 /// </summary>
 public static class SweepPoints
 {
-    public const string Header = "method,setting,edges,edge_fraction,kl,metric,faithfulness,seconds";
+    public const string Header = "method,setting,edges,edge_fraction,kl,metric,faithfulness,seconds,accuracy,trained_sparsity";
 
     public static void Append(string path, SweepPoint p)
     {
@@ -17,7 +18,7 @@ public static class SweepPoints
         using var w = new StreamWriter(path, append: true);
         if (fresh) w.WriteLine(Header);
         w.WriteLine(string.Join(',', p.Method, p.Setting, p.Edges.ToString(CultureInfo.InvariantCulture), F(p.EdgeFraction), F(p.Kl),
-            F(p.Metric), F(p.Faithfulness), F(p.Seconds)));
+            F(p.Metric), F(p.Faithfulness), F(p.Seconds), F(p.Accuracy), F(p.TrainedSparsity)));
     }
 
     /// <summary>The points in <paramref name="path"/> by (method, setting); none when it does not exist. A torn last line is skipped.</summary>
@@ -28,11 +29,12 @@ public static class SweepPoints
         foreach (var line in File.ReadLines(path).Skip(1))
         {
             var f = line.Split(',');
-            if (f.Length != 8) continue;
+            if (f.Length is not (8 or 10)) continue;
             static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
             try
             {
-                points[(f[0], f[1])] = new SweepPoint(f[0], f[1], long.Parse(f[2], CultureInfo.InvariantCulture), D(f[3]), D(f[4]), D(f[5]), D(f[6]), D(f[7]));
+                points[(f[0], f[1])] = new SweepPoint(f[0], f[1], long.Parse(f[2], CultureInfo.InvariantCulture), D(f[3]), D(f[4]), D(f[5]), D(f[6]), D(f[7]),
+                    f.Length == 10 ? D(f[8]) : double.NaN, f.Length == 10 ? D(f[9]) : double.NaN);
             }
             catch (FormatException)
             {

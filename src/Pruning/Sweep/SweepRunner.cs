@@ -94,12 +94,14 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
             var points = new List<SweepPoint>();
             var clock = Stopwatch.StartNew();
             double discoverySeconds = 0;
-            SweepPoint Point(string setting, bool[] kept, double seconds)
+            SweepPoint Point(string setting, bool[] kept, double seconds, double trainedSparsity = double.NaN)
             {
                 var s = scorer.Score(kept);
                 long n = AttributionCircuit.Count(kept);
-                var p = new SweepPoint(method, setting, n, (double)n / E, s.Kl, s.Metric, scorer.Faithfulness(s.Metric), seconds);
-                Progress?.Invoke(method, $"{setting}: {n} edges, KL {s.Kl:G4}, faithfulness {p.Faithfulness:F3}");
+                var p = new SweepPoint(method, setting, n, (double)n / E, s.Kl, s.Metric, scorer.Faithfulness(s.Metric), seconds,
+                    s.Accuracy, trainedSparsity);
+                string trained = double.IsNaN(trainedSparsity) ? "" : $", trained to sparsity {trainedSparsity:F4}";
+                Progress?.Invoke(method, $"{setting}: {n} edges, KL {s.Kl:G4}, faithfulness {p.Faithfulness:F3}{trained}");
                 if (PointsFile is not null) SweepPoints.Append(PointsFile, p);
                 return p;
             }
@@ -147,10 +149,10 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
                     {
                         if (Reuse($"N={n}")) continue;
                         var t = Stopwatch.StartNew();
-                        var masks = TrainEdgePruning(n, E);
+                        var (masks, trainedSparsity) = TrainEdgePruning(n, E);
                         double sec = t.Elapsed.TotalSeconds;
                         discoverySeconds += sec;
-                        points.Add(Point($"N={n}", masks, sec));
+                        points.Add(Point($"N={n}", masks, sec, trainedSparsity));
                     }
                     break;
             }
@@ -162,8 +164,11 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
             scorer.FullMetric, scorer.EmptyMetric, curves);
     }
 
-    /// <summary>Edge Pruning at target sparsity 1 − N/E with the job's recipe (steps overridable), read out at exactly N edges.</summary>
-    private bool[] TrainEdgePruning(long n, long total)
+    /// <summary>
+    /// Edge Pruning at target sparsity 1 − N/E with the job's recipe (steps overridable), read out at exactly N edges;
+    /// also the soft masks' own edge sparsity when training ended (what an unforced binarization would keep).
+    /// </summary>
+    private (bool[] Kept, double TrainedSparsity) TrainEdgePruning(long n, long total)
     {
         double sparsity = 1.0 - (double)n / total;
         var o = job.Options;
@@ -178,7 +183,8 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
         };
         var pruner = new EdgePruner(job.Masked, job.Task, tuned);
         while (pruner.State.Step < steps) pruner.Step();
-        return CircuitMasks.From(job.Masked.Layout, pruner.State, tuned.NodeMasks, sparsity).EdgeKept;
+        var masks = CircuitMasks.From(job.Masked.Layout, pruner.State, tuned.NodeMasks, sparsity);
+        return (masks.EdgeKept, 1.0 - masks.EdgeSoft.Average(v => (double)v));
     }
 
     /// <summary>Warm-up lengths keep their share of the run when the step count changes.</summary>

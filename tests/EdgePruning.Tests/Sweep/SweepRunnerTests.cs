@@ -1,5 +1,7 @@
 using EdgePruning.Kernels.Cpu;
 using EdgePruning.Pruning;
+using EdgePruning.Pruning.Baselines;
+using EdgePruning.Pruning.Evaluation;
 using EdgePruning.Pruning.Sweep;
 
 namespace EdgePruning.Tests.Sweep;
@@ -42,6 +44,66 @@ public class SweepRunnerTests
             Assert.Equal(a.Select(p => (p.Method, p.Setting, p.Edges)), b.Select(p => (p.Method, p.Setting, p.Edges)));
             // The recomputed point is the same: a run is deterministic per (seed, step).
             Assert.Equal(a.Single(p => p.Setting == "N=7" && p.Method == "ep").Kl, b.Single(p => p.Setting == "N=7" && p.Method == "ep").Kl, 12);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [SharedFact]
+    public void EveryPointsAccuracy_IsTheEvaluatorsAccuracyOfTheSameCircuit()
+    {
+        var job = PruningJob.Create(SharedData.Model("tracr", "reverse.safetensors"), "tracr", CpuKernels.Instance, o => o with { NodeMasks = false });
+        var options = new SweepOptions { Methods = ["eap", "acdc"], Sizes = [3, 11, 40], AcdcThresholds = [0.3], Batch = 16, EvaluationExamples = 48 };
+        var result = new SweepRunner(job, options).Run();
+        var examples = job.Task.Test.Take(48).ToArray();
+        using var discovery = new TaskBatches(job.Pruner, job.Task.Train, 16);
+        var eapScores = Eap.Scores(discovery);
+        foreach (var p in result.Methods.Single(m => m.Method == "eap").Points)
+        {
+            var kept = AttributionCircuit.TopN(job.Masked.Layout, eapScores, long.Parse(p.Setting[2..]));
+            var masks = new CircuitMasks
+            {
+                EdgeKept = kept, EdgeSoft = kept.Select(k => k ? 1f : 0f).ToArray(), EdgeThreshold = double.NaN,
+                NodeKept = Enumerable.Repeat(true, job.Masked.Writers).ToArray(), NodeSoft = Enumerable.Repeat(1f, job.Masked.Writers).ToArray(),
+            };
+            double expected = CircuitEvaluator.Evaluate(job.Pruner, masks, examples, 16)["accuracy"];
+            Assert.Equal(expected, p.Accuracy, 12);
+        }
+        var accuracies = result.Methods.SelectMany(m => m.Points).Select(p => p.Accuracy).ToArray();
+        Assert.All(accuracies, a => Assert.InRange(a, 0, 1));
+        Assert.True(accuracies.Distinct().Count() > 1, "every circuit scored the same accuracy");
+        Assert.All(result.Methods.SelectMany(m => m.Points), p => Assert.True(double.IsNaN(p.TrainedSparsity), "only Edge Pruning trains"));
+    }
+
+    [SharedFact]
+    public void AnEdgePruningRunTooShortToReachItsSize_SaysSoInItsTrainedSparsity()
+    {
+        // One step from log α ≈ 10 leaves every soft mask near 1: sparsity near 0, far below the 4-edge target.
+        var shortRun = new SweepRunner(Job(), Options with { Methods = ["ep"], Sizes = [4], EpSteps = 1 }).Run().Methods[0].Points[0];
+        Assert.InRange(shortRun.TrainedSparsity, 0, 0.05);
+        // The recipe's run gets there.
+        var job = Job();
+        var full = new SweepRunner(job, Options with { Methods = ["ep"], Sizes = [4], EpSteps = null }).Run().Methods[0].Points[0];
+        Assert.InRange(full.TrainedSparsity, 1.0 - 8.0 / job.Masked.EdgeCount, 1);
+    }
+
+    [Fact]
+    public void APointsFileOfEightColumns_IsReadWithoutAccuracy_AndTenColumnsRoundTrip()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"points-{Guid.NewGuid():N}.csv");
+        try
+        {
+            File.WriteAllLines(file, ["method,setting,edges,edge_fraction,kl,metric,faithfulness,seconds", "eap,N=5,5,0.1,0.25,1.5,0.75,0"]);
+            var old = SweepPoints.Read(file)[("eap", "N=5")];
+            Assert.Equal((5L, 0.25, 0.75), (old.Edges, old.Kl, old.Faithfulness));
+            Assert.True(double.IsNaN(old.Accuracy) && double.IsNaN(old.TrainedSparsity));
+
+            File.Delete(file);
+            var p = new SweepPoint("ep", "N=7", 7, 0.2, 0.125, 2.5, 0.875, 3.5, 0.625, 0.8125);
+            SweepPoints.Append(file, p);
+            Assert.Equal(p, SweepPoints.Read(file)[("ep", "N=7")]);
         }
         finally
         {
