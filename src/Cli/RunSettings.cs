@@ -105,6 +105,7 @@ public sealed record RunSettings(string Model, string Task, PruningOverrides Giv
         ["ablation"] = o.Ablation.Name(),
         ["seed"] = Text(o.Seed),
         ["embedding-nodes"] = o.EmbeddingNodes is { } e ? Text(e) : "default",
+        ["warm-start"] = o.WarmStart ?? "none",
     };
 
     /// <summary>The options given now, under the same names (null: not given).</summary>
@@ -122,6 +123,7 @@ public sealed record RunSettings(string Model, string Task, PruningOverrides Giv
         ("ablation", g.Ablation is { } a ? AblationNames.Parse(a).Name() : null),
         ("seed", g.Seed is { } seed ? Text(seed) : null),
         ("embedding-nodes", g.EmbeddingNodes is { } e ? Text(e) : null),
+        ("warm-start", g.WarmStart),
     ];
 
     private static string Text(double v) => v.ToString("R", CultureInfo.InvariantCulture);

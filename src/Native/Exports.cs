@@ -98,6 +98,7 @@ public static unsafe class Exports
         try
         {
             var clock = PruningJob.StartClock();
+            job.StartFromScratch();
             using var cancel = new CancellationTokenSource();
             bool finished = job.Train(dir, r =>
             {

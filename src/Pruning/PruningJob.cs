@@ -267,7 +267,29 @@ public sealed class PruningJob
         ["grad_clip"] = o.GradClip,
         ["init_mean"] = o.InitMean,
         ["init_std"] = o.InitStd,
+        ["warm_start"] = o.WarmStart,
     };
+
+    /// <summary>Training examples the warm start's attribution run reads (the first of the split).</summary>
+    public const int WarmStartExamples = 256;
+
+    /// <summary>
+    /// Prepares a run that starts at step 0: with <see cref="PruningOptions.WarmStart"/>, scores the edges with that
+    /// attribution method on the first <see cref="WarmStartExamples"/> training examples and sets log α from their
+    /// ranks at the target sparsity (<see cref="Baselines.WarmStart"/>); otherwise the masks keep their initialization.
+    /// Returns the seconds the attribution took (0 without a warm start). A resumed run takes its masks from its checkpoint instead.
+    /// </summary>
+    public double StartFromScratch()
+    {
+        if (Options.WarmStart is not { } method) return 0;
+        if (Pruner.State.Step != 0) throw new InvalidOperationException($"a warm start begins at step 0, not {Pruner.State.Step}");
+        var clock = Stopwatch.StartNew();
+        var examples = Task.Train.Take(WarmStartExamples).ToArray();
+        if (examples.Length == 0) throw new EdgePruningException($"task {Task.Name} has no training examples to score edges for the warm start");
+        using var batches = new TaskBatches(Pruner, examples, Options.Batch);
+        Baselines.WarmStart.Apply(Pruner.State, Baselines.WarmStartMethod.Scores(method, batches), Options.TargetEdgeSparsity);
+        return clock.Elapsed.TotalSeconds;
+    }
 
     public static Stopwatch StartClock() => Stopwatch.StartNew();
 }

@@ -42,11 +42,12 @@ public static class PruneCommand
         var microBatch = new Option<int?>("--micro-batch") { Description = "sequences per forward/backward; the step accumulates over micro-batches (saves memory)" }.AtLeast(1);
         var binarize = new Option<double?>("--binarize-sparsity") { Description = "edge sparsity at which the final masks are thresholded (default: the soft masks' own sparsity)" }.Within(0, 1);
         var read = new Option<string?>("--masked-read") { Description = "auto (fused on a GPU), fused or unfused: how each reader reads the difference stack" };
+        var warmStart = new Option<string?>("--warm-start") { Description = "eap or eap-ig: start the masks from that method's edge ranking at the target sparsity (the target then holds from step 0 unless --sparsity-warmup is given)" };
         var recompute = new Option<bool?>("--recompute") { Description = "recompute each layer in the backward: one layer's activations live at a time (saves memory, costs a forward)" };
         var command = new Command("prune", "find a circuit with Edge Pruning")
         {
             model, program, task, tokenizer, target, nodeTarget, nodeMasks, steps, batch, lr, lambdaLr, sparsityWarmup, lrWarmup,
-            ablation, seed, embeddingNodes, outDir, resume, force, checkpointEvery, binarize, microBatch, read, recompute,
+            ablation, seed, embeddingNodes, outDir, resume, force, checkpointEvery, binarize, microBatch, read, recompute, warmStart,
         };
         var devices = new DeviceOptions();
         devices.AddTo(command);
@@ -67,6 +68,7 @@ public static class PruneCommand
                 Ablation = parse.GetValue(ablation), Seed = parse.GetValue(seed), EmbeddingNodes = parse.GetValue(embeddingNodes),
                 CheckpointEvery = parse.GetValue(checkpointEvery),
                 MaskedRead = parse.GetValue(read), Recompute = parse.GetValue(recompute),
+                WarmStart = parse.GetValue(warmStart) is { } w ? Pruning.Baselines.WarmStartMethod.Parse(w) : null,
             };
             // Checked before anything loads when both are given; against the recipe's batch otherwise.
             MicroBatchRule.Check(overrides.MicroBatch, overrides.Batch);
@@ -113,7 +115,8 @@ public static class PruneCommand
 
             string dir = parse.GetValue(outDir) ?? Path.Combine("runs", job.Task.Name);
             var existing = RunFolder.Inspect(dir);
-            if (parse.GetValue(resume))
+            bool fresh = !parse.GetValue(resume);
+            if (!fresh)
             {
                 if (!existing.HasCheckpoint)
                     throw new EdgePruningException($"{dir} holds no checkpoint to resume; leave out --resume to start a run there");
@@ -171,6 +174,13 @@ public static class PruneCommand
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
             Console.CancelKeyPress += onCancel;
             var clock = PruningJob.StartClock();
+            if (fresh && job.Options.WarmStart is { } warm)
+            {
+                double seconds = job.StartFromScratch();
+                string note = $"masks started from {warm} scores on {Math.Min(job.Task.Train.Count, PruningJob.WarmStartExamples)} training examples ({seconds:F1} s)";
+                if (json) CommandOutput.WriteEvent(err, "warm_start", new JsonObject { ["method"] = warm, ["seconds"] = seconds });
+                else err.WriteLine(note);
+            }
             bool finished;
             try
             {

@@ -20,7 +20,7 @@ public static class SweepCommand
         var model = new Option<string?>("--model") { Description = "model file or directory" };
         var task = new Option<string?>("--task") { Description = "task name or FILE.jsonl (default for Tracr models: tracr)" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer file or directory (default: found beside the model)" };
-        var methods = new Option<string>("--methods") { Description = "comma-separated: ep, eap, eap-ig, acdc", DefaultValueFactory = _ => "ep,eap,eap-ig,acdc" };
+        var methods = new Option<string>("--methods") { Description = "comma-separated: ep, eap, eap-ig, acdc, ep-ig (Edge Pruning warm-started from EAP-IG)", DefaultValueFactory = _ => "ep,eap,eap-ig,acdc" };
         var sizes = new Option<string?>("--sizes") { Description = "comma-separated circuit sizes: below 1 a fraction of the edges, else an edge count (default: MIB's 0.1%…100%)" };
         var steps = new Option<int?>("--steps") { Description = "Edge Pruning steps per size (default: the task's recipe)" }.AtLeast(1);
         var igSteps = new Option<int>("--ig-steps") { Description = "EAP-IG interpolation steps", DefaultValueFactory = _ => 5 }.AtLeast(1);

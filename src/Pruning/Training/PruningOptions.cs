@@ -39,6 +39,11 @@ public sealed record PruningOptions
     public bool CaptureSteps { get; init; }
     /// <summary>Save a checkpoint every this many steps (0: only at the end and on cancel).</summary>
     public int CheckpointEvery { get; init; } = 100;
+    /// <summary>
+    /// Attribution method whose scores set the initial log α ("eap" or "eap-ig", <see cref="Baselines.WarmStart"/>),
+    /// applied by <see cref="PruningJob.StartFromScratch"/>; null: log α ~ N(<see cref="InitMean"/>, <see cref="InitStd"/>).
+    /// </summary>
+    public string? WarmStart { get; init; }
 
     public void Validate()
     {
@@ -52,6 +57,7 @@ public sealed record PruningOptions
         Need(Batch > 0, $"batch must be positive, got {Batch}");
         Need(SparsityWarmupSteps >= 0 && LrWarmupSteps >= 0, "warm-up steps must be ≥ 0");
         Need(EdgeLr > 0 && EdgeLambdaLr >= 0 && NodeLr > 0 && NodeLambdaLr >= 0, "learning rates must be positive");
+        if (WarmStart is { } w) Baselines.WarmStartMethod.Parse(w);
     }
 
     /// <summary>The spec's Tracr reverse recipe: node masks are trained, only their Lagrangian is off (as the reference).</summary>

@@ -3,7 +3,8 @@ namespace EdgePruning.Pruning.Training;
 /// <summary>
 /// What a user set on top of a task's recipe (null: keep the recipe's value). The one place that says how
 /// user options map onto <see cref="PruningOptions"/>, for every front end (CLI, C ABI): <c>lr</c> drives
-/// edge and node masks alike, <c>lambda_lr</c> both multipliers, and warm-ups never exceed the steps.
+/// edge and node masks alike, <c>lambda_lr</c> both multipliers, and warm-ups never exceed the steps. A warm
+/// start begins at the target sparsity, so its target does not ramp up unless a sparsity warm-up is given.
 /// </summary>
 public sealed record PruningOverrides
 {
@@ -24,6 +25,8 @@ public sealed record PruningOverrides
     /// <summary>"auto", "fused" or "unfused".</summary>
     public string? MaskedRead { get; init; }
     public bool? Recompute { get; init; }
+    /// <summary>"eap" or "eap-ig": start the masks from that method's scores (<see cref="PruningOptions.WarmStart"/>).</summary>
+    public string? WarmStart { get; init; }
 
     public PruningOptions Apply(PruningOptions d)
     {
@@ -40,12 +43,13 @@ public sealed record PruningOverrides
             NodeLr = Lr ?? d.NodeLr,
             EdgeLambdaLr = LambdaLr ?? d.EdgeLambdaLr,
             NodeLambdaLr = LambdaLr ?? d.NodeLambdaLr,
-            SparsityWarmupSteps = Math.Min(SparsityWarmupSteps ?? d.SparsityWarmupSteps, steps),
+            SparsityWarmupSteps = Math.Min(SparsityWarmupSteps ?? (WarmStart is null ? d.SparsityWarmupSteps : 0), steps),
             LrWarmupSteps = Math.Min(LrWarmupSteps ?? d.LrWarmupSteps, steps),
             Ablation = Ablation is { } a ? AblationNames.Parse(a) : d.Ablation,
             Seed = Seed ?? d.Seed,
             EmbeddingNodes = EmbeddingNodes ?? d.EmbeddingNodes,
             CheckpointEvery = CheckpointEvery ?? d.CheckpointEvery,
+            WarmStart = WarmStart is { } w ? Baselines.WarmStartMethod.Parse(w) : d.WarmStart,
             Pass = new Masking.MaskedPassSettings(MaskedRead is { } r ? ParseRead(r) : d.Pass.Read, Recompute ?? d.Pass.Recompute),
         };
     }

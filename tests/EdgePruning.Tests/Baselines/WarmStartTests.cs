@@ -2,7 +2,10 @@ using EdgePruning.Kernels.Cpu;
 using EdgePruning.Pruning;
 using EdgePruning.Pruning.Baselines;
 using EdgePruning.Pruning.Evaluation;
+using EdgePruning.Pruning.Sweep;
 using EdgePruning.Pruning.Training;
+using EdgePruning.Runtime;
+using EdgePruning.Tests.Cli;
 using Xunit.Abstractions;
 
 namespace EdgePruning.Tests.Baselines;
@@ -59,5 +62,58 @@ public class WarmStartTests(ITestOutputHelper output)
         output.WriteLine($"steps to KL ≤ {goal:G3}: cold {First(cold)}, warm {First(warm)}");
         Assert.True(goal < 1e-6, $"cold run ends at KL {goal}");
         Assert.True(warm[^1].Kl < 0.01, $"warm run ends at KL {warm[^1].Kl}");
+    }
+
+    [Fact]
+    public void AWarmStart_HoldsTheTargetFromStepZero_UnlessASparsityWarmupIsGiven_AndNamesOnlyKnownMethods()
+    {
+        var recipe = PruningOptions.TracrXProportion();
+        Assert.Equal(0, new PruningOverrides { WarmStart = "eap-ig" }.Apply(recipe).SparsityWarmupSteps);
+        Assert.Equal(50, new PruningOverrides { WarmStart = "eap", SparsityWarmupSteps = 50 }.Apply(recipe).SparsityWarmupSteps);
+        Assert.Equal(recipe.SparsityWarmupSteps, new PruningOverrides().Apply(recipe).SparsityWarmupSteps);
+        var e = Assert.Throws<EdgePruningException>(() => new PruningOverrides { WarmStart = "acdc" }.Apply(recipe));
+        Assert.Equal("unknown warm start 'acdc' (expected eap or eap-ig)", e.Message);
+    }
+
+    [SharedFact]
+    public void StartFromScratch_SetsLogAlphaFromTheMethodsRanking_OnTheFirstTrainingExamples()
+    {
+        var job = PruningJob.Create(SharedData.Model("tracr", "xproportion.safetensors"), "tracr", CpuKernels.Instance, o => o with { WarmStart = "eap" });
+        var cold = (float[])job.Pruner.State.EdgeLogAlpha.Clone();
+        Assert.True(job.StartFromScratch() > 0);
+        using var batches = new TaskBatches(job.Pruner, job.Task.Train.Take(PruningJob.WarmStartExamples).ToArray(), job.Options.Batch);
+        var expected = new MaskState(job.Masked.EdgeCount, job.Masked.Writers, weightDecay: 0);
+        WarmStart.Apply(expected, Eap.Scores(batches), job.Options.TargetEdgeSparsity);
+        Assert.Equal(expected.EdgeLogAlpha, job.Pruner.State.EdgeLogAlpha);
+        Assert.NotEqual(cold, job.Pruner.State.EdgeLogAlpha);
+
+        var plain = PruningJob.Create(SharedData.Model("tracr", "xproportion.safetensors"), "tracr", CpuKernels.Instance, o => o);
+        var before = (float[])plain.Pruner.State.EdgeLogAlpha.Clone();
+        Assert.Equal(0, plain.StartFromScratch());
+        Assert.Equal(before, plain.Pruner.State.EdgeLogAlpha);
+    }
+
+    [Fact]
+    public void PruneWithAWarmStart_SaysSo_AndItsCircuitRecordsIt()
+    {
+        string dir = Path.Combine(Directory.CreateTempSubdirectory("ep-warm-").FullName, "run");
+        var (code, _, stderr) = CliRunner.Run("prune", "--steps", "4", "--warm-start", "eap-ig", "--out", dir);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("masks started from eap-ig scores on", stderr);
+        var h = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "circuit.json"))).RootElement.GetProperty("hyperparameters");
+        Assert.Equal("eap-ig", h.GetProperty("warm_start").GetString());
+        Assert.Equal(0, h.GetProperty("sparsity_warmup_steps").GetInt32());
+    }
+
+    [SharedFact]
+    public void InASweep_EdgePruningFromEapIg_StartsAtEachSize_WhereTheColdRunStartsAtNone()
+    {
+        var job = PruningJob.Create(SharedData.Model("tracr", "xproportion.safetensors"), "tracr", CpuKernels.Instance, o => o);
+        var options = new SweepOptions { Methods = ["ep", "ep-ig"], Sizes = [7, 16], EpSteps = 1, Batch = 16 };
+        var result = new SweepRunner(job, options).Run();
+        long E = job.Masked.EdgeCount;
+        foreach (var p in result.Methods.Single(m => m.Method == "ep-ig").Points)
+            Assert.InRange(p.TrainedSparsity, 1.0 - (p.Edges + 4.0) / E, 1.0 - (p.Edges - 4.0) / E);
+        Assert.All(result.Methods.Single(m => m.Method == "ep").Points, p => Assert.InRange(p.TrainedSparsity, 0, 0.05));
     }
 }

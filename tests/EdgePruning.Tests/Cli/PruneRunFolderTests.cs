@@ -29,6 +29,7 @@ public class PruneRunFolderTests
     [InlineData("--steps", "9", "6")]
     [InlineData("--target-sparsity", "0.5", "0.92")]
     [InlineData("--seed", "3", "0")]
+    [InlineData("--warm-start", "eap", "none")]
     public void ResumeWithAConflictingOption_IsRefusedInOneLine(string option, string value, string runValue)
     {
         string dir = UnfinishedRun();
