@@ -10,15 +10,28 @@ namespace EdgePruning.Pruning.Sweep;
 public static class SweepPoints
 {
     public const string Header = "method,setting,edges,edge_fraction,kl,metric,faithfulness,seconds,accuracy,trained_sparsity";
+    private const string EightColumnHeader = "method,setting,edges,edge_fraction,kl,metric,faithfulness,seconds";
 
     public static void Append(string path, SweepPoint p)
     {
         static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
         bool fresh = !File.Exists(path) || new FileInfo(path).Length == 0;
+        if (!fresh) Upgrade(path);
         using var w = new StreamWriter(path, append: true);
         if (fresh) w.WriteLine(Header);
         w.WriteLine(string.Join(',', p.Method, p.Setting, p.Edges.ToString(CultureInfo.InvariantCulture), F(p.EdgeFraction), F(p.Kl),
             F(p.Metric), F(p.Faithfulness), F(p.Seconds), F(p.Accuracy), F(p.TrainedSparsity)));
+    }
+
+    /// <summary>An eight-column file is rewritten with the two later columns (NaN: not measured), so that every line matches its header.</summary>
+    private static void Upgrade(string path)
+    {
+        var lines = File.ReadAllLines(path);
+        if (lines.Length == 0 || lines[0] != EightColumnHeader) return;
+        var upgraded = lines.Skip(1).Select(l => l.Split(',').Length == 8 ? l + ",NaN,NaN" : l).Prepend(Header).ToArray();
+        string temporary = path + ".upgrade";
+        File.WriteAllLines(temporary, upgraded);
+        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>The points in <paramref name="path"/> by (method, setting); none when it does not exist. A torn last line is skipped.</summary>

@@ -100,10 +100,13 @@ public class SweepRunnerTests
             Assert.Equal((5L, 0.25, 0.75), (old.Edges, old.Kl, old.Faithfulness));
             Assert.True(double.IsNaN(old.Accuracy) && double.IsNaN(old.TrainedSparsity));
 
-            File.Delete(file);
+            // A point appended to it brings the old lines to the new columns first, so every line matches the header.
             var p = new SweepPoint("ep", "N=7", 7, 0.2, 0.125, 2.5, 0.875, 3.5, 0.625, 0.8125);
             SweepPoints.Append(file, p);
+            var lines = File.ReadAllLines(file);
+            Assert.Equal([SweepPoints.Header, "eap,N=5,5,0.1,0.25,1.5,0.75,0,NaN,NaN"], lines[..2]);
             Assert.Equal(p, SweepPoints.Read(file)[("ep", "N=7")]);
+            Assert.Equal(old, SweepPoints.Read(file)[("eap", "N=5")]);
         }
         finally
         {
