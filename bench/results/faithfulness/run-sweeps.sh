@@ -16,6 +16,13 @@ case "$1" in
         --sizes 8,16,40,81,162,242,323,808 --steps 300 --batch 8 --examples 32 --eval-examples 200 --acdc-thresholds 0.01,0.1 ;;
   tracr-reverse) run tracr-reverse --model ../shared/models/tracr/reverse.safetensors --methods ep,eap,eap-ig,acdc \
         --sizes 2,4,7,11,16,24,32,47 --acdc-thresholds 0.0001,0.001,0.01,0.03,0.1,0.3 ;;
+  rasp-histogram|rasp-sort|rasp-xmajority)
+        # a built-in RASP program, compiled here (deterministic), with the recipe its program carries
+        prog=${1#rasp-}; tmp=$(mktemp -d); model=$tmp/$prog.safetensors
+        $EP rasp compile $prog --out $model > /dev/null
+        case $prog in histogram) sizes=1,2,3,4,6,8,10 ;; *) sizes=2,4,7,9,12,16,24 ;; esac
+        run $1 --model $model --methods ep,eap,eap-ig,acdc,ep-ig --sizes $sizes --acdc-thresholds 0.0001,0.001,0.01,0.03,0.1,0.3
+        rm -rf $tmp ;;
   tracr-xproportion) run tracr-xproportion --model ../shared/models/tracr/xproportion.safetensors --methods ep,eap,eap-ig,acdc \
         --sizes 2,4,7,11,16,24,32 --acdc-thresholds 0.0001,0.001,0.01,0.03,0.1,0.3 ;;
 esac
