@@ -4,12 +4,15 @@ sweep stopped early is shown with the points it finished). Usage: python3 tables
 import csv, math, os, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-COLORS = {"ep": "#d62728", "eap": "#1f77b4", "eap-ig": "#2ca02c", "acdc": "#9467bd"}
+COLORS = {"ep": "#d62728", "eap": "#1f77b4", "eap-ig": "#2ca02c", "acdc": "#9467bd", "ep-ig": "#ff7f0e"}
+NAN = float("nan")
 
 def load(run):
     with open(os.path.join(HERE, run, "points.csv")) as f:
         return [dict(r, edges=int(r["edges"]), kl=float(r["kl"]), faithfulness=float(r["faithfulness"]),
-                     seconds=float(r["seconds"]), edge_fraction=float(r["edge_fraction"])) for r in csv.DictReader(f)]
+                     seconds=float(r["seconds"]), edge_fraction=float(r["edge_fraction"]),
+                     accuracy=float(r.get("accuracy") or NAN), trained=float(r.get("trained_sparsity") or NAN))
+                for r in csv.DictReader(f)]
 
 def cpr_cmd(points):
     pts = sorted({(p["edge_fraction"], p["faithfulness"]) for p in points if not math.isnan(p["faithfulness"])})
@@ -63,15 +66,24 @@ def main():
                 print(f"| {m} | {cpr:.3f} | {cmd:.3f} | {len(mp)} | {sum(p['seconds'] for p in mp):.0f} |")
         print()
         sizes = sorted({p["setting"] for p in pts if p["setting"].startswith("N=")}, key=lambda s: int(s[2:]))
-        print("| size | " + " | ".join(f"{m} KL (f)" for m in ["ep", "eap", "eap-ig"]) + " | EP ≤ best attribution? |\n|---|---|---|---|---|")
+        shown = [m for m in ["ep", "ep-ig", "eap", "eap-ig"] if any(p["method"] == m for p in pts)]
+        trainers = [m for m in ["ep", "ep-ig"] if m in shown]
+        print("| size | " + " | ".join(f"{m} KL (f)" for m in shown) + "".join(f" | {m} ≤ best attribution?" for m in trainers) + " |")
+        print("|---" * (1 + len(shown) + len(trainers)) + "|")
+        def cell(p):
+            if not p: return "—"
+            extra = "" if math.isnan(p["accuracy"]) else f", acc {p['accuracy']:.2f}"
+            extra += "" if math.isnan(p["trained"]) else f", trained s {p['trained']:.3f}"
+            return f"{p['kl']:.4g} ({p['faithfulness']:.3f}{extra}), {p['edges']} e"
         for s in sizes:
             cells, kl = [], {}
-            for m in ["ep", "eap", "eap-ig"]:
+            for m in shown:
                 p = next((p for p in pts if p["method"] == m and p["setting"] == s), None)
-                cells.append(f"{p['kl']:.4g} ({p['faithfulness']:.3f}), {p['edges']} e" if p else "—")
+                cells.append(cell(p))
                 if p: kl[m] = p["kl"]
-            verdict = "—" if "ep" not in kl or len(kl) < 2 else ("yes" if kl["ep"] <= min(v for k, v in kl.items() if k != "ep") else "no")
-            print(f"| {s} | " + " | ".join(cells) + f" | {verdict} |")
+            attribution = [v for k, v in kl.items() if k in ("eap", "eap-ig")]
+            verdicts = ["—" if m not in kl or not attribution else ("yes" if kl[m] <= min(attribution) else "no") for m in trainers]
+            print(f"| {s} | " + " | ".join(cells + verdicts) + " |")
         acdc = [p for p in pts if p["method"] == "acdc"]
         if acdc:
             print("\nACDC: " + "; ".join(f"{p['setting']}: {p['edges']} edges, KL {p['kl']:.4g}, f {p['faithfulness']:.3f}" for p in acdc))
