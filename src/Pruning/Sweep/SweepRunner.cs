@@ -55,6 +55,9 @@ public sealed record SweepOptions
 /// </summary>
 public sealed class SweepRunner(PruningJob job, SweepOptions options)
 {
+    /// <summary>How far below its target sparsity an Edge Pruning run may end before its point says it fell short.</summary>
+    public const double ShortOfTarget = 0.02;
+
     /// <summary>Reports (method, message) as the sweep goes.</summary>
     public Action<string, string>? Progress { get; init; }
 
@@ -108,13 +111,15 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
             var points = new List<SweepPoint>();
             var clock = Stopwatch.StartNew();
             double discoverySeconds = 0;
-            SweepPoint Point(string setting, bool[] kept, double seconds, double trainedSparsity = double.NaN)
+            SweepPoint Point(string setting, bool[] kept, double seconds, double trainedSparsity = double.NaN, double target = double.NaN)
             {
                 var s = scorer.Score(kept);
                 long n = AttributionCircuit.Count(kept);
                 var p = new SweepPoint(method, setting, n, (double)n / E, s.Kl, s.Metric, scorer.Faithfulness(s.Metric), seconds,
                     s.Accuracy, trainedSparsity);
                 string trained = double.IsNaN(trainedSparsity) ? "" : $", trained to sparsity {trainedSparsity:F4}";
+                if (trainedSparsity < target - ShortOfTarget)
+                    trained += $", short of its target {target:F4}: the binarization cut edges that training kept";
                 Progress?.Invoke(method, $"{setting}: {n} edges, KL {s.Kl:G4}, faithfulness {p.Faithfulness:F3}{trained}");
                 if (PointsFile is not null) SweepPoints.Append(PointsFile, p);
                 return p;
@@ -169,7 +174,7 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
                         var (masks, trainedSparsity) = TrainEdgePruning(n, E, warm);
                         double sec = t.Elapsed.TotalSeconds;
                         discoverySeconds += sec;
-                        points.Add(Point($"N={n}", masks, sec, trainedSparsity));
+                        points.Add(Point($"N={n}", masks, sec, trainedSparsity, 1.0 - (double)n / E));
                     }
                     break;
             }

@@ -81,12 +81,18 @@ public class SweepRunnerTests
     public void AnEdgePruningRunTooShortToReachItsSize_SaysSoInItsTrainedSparsity()
     {
         // One step from log α ≈ 10 leaves every soft mask near 1: sparsity near 0, far below the 4-edge target.
-        var shortRun = new SweepRunner(Job(), Options with { Methods = ["ep"], Sizes = [4], EpSteps = 1 }).Run().Methods[0].Points[0];
+        var messages = new List<string>();
+        var shortRun = new SweepRunner(Job(), Options with { Methods = ["ep"], Sizes = [4], EpSteps = 1 }) { Progress = (_, m) => messages.Add(m) }
+            .Run().Methods[0].Points[0];
         Assert.InRange(shortRun.TrainedSparsity, 0, 0.05);
-        // The recipe's run gets there.
+        Assert.Contains(messages, m => m.StartsWith("N=4:", StringComparison.Ordinal) && m.Contains("short of its target"));
+        // The recipe's run gets there at the ground truth's 7 edges.
         var job = Job();
-        var full = new SweepRunner(job, Options with { Methods = ["ep"], Sizes = [4], EpSteps = null }).Run().Methods[0].Points[0];
-        Assert.InRange(full.TrainedSparsity, 1.0 - 8.0 / job.Masked.EdgeCount, 1);
+        messages.Clear();
+        var full = new SweepRunner(job, Options with { Methods = ["ep"], Sizes = [7], EpSteps = null }) { Progress = (_, m) => messages.Add(m) }
+            .Run().Methods[0].Points[0];
+        Assert.InRange(full.TrainedSparsity, 1.0 - 7.0 / job.Masked.EdgeCount - SweepRunner.ShortOfTarget, 1);
+        Assert.DoesNotContain(messages, m => m.Contains("short of its target"));
     }
 
     [Fact]
