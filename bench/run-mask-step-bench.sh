@@ -22,7 +22,7 @@ table="$(dotnet run -c Release --project bench/EdgePruning.Bench -- mask-step "$
     echo
     echo "scalar: the step's mask math as EdgePruner.Step ran it before (HardConcreteMath and AdamWMath per entry in"
     echo "double, a fresh array for u, z, ∂z and ∂log α every step); simd: CpuHardConcrete and CpuAdamW on every core,"
-    echo "buffers kept from step to step. Drawing u stays System.Random's sequential stream, so every run and every"
+    echo "buffers kept from step to step. u: SubtractiveStream on every core, the same numbers as System.Random's sequential stream, so every run and every"
     echo "resumed run draws the same noise as before."
     echo
     echo "$table"

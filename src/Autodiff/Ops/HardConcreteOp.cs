@@ -22,6 +22,14 @@ public static class HardConcreteOp
         for (int i = 0; i < u.Length; i++) u[i] = (float)(Epsilon + (1 - 2 * Epsilon) * rng.NextDouble());
     }
 
+    /// <summary>
+    /// u ~ U(eps, 1−eps) for every entry from the numbers <paramref name="start"/>, … of <paramref name="noise"/>, on
+    /// every core: the values <see cref="DrawUniform(Random, Span{float})"/> draws from a <c>new Random(seed)</c> that
+    /// has already drawn <paramref name="start"/> numbers, bit for bit.
+    /// </summary>
+    public static void DrawUniform(SubtractiveStream noise, long start, Span<float> u) =>
+        noise.FillUniform(start, u, Epsilon, 1 - 2 * Epsilon);
+
     /// <summary>z for every entry, in SIMD lanes on every core (<see cref="CpuHardConcrete"/>; the scalar oracle is <see cref="HardConcreteMath"/>).</summary>
     public static void Forward(ReadOnlySpan<float> logAlpha, ReadOnlySpan<float> u, Span<float> z)
     {

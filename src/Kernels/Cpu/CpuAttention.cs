@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace EdgePruning.Kernels.Cpu;
@@ -51,6 +52,7 @@ internal static unsafe class CpuAttention
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void QueryRow(int b, int t, int h, int kvh, float* scores)
         {
             var g = G;
@@ -78,6 +80,7 @@ internal static unsafe class CpuAttention
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Dot(float* a, float* b, int n)
     {
         Vector512<float> acc = default;
@@ -89,6 +92,7 @@ internal static unsafe class CpuAttention
     }
 
     /// <summary>y += alpha·x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Axpy(float alpha, float* x, float* y, int n)
     {
         var va = Vector512.Create(alpha);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace EdgePruning.Kernels.Cpu;
@@ -47,6 +48,7 @@ internal static unsafe class CpuNorms
     }
 
     /// <summary>One row of LayerNorm; returns the row's mean and 1/sqrt(var + eps).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static (float Mean, float Rstd) LayerNormRow(float* x, float* g, float* b, float* y, int d, float eps)
     {
         float mean = Sum(x, d) / d;
@@ -86,6 +88,7 @@ internal static unsafe class CpuNorms
     }
 
     /// <summary>One row of RMSNorm; returns the row's 1/sqrt(mean(x²) + eps).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float RmsRow(float* x, float* g, float* y, int d, float eps)
     {
         Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
@@ -165,6 +168,7 @@ internal static unsafe class CpuNorms
     }
 
     /// <summary>Σ x[i] over four vector accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float Sum(float* x, int n)
     {
         Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace EdgePruning.Kernels.Cpu;
@@ -52,6 +53,7 @@ internal static unsafe class CpuRope
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rotate(float* x, float* cos, float* sin, int n)
     {
         int i = 0;

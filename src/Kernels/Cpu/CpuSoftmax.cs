@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace EdgePruning.Kernels.Cpu;
@@ -31,6 +32,7 @@ internal static unsafe class CpuSoftmax
     }
 
     /// <summary>Softmax of one row of <paramref name="n"/> values in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Row(float* x, int n)
     {
         float max = Max(x, n);
@@ -43,6 +45,7 @@ internal static unsafe class CpuSoftmax
         Scale(x, n, 1f / sum);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Max(float* x, int n)
     {
         var vmax = Vector512.Create(float.NegativeInfinity);
@@ -55,6 +58,7 @@ internal static unsafe class CpuSoftmax
     }
 
     /// <summary>x[i] = exp(x[i] − max); returns the sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float ExpInPlace(float* x, int n, float max)
     {
         var vm = Vector512.Create(max);
@@ -80,6 +84,7 @@ internal static unsafe class CpuSoftmax
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scale(float* x, int n, float factor)
     {
         var vf = Vector512.Create(factor);

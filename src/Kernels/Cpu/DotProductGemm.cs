@@ -9,8 +9,8 @@ namespace EdgePruning.Kernels.Cpu;
 /// Linear layer with weights stored [out,in]. No packing: a 4×4 block of dot products keeps 16 vector
 /// accumulators and loads 8 vectors per 16 FMAs. Work is split over blocks of rows of A and of B.
 /// With m ≤ 4 (token-by-token decoding) this is a matrix-vector product, split over the rows of B and
-/// bound by the bandwidth at which B streams from memory: leftover rows of A take B one row at a time,
-/// in memory order (four interleaved rows of B measured slower from DRAM than one linear stream).
+/// bound by the bandwidth at which B streams from memory: leftover rows of A take four rows of B at a time,
+/// each row of A against the same four while they sit in L1, with one reduction for the four sums.
 /// </summary>
 internal static unsafe class DotProductGemm
 {
@@ -81,28 +81,24 @@ internal static unsafe class DotProductGemm
                 for (int r = 0; r < 4; r++)
                     g.Store(i + r, j, Dot1x1(a + (long)r * g.Lda, g.B + (long)j * g.Ldb + p0, kc), first);
             }
-            // Leftover rows of A (all of them for a matrix-vector product): one row of B at a time,
-            // so B streams through memory in order, each row reused from L1 by the other rows of A.
-            if (i + 1 == i1)
+            // Leftover rows of A (all of them for a matrix-vector product): four rows of B against each row of A,
+            // reduced together, so B streams through memory in order and each four rows are reused from L1 by
+            // the other rows of A. Every row gets the sums a matrix-vector product of it alone would.
+            if (i < i1)
             {
-                // A matrix-vector product: four rows of B against the one row of A, reduced together.
-                float* ai = g.A + (long)i * g.Lda + p0;
-                float* four = sums;
                 int j = j0;
                 for (; j + 4 <= j1; j += 4)
                 {
-                    Dot1x4(ai, g.B + (long)j * g.Ldb + p0, g.Ldb, kc, four);
-                    for (int c = 0; c < 4; c++) g.Store(i, j + c, four[c], first);
-                }
-                for (; j < j1; j++) g.Store(i, j, Dot1x1(ai, g.B + (long)j * g.Ldb + p0, kc), first);
-            }
-            else if (i < i1)
-            {
-                for (int j = j0; j < j1; j++)
-                {
                     float* bj = g.B + (long)j * g.Ldb + p0;
-                    for (int r = i; r < i1; r++) g.Store(r, j, Dot1x1(g.A + (long)r * g.Lda + p0, bj, kc), first);
+                    for (int r = i; r < i1; r++)
+                    {
+                        Dot1x4(g.A + (long)r * g.Lda + p0, bj, g.Ldb, kc, sums);
+                        for (int c = 0; c < 4; c++) g.Store(r, j + c, sums[c], first);
+                    }
                 }
+                for (; j < j1; j++)
+                for (int r = i; r < i1; r++)
+                    g.Store(r, j, Dot1x1(g.A + (long)r * g.Lda + p0, g.B + (long)j * g.Ldb + p0, kc), first);
             }
             p0 += kc;
         } while (p0 < k);

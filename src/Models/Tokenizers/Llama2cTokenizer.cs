@@ -16,48 +16,45 @@ public sealed class Llama2cTokenizer : ITokenizer
     private const int ByteTokenOffset = 3;
     private const float RunCFloorScore = -1e10f;
 
-    private readonly byte[][] _pieces;
+    /// <summary>The file's bytes; piece id's bytes are _data[_start[id] .. _start[id] + _length[id]).</summary>
+    private readonly byte[] _data;
+    private readonly int[] _start;
+    private readonly int[] _length;
     private readonly float[] _scores;
-    private readonly string[] _texts;
+    /// <summary>Each piece as UTF-8 text, made the first time it is asked for.</summary>
+    private readonly string?[] _texts;
     /// <summary>The byte a "&lt;0xAB&gt;" token stands for, or -1.</summary>
     private readonly short[] _byteValue;
-    /// <summary>Piece bytes (one char per byte, Latin-1) → id, for the per-character lookup.</summary>
-    private readonly Dictionary<string, int> _idByPiece;
-    /// <summary>Each piece's bytes as Latin-1 chars (one char per byte), the keys of <see cref="_idByPiece"/>.</summary>
-    private readonly string[] _latin;
+    private readonly PieceIndex _idByPiece;
     private readonly bool _hasByteTokens;
     private readonly int? _dummyPrefixId;
 
     public string Source { get; }
     public string Name => $"llama2.c BPE ({Path.GetFileName(Source)}, {VocabSize} tokens)";
-    public int VocabSize => _pieces.Length;
+    public int VocabSize => _start.Length;
     public int? BosId => VocabSize > Bos ? Bos : null;
     public int? EosId => VocabSize > Eos ? Eos : null;
     public int MaxTokenLength { get; }
 
-    private Llama2cTokenizer(string source, int maxTokenLength, byte[][] pieces, float[] scores)
+    private Llama2cTokenizer(string source, int maxTokenLength, byte[] data, int[] start, int[] length, float[] scores)
     {
         Source = source;
         MaxTokenLength = maxTokenLength;
-        _pieces = pieces;
+        _data = data;
+        _start = start;
+        _length = length;
         _scores = scores;
-        int n = pieces.Length;
-        _texts = new string[n];
+        int n = start.Length;
+        _texts = new string?[n];
         _byteValue = new short[n];
-        _latin = new string[n];
-        _idByPiece = new Dictionary<string, int>(n, StringComparer.Ordinal);
-        for (int id = 0; id < n; id++)
-        {
-            _texts[id] = Encoding.UTF8.GetString(pieces[id]);
-            _byteValue[id] = ParseByteToken(pieces[id]);
-            _latin[id] = Encoding.Latin1.GetString(pieces[id]);
-            // run.c finds pieces by binary search, so with duplicates any one may win; the first is as good.
-            _idByPiece.TryAdd(_latin[id], id);
-        }
+        for (int id = 0; id < n; id++) _byteValue[id] = ParseByteToken(Piece(id));
+        _idByPiece = new PieceIndex(data, start, length);
         _hasByteTokens = n >= ByteTokenOffset + 256;
         for (int b = 0; b < 256 && _hasByteTokens; b++) _hasByteTokens = _byteValue[ByteTokenOffset + b] == b;
-        _dummyPrefixId = _idByPiece.TryGetValue(" ", out int space) ? space : null;
+        _dummyPrefixId = _idByPiece.TryGet(" "u8, out int space) ? space : null;
     }
+
+    private ReadOnlySpan<byte> Piece(int id) => _data.AsSpan(_start[id], _length[id]);
 
     /// <summary>Reads a llama2.c tokenizer file; throws <see cref="TokenizerException"/> naming the file
     /// when it is missing, truncated or not in this format.</summary>
@@ -71,12 +68,13 @@ public sealed class Llama2cTokenizer : ITokenizer
             throw new TokenizerException($"{path}: not a llama2.c tokenizer (max_token_length = {maxTokenLength})");
         // Some exporters count max_token_length in characters rather than bytes, so allow up to 4 bytes each.
         long maxBytes = 4L * maxTokenLength;
-        var pieces = new List<byte[]>();
+        var starts = new List<int>();
+        var lengths = new List<int>();
         var scores = new List<float>();
         int offset = 4;
         while (offset < data.Length)
         {
-            int id = pieces.Count;
+            int id = starts.Count;
             if (data.Length - offset < 8)
                 throw new TokenizerException($"{path}: truncated at token {id} (byte {offset} of {data.Length}: no room for its score and length)");
             float score = BinaryPrimitives.ReadSingleLittleEndian(data.AsSpan(offset));
@@ -87,12 +85,13 @@ public sealed class Llama2cTokenizer : ITokenizer
                 throw new TokenizerException($"{path}: token {id} claims {length} bytes (max_token_length is {maxTokenLength}); not a llama2.c tokenizer or corrupt");
             if (data.Length - offset < length)
                 throw new TokenizerException($"{path}: truncated at token {id} (needs {length} bytes at byte {offset}, file has {data.Length})");
-            pieces.Add(data.AsSpan(offset, length).ToArray());
+            starts.Add(offset);
+            lengths.Add(length);
             scores.Add(score);
             offset += length;
         }
-        if (pieces.Count <= Eos) throw new TokenizerException($"{path}: only {pieces.Count} tokens; a llama2.c tokenizer has at least <unk>, BOS and EOS");
-        return new Llama2cTokenizer(path, maxTokenLength, [.. pieces], [.. scores]);
+        if (starts.Count <= Eos) throw new TokenizerException($"{path}: only {starts.Count} tokens; a llama2.c tokenizer has at least <unk>, BOS and EOS");
+        return new Llama2cTokenizer(path, maxTokenLength, data, [.. starts], [.. lengths], [.. scores]);
     }
 
     public IReadOnlyList<int> Encode(string text, bool addBos = false) => Encode(text, addBos, addEos: false);
@@ -106,14 +105,11 @@ public sealed class Llama2cTokenizer : ITokenizer
         // run.c looks up " " unconditionally and would store -1 when it is missing; skipping it is the sane reading.
         if (text.Length > 0 && _dummyPrefixId is int prefix) tokens.Add(prefix);
 
-        var lookup = _idByPiece.GetAlternateLookup<ReadOnlySpan<char>>();
         Span<byte> utf8 = stackalloc byte[4];
-        Span<char> latin = stackalloc char[4];
         foreach (Rune rune in text.EnumerateRunes())
         {
             int n = rune.EncodeToUtf8(utf8);
-            for (int i = 0; i < n; i++) latin[i] = (char)utf8[i];
-            if (lookup.TryGetValue(latin[..n], out int id))
+            if (_idByPiece.TryGet(utf8[..n], out int id))
             {
                 tokens.Add(id);
                 continue;
@@ -168,12 +164,12 @@ public sealed class Llama2cTokenizer : ITokenizer
     {
         // As run.c does: the two pieces' bytes side by side, looked up in the vocabulary (no table of every
         // possible pair is built up front, which took most of the tokenizer's load time).
-        string a = _latin[ids[left]], b = _latin[ids[right]];
+        ReadOnlySpan<byte> a = Piece(ids[left]), b = Piece(ids[right]);
         int length = a.Length + b.Length;
-        Span<char> pair = length <= 256 ? stackalloc char[length] : new char[length];
+        Span<byte> pair = length <= 512 ? stackalloc byte[length] : new byte[length];
         a.CopyTo(pair);
         b.CopyTo(pair[a.Length..]);
-        if (!_idByPiece.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(pair, out int merged)) return;
+        if (!_idByPiece.TryGet(pair, out int merged)) return;
         // run.c starts its best score at -1e10 and compares with '>', so such merges never happen there.
         if (!(_scores[merged] > RunCFloorScore)) return;
         var c = new Candidate(_scores[merged], left, right, ids[left], ids[right], merged);
@@ -208,7 +204,7 @@ public sealed class Llama2cTokenizer : ITokenizer
     public string DecodeToken(int previousId, int id)
     {
         CheckId(id);
-        var bytes = new List<byte>(_pieces[id].Length);
+        var bytes = new List<byte>(_length[id]);
         AppendBytes(bytes, previousId, id);
         return Encoding.UTF8.GetString(bytes.ToArray());
     }
@@ -221,7 +217,7 @@ public sealed class Llama2cTokenizer : ITokenizer
             bytes.Add((byte)_byteValue[id]);
             return;
         }
-        ReadOnlySpan<byte> piece = _pieces[id];
+        ReadOnlySpan<byte> piece = Piece(id);
         if (previous == Bos && piece.Length > 0 && piece[0] == (byte)' ') piece = piece[1..];
         foreach (byte b in piece) bytes.Add(b);
     }
@@ -229,7 +225,7 @@ public sealed class Llama2cTokenizer : ITokenizer
     public string TokenText(int id)
     {
         CheckId(id);
-        return _texts[id];
+        return _texts[id] ??= Encoding.UTF8.GetString(Piece(id));
     }
 
     public float Score(int id)
@@ -240,7 +236,7 @@ public sealed class Llama2cTokenizer : ITokenizer
 
     private void CheckId(int id)
     {
-        if ((uint)id >= (uint)_pieces.Length) throw new TokenizerException($"{Source}: token id {id} is outside the vocabulary of {_pieces.Length}");
+        if ((uint)id >= (uint)_start.Length) throw new TokenizerException($"{Source}: token id {id} is outside the vocabulary of {_start.Length}");
     }
 
 

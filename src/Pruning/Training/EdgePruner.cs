@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EdgePruning.Autodiff;
 using EdgePruning.Autodiff.Ops;
+using EdgePruning.Kernels.Cpu;
 using EdgePruning.Pruning.Evaluation;
 using EdgePruning.Pruning.Masking;
 using EdgePruning.Pruning.Objective;
@@ -83,12 +84,13 @@ public sealed class EdgePruner
         var clock = Stopwatch.StartNew();
         int step = State.Step;
         var batch = SampleBatch(step);
-        var rng = new Random(StepSeed.Of(_o.Seed, step, 1));
+        // The numbers a sequential System.Random of this seed would draw, edges first, then nodes; drawn on every core.
+        var noise = new SubtractiveStream(StepSeed.Of(_o.Seed, step, 1));
 
         long E = _model.EdgeCount;
         var buffers = _buffers;
         var uEdge = buffers.EdgeNoise;
-        HardConcreteOp.DrawUniform(rng, uEdge);
+        HardConcreteOp.DrawUniform(noise, 0, uEdge);
         var z = buffers.EdgeSample;
         HardConcreteOp.Forward(State.EdgeLogAlpha, uEdge, z.Span);
         float[]? uNode = null;
@@ -96,7 +98,7 @@ public sealed class EdgePruner
         if (_o.NodeMasks)
         {
             uNode = buffers.NodeNoise;
-            HardConcreteOp.DrawUniform(rng, uNode);
+            HardConcreteOp.DrawUniform(noise, uEdge.Length, uNode);
             m = buffers.NodeSample;
             HardConcreteOp.Forward(State.NodeLogAlpha, uNode, m.Span);
         }
