@@ -29,10 +29,11 @@ public static class SweepCommand
         var evalExamples = new Option<int?>("--eval-examples") { Description = "at most this many test examples to score circuits" }.AtLeast(1);
         var batch = new Option<int?>("--batch") { Description = "sequences per forward (default: the task's recipe)" }.AtLeast(1);
         var ablation = new Option<string?>("--ablation") { Description = "interchange, zero or mean (default: the task's)" };
+        var nodeMasks = new Option<bool?>("--node-masks") { Description = "Edge Pruning trains a mask per writer too (default: the task's recipe)" };
         var outDir = new Option<string?>("--out") { Description = "folder for sweep.csv and sweep.png (default: runs/sweep-<task>)" };
         var command = new Command("sweep", "compare circuit-discovery methods by faithfulness curves")
         {
-            model, task, tokenizer, methods, sizes, steps, igSteps, thresholds, examples, evalExamples, batch, ablation, outDir,
+            model, task, tokenizer, methods, sizes, steps, igSteps, thresholds, examples, evalExamples, batch, ablation, nodeMasks, outDir,
         };
         var devices = new DeviceOptions();
         devices.AddTo(command);
@@ -46,6 +47,7 @@ public static class SweepCommand
             {
                 Batch = parse.GetValue(batch) ?? d.Batch,
                 Ablation = parse.GetValue(ablation) is { } a ? AblationNames.Parse(a) : d.Ablation,
+                NodeMasks = parse.GetValue(nodeMasks) ?? d.NodeMasks,
             }, parse.GetValue(tokenizer));
             using var deviceLease = runDevice;
             DeviceOptions.Announce(err, false, runDevice!);
