@@ -177,7 +177,7 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
             CheckpointEvery = 0,
         };
         var pruner = new EdgePruner(job.Masked, job.Task, tuned);
-        while (pruner.State.Step < steps) pruner.Step();
+        while (pruner.StepsDone < steps) pruner.Step();
         return CircuitMasks.From(job.Masked.Layout, pruner.State, tuned.NodeMasks, sparsity).EdgeKept;
     }
 

@@ -37,6 +37,18 @@ public sealed record PruningOptions
     /// (<see cref="StepGraph"/>); needs a model on a device backend.
     /// </summary>
     public bool CaptureSteps { get; init; }
+    /// <summary>Where the edge masks are sampled and optimized (<see cref="MaskMathPlace"/>).</summary>
+    public MaskMathPlace MaskMath { get; init; } = MaskMathPlace.Auto;
+
+    /// <summary>
+    /// The edge count from which <see cref="MaskMathPlace.Auto"/> keeps the mask math on the device. Below it the host's
+    /// share of a step is small: at GPT-2 small's 32,936 edges the host mask math takes 0.8 ms and the copies 0.26 MB; at
+    /// CodeLlama-13B's 3.9 M edges it takes 425 ms on two cores (bench/results/cpu-mask-step.md) and the masks and their
+    /// gradients are 31 MB over PCIe per step. From a million edges (about 110 ms and 8 MB) the host is the bottleneck of a
+    /// GPU step.
+    /// </summary>
+    public const long DeviceMaskThreshold = 1_000_000;
+
     /// <summary>Save a checkpoint every this many steps (0: only at the end and on cancel).</summary>
     public int CheckpointEvery { get; init; } = 100;
 
