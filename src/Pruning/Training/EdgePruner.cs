@@ -35,6 +35,8 @@ public sealed class EdgePruner
     private bool _stateLent = true;
     private Tensor? _lastEdgeGradient;
     private float _lastDzShift;
+    /// <summary>Whether the steps draw <see cref="MaskNoise"/> rather than System.Random's stream (<see cref="PruningOptions.CounterNoise"/>).</summary>
+    private readonly bool _counterNoise;
 
     /// <param name="parallel">Further copies of the model on other GPUs and the communicators that join them: the
     /// step's micro-batches are dealt out to all of them and their gradients all-reduced (null: one device).</param>
@@ -53,7 +55,11 @@ public sealed class EdgePruner
         // The learned baselines start from the mean ablation, which they can only improve on.
         if (learned) WriterMeans().Span.CopyTo(_state.Constants);
         Parallel = parallel;
-        _deviceMasks = MasksOnDevice(model, options, parallel) ? new DeviceMaskState(model.Backend, checked((int)model.EdgeCount)) : null;
+        bool masksOnDevice = MasksOnDevice(model, options, parallel);
+        if (masksOnDevice && options.CounterNoise == false)
+            throw new EdgePruningException("mask math on the device draws the counter-based mask noise; leave the noise to the default");
+        _counterNoise = options.CounterNoise ?? masksOnDevice;
+        _deviceMasks = masksOnDevice ? new DeviceMaskState(model.Backend, checked((int)model.EdgeCount)) : null;
         if (parallel is not null && options.CaptureSteps)
             throw new EdgePruningException("step graphs run on one GPU; leave them out to train on several");
         if (options.CaptureSteps)
@@ -145,8 +151,10 @@ public sealed class EdgePruner
         int step = _state.Step;
         var batch = SampleBatch(step);
         // Counter-based noise: entry i of a step's draw depends on (seed, step, i) only, so the host and the device draw
-        // the same bits and a resumed run continues with the same masks.
+        // the same bits; the sequential stream: edges then nodes from one System.Random per step. Either way a resumed run
+        // continues with the same masks.
         ulong edgeSeed = (ulong)StepSeed.Of(_o.Seed, step, 1), nodeSeed = (ulong)StepSeed.Of(_o.Seed, step, 3);
+        var rng = _counterNoise ? null : new Random(StepSeed.Of(_o.Seed, step, 1));
 
         long E = _model.EdgeCount;
         var buffers = _buffers;
@@ -162,7 +170,8 @@ public sealed class EdgePruner
         }
         else
         {
-            MaskNoise.Fill(buffers.EdgeNoise, edgeSeed);
+            if (rng is null) MaskNoise.Fill(buffers.EdgeNoise, edgeSeed);
+            else HardConcreteOp.DrawUniform(rng, buffers.EdgeNoise);
             z = buffers.EdgeSample;
             HardConcreteOp.Forward(_state.EdgeLogAlpha, buffers.EdgeNoise, z.Span);
             zSum = SparsityOp.Sum(z.Span);
@@ -172,7 +181,8 @@ public sealed class EdgePruner
         if (_o.NodeMasks)
         {
             uNode = buffers.NodeNoise;
-            MaskNoise.Fill(uNode, nodeSeed);
+            if (rng is null) MaskNoise.Fill(uNode, nodeSeed);
+            else HardConcreteOp.DrawUniform(rng, uNode);
             m = buffers.NodeSample;
             HardConcreteOp.Forward(_state.NodeLogAlpha, uNode, m.Span);
         }

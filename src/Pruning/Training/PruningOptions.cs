@@ -49,6 +49,14 @@ public sealed record PruningOptions
     /// </summary>
     public const long DeviceMaskThreshold = 1_000_000;
 
+    /// <summary>
+    /// Draw the hard-concrete noise from the counter-based <see cref="Kernels.MaskNoise"/> (value i of a step depends on
+    /// (seed, step, i) only; what the device draws) instead of System.Random's sequential stream per step (what host runs
+    /// have always drawn, so their circuits at a seed stay as they were). Null: counter noise exactly when the mask math
+    /// runs on the device, which cannot draw the sequential stream. A host run with this set draws the device's noise.
+    /// </summary>
+    public bool? CounterNoise { get; init; }
+
     /// <summary>Save a checkpoint every this many steps (0: only at the end and on cancel).</summary>
     public int CheckpointEvery { get; init; } = 100;
 

@@ -16,8 +16,8 @@ public class DeviceMaskMathTests(ITestOutputHelper output)
     private static string Tracr(string program) => SharedData.Model("tracr", program + ".safetensors");
 
     /// <summary>
-    /// Tracr reverse from masks near the middle, both runs on the GPU, one with the mask math on the host and one on the
-    /// device: every step's KL and sampled sparsity agree, and so do log α and the AdamW moments after the steps. The
+    /// Tracr reverse from masks near the middle, both runs on the GPU, one with the mask math on the host (drawing the
+    /// device's counter-based noise) and one on the device: every step's KL and sampled sparsity agree, and so do log α and the AdamW moments after the steps. The
     /// noise is the same bits on both sides; what differs is the order of Σ z and Σ g² (double on the device, f32 lanes on
     /// the host for the clipping norm) and an occasional last bit of log/exp, hence the stated tolerance of 1e-5 on log α.
     /// </summary>
@@ -29,7 +29,7 @@ public class DeviceMaskMathTests(ITestOutputHelper output)
             o with { InitMean = 2, InitStd = 1, Steps = steps, LrWarmupSteps = 2, EdgeLr = 0.1, NodeLr = 0.1, Seed = 3, MaskMath = place };
         using var device = RunDevice.Open("cuda", "f32");
         var onDevice = PruningJob.Create(Tracr("reverse"), "tracr", _ => device, o => Moving(o, MaskMathPlace.Device));
-        var onHost = PruningJob.Create(Tracr("reverse"), "tracr", _ => device, o => Moving(o, MaskMathPlace.Host));
+        var onHost = PruningJob.Create(Tracr("reverse"), "tracr", _ => device, o => Moving(o, MaskMathPlace.Host) with { CounterNoise = true });
         Assert.True(onDevice.Pruner.MaskMathOnDevice);
         Assert.False(onHost.Pruner.MaskMathOnDevice);
         for (int step = 0; step < steps; step++)
@@ -106,6 +106,20 @@ public class DeviceMaskMathTests(ITestOutputHelper output)
         var job = PruningJob.Create(Tracr("xproportion"), "tracr", _ => device, o => o);
         Assert.True(job.Masked.EdgeCount < PruningOptions.DeviceMaskThreshold);
         Assert.False(job.Pruner.MaskMathOnDevice);
+    }
+
+    /// <summary>Host runs keep System.Random's stream unless told to draw the counter-based noise, which changes the masks.</summary>
+    [Fact]
+    public void HostRuns_DrawTheSequentialStream_UnlessToldToDrawTheCounterNoise()
+    {
+        PruningOptions Moving(PruningOptions o) => o with { InitMean = 2, InitStd = 1, Steps = 3, LrWarmupSteps = 1, Seed = 3 };
+        var plain = PruningJob.Create(Tracr("xproportion"), "tracr", CpuKernels.Instance, Moving);
+        var counter = PruningJob.Create(Tracr("xproportion"), "tracr", CpuKernels.Instance, o => Moving(o) with { CounterNoise = true });
+        var again = PruningJob.Create(Tracr("xproportion"), "tracr", CpuKernels.Instance, o => Moving(o) with { CounterNoise = false });
+        foreach (var job in new[] { plain, counter, again })
+            for (int i = 0; i < 3; i++) job.Pruner.Step();
+        Assert.Equal(plain.Pruner.State.EdgeLogAlpha, again.Pruner.State.EdgeLogAlpha);
+        Assert.NotEqual(plain.Pruner.State.EdgeLogAlpha, counter.Pruner.State.EdgeLogAlpha);
     }
 
     [Fact]
