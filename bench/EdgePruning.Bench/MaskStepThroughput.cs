@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using EdgePruning.Autodiff.Ops;
-using EdgePruning.Kernels;
 using EdgePruning.Kernels.Cpu;
 using EdgePruning.Kernels.Training;
 
@@ -72,10 +71,9 @@ public static class MaskStepThroughput
             var total = Stopwatch.StartNew();
             var clock = Stopwatch.StartNew();
             double Lap() { double v = clock.Elapsed.TotalMilliseconds; clock.Restart(); return v; }
+            var rng = new Random(step + 1);
             var u = simd ? _u : new float[n];
-            // Before: System.Random's sequential stream; now: the counter-based mask noise the device draws too.
-            if (simd) MaskNoise.Fill(u, (ulong)step + 1);
-            else HardConcreteOp.DrawUniform(new Random(step + 1), u);
+            HardConcreteOp.DrawUniform(rng, u);
             ms[0] = Lap();
             var z = simd ? _z : new float[n];
             if (simd) CpuHardConcrete.Forward(_logAlpha, u, z);
