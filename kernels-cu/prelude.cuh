@@ -28,6 +28,9 @@ __device__ __forceinline__ float __int_as_float(int v) { return __builtin_bit_ca
 __device__ __forceinline__ unsigned int __float_as_uint(float v) { return __builtin_bit_cast(unsigned int, v); }
 __device__ __forceinline__ float atomicAdd(float* address, float value) { return __nvvm_atom_add_gen_f(address, value); }
 extern "C" __device__ double pow(double, double);
+extern "C" __device__ double exp(double);
+extern "C" __device__ double log(double);
+extern "C" __device__ double sqrt(double);
 extern "C" __device__ void sincos(double, double*, double*);
 extern "C" __device__ float __shfl_sync(unsigned, float, int, int);
 #endif

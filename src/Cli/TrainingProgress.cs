@@ -48,7 +48,7 @@ public static class TrainingProgress
     {
         if (json) return RunJson(job, dir, err, cancel);
         int total = job.Options.Steps;
-        int start = job.Pruner.State.Step;
+        int start = job.Pruner.StepsDone;
         double tokens = 0, seconds = 0;
         string Describe(StepReport r)
         {

@@ -24,7 +24,7 @@ public static class RandomNormal
         for (int i = 0; i < values.Length; i++) values[i] = std * At(seed, i);
     }
 
-    private static ulong Mix(ulong z)
+    internal static ulong Mix(ulong z)
     {
         unchecked
         {

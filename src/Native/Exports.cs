@@ -114,7 +114,7 @@ public static unsafe class Exports
                     if (progress(user, p) != 0) cancel.Cancel();
                 }
             }, cancel.Token);
-            if (!finished) throw new OperationCanceledException($"cancelled by the progress callback at step {job.Pruner.State.Step}");
+            if (!finished) throw new OperationCanceledException($"cancelled by the progress callback at step {job.Pruner.StepsDone}");
             var (result, _) = job.Finish(clock.Elapsed.TotalSeconds, request.BinarizeSparsity);
             if (request.Out is not null) CircuitJson.Write(result, Path.Combine(dir, PruningJob.CircuitFile));
             *circuit = HandleTable.Add(result);

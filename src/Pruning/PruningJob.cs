@@ -192,7 +192,7 @@ public sealed class PruningJob
     {
         Directory.CreateDirectory(outDir);
         string checkpoint = Path.Combine(outDir, CheckpointFile);
-        while (Pruner.State.Step < Options.Steps)
+        while (Pruner.StepsDone < Options.Steps)
         {
             if (cancel.IsCancellationRequested)
             {
@@ -210,7 +210,7 @@ public sealed class PruningJob
                 throw new TrainingDivergedException($"{ex.Message.TrimEnd('.')}; {kept}");
             }
             progress?.Invoke(report);
-            if (Options.CheckpointEvery > 0 && Pruner.State.Step % Options.CheckpointEvery == 0) Pruner.State.Save(checkpoint);
+            if (Options.CheckpointEvery > 0 && Pruner.StepsDone % Options.CheckpointEvery == 0) Pruner.State.Save(checkpoint);
         }
         Pruner.State.Save(checkpoint);
         return true;

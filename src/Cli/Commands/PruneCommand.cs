@@ -194,10 +194,10 @@ public static class PruneCommand
             {
                 if (json)
                 {
-                    CommandOutput.WriteDocument(o, CommandOutput.Error("interrupted", $"interrupted at step {job.Pruner.State.Step}; continue with --resume --out {dir}", CliApp.ExitError));
+                    CommandOutput.WriteDocument(o, CommandOutput.Error("interrupted", $"interrupted at step {job.Pruner.StepsDone}; continue with --resume --out {dir}", CliApp.ExitError));
                     return CliApp.ExitError;
                 }
-                err.WriteLine($"interrupted at step {job.Pruner.State.Step}; the checkpoint is in {dir}; continue with --resume --out {dir}");
+                err.WriteLine($"interrupted at step {job.Pruner.StepsDone}; the checkpoint is in {dir}; continue with --resume --out {dir}");
                 return CliApp.ExitError;
             }
 

@@ -5,7 +5,7 @@ using EdgePruning.Runtime.Cuda;
 namespace EdgePruning.Kernels.Cuda;
 
 /// <summary>
-/// <see cref="ITrainingKernels"/> on a GPU: hard_concrete.cu, kl.cu, adamw.cu and masked_edge_sum.cu, with the
+/// <see cref="ITrainingKernels"/> on a GPU: hard_concrete.cu, random.cu's mask noise, sum.cu, kl.cu, adamw.cu and masked_edge_sum.cu, with the
 /// products of the masked edge sum through cuBLAS (f32 operands; TF32 when the context allows it).
 /// Every tensor is an f32 device tensor.
 /// </summary>
@@ -42,13 +42,27 @@ public sealed class CudaTrainingKernels : ITrainingKernels, IDisposable
             .Launch(_context.Stream, ElementwiseBlocks(z.Count), Threads, 0, logAlpha, uniform, z, z.Count);
     }
 
-    public void HardConcreteBackward(Tensor logAlpha, Tensor uniform, Tensor dz, Tensor dLogAlpha)
+    public void HardConcreteBackward(Tensor logAlpha, Tensor uniform, Tensor dz, Tensor dLogAlpha, float dzShift = 0)
     {
         KernelChecks.Require(uniform.Count == logAlpha.Count && dz.Count == logAlpha.Count && dLogAlpha.Count == logAlpha.Count,
             $"hard concrete backward: {logAlpha.Shape}, {uniform.Shape}, {dz.Shape}, {dLogAlpha.Shape}");
         RequireDevice("hard concrete backward", logAlpha, uniform, dz, dLogAlpha);
         _modules.Function("hard_concrete.cu", "hard_concrete_backward")
-            .Launch(_context.Stream, ElementwiseBlocks(dz.Count), Threads, 0, logAlpha, uniform, dz, dLogAlpha, dz.Count);
+            .Launch(_context.Stream, ElementwiseBlocks(dz.Count), Threads, 0, logAlpha, uniform, dz, dzShift, dLogAlpha, dz.Count);
+    }
+
+    public void MaskNoise(Tensor u, ulong seed)
+    {
+        RequireDevice("mask noise", u);
+        _modules.Function("random.cu", "random_mask_noise_f32")
+            .Launch(_context.Stream, ElementwiseBlocks(u.Count), Threads, 0, u, seed, Kernels.MaskNoise.Low, Kernels.MaskNoise.High, u.Count);
+    }
+
+    public void Sum(Tensor x, bool squares, Tensor total)
+    {
+        KernelChecks.Require(total.Count == 2, $"sum: the total is {total.Shape}, not two floats");
+        RequireDevice("sum", x, total);
+        _modules.Function("sum.cu", "vector_sum_f32").Launch(_context.Stream, 1, Threads, 0, x, total, squares ? 1 : 0, x.Count);
     }
 
     public void MaskedEdgeSum(Tensor z, ReadOnlySpan<int> visible, Tensor d, Tensor c, Tensor x)
@@ -134,9 +148,9 @@ public sealed class CudaTrainingKernels : ITrainingKernels, IDisposable
             $"adamw: {parameters.Shape}, {gradients.Shape}, {first.Shape}, {second.Shape}");
         RequireDevice("adamw", parameters, gradients, first, second);
         _modules.Function("adamw.cu", "adamw_step").Launch(_context.Stream, ElementwiseBlocks(parameters.Count), Threads, 0,
-            parameters, gradients, first, second, parameters.Count, (float)step.LearningRate, (float)step.WeightDecay,
-            (float)AdamWStep.Beta1, (float)AdamWStep.Beta2, (float)AdamWStep.Eps, (float)step.BiasCorrection1,
-            (float)step.SqrtBiasCorrection2, step.Maximize ? 1 : 0);
+            parameters, gradients, first, second, parameters.Count, (float)(1 - step.LearningRate * step.WeightDecay),
+            step.LearningRate / step.BiasCorrection1, step.SqrtBiasCorrection2, AdamWStep.Beta1, AdamWStep.Beta2, AdamWStep.Eps,
+            step.Maximize ? 1 : 0);
     }
 
     public void Dispose()

@@ -22,7 +22,10 @@ internal static class TrainingParityCases
         {
             yield return HardConcrete(count, quick);
             yield return HardConcreteBackward(count, quick);
+            yield return MaskNoise(count, quick);
+            yield return Sum(count, squares: count == 4099, quick);
         }
+        yield return Sum(GridStrideCount, squares: true, quick: false);
 
         yield return MaskedEdgeSum(1, 1, 1, visible: false, perReader: false, quick: true);
         yield return MaskedEdgeSum(7, 5, 65, visible: false, perReader: false, quick: false);
@@ -78,6 +81,34 @@ internal static class TrainingParityCases
             ctx.Oracles.Training.HardConcreteBackward(logAlpha.Oracle, uniform.Oracle, dz.Oracle, dLogAlpha.Oracle);
             return new ParityOutcome(dLogAlpha.Oracle, ctx.Read(dLogAlpha.Candidate), ParityTolerances.ScaleOfSum(before.Span, dLogAlpha.Oracle.Span));
         }, quick);
+
+    /// <summary>The step's noise from a seed past 32 bits: the same bits on every backend (the values lie in (0, 1)).</summary>
+    private static ParityCase MaskNoise(int count, bool quick) =>
+        Training("mask noise", $"u[{count}]", ParityArithmetic.Float, ctx =>
+        {
+            const ulong seed = (1UL << 35) + 11;
+            var u = ctx.Output(count);
+            var expected = ctx.OracleOutput(count);
+            ctx.Backend.Training.MaskNoise(u, seed);
+            ctx.Oracles.Training.MaskNoise(expected, seed);
+            return new ParityOutcome(expected, ctx.Read(u), scale: 1);
+        }, quick);
+
+    /// <summary>Σ x or Σ x² in double, read back from its pair of floats and compared at the scale of Σ|x| (a reduction over the count).</summary>
+    private static ParityCase Sum(int count, bool squares, bool quick) =>
+        Training(squares ? "sum of squares" : "sum", $"x[{count}] → 2", ParityArithmetic.Float, ctx =>
+        {
+            var x = ctx.Input(1f, 0f, count);
+            var total = ctx.Output(2);
+            var expected = Tensor.Zeros(2);
+            ctx.Backend.Training.Sum(x.Candidate, squares, total);
+            ctx.Oracles.Training.Sum(x.Oracle, squares, expected);
+            double scale = 0;
+            foreach (float v in x.Oracle.Span) scale += squares ? (double)v * v : Math.Abs(v);
+            var want = Tensor.FromData([(float)SumTotal.Read(expected.Span)], 1);
+            var got = Tensor.FromData([(float)SumTotal.Read(ctx.Read(total).Span)], 1);
+            return new ParityOutcome(want, got, (float)scale);
+        }, quick, reduction: count);
 
     /// <summary>
     /// logα over ±6 with every 16th at ±12; u in (0,1) with the first elements at the extremes f32 can hold.

@@ -21,12 +21,26 @@ public sealed class RecordingTrainingKernels(ITrainingKernels inner, LaunchRecor
         Record(nameof(HardConcrete), [T("logAlpha", logAlpha), T("uniform", uniform), T("z", z)], [], 0, t => t.HardConcrete(logAlpha, uniform, z));
     }
 
-    public void HardConcreteBackward(Tensor logAlpha, Tensor uniform, Tensor dz, Tensor dLogAlpha)
+    public void HardConcreteBackward(Tensor logAlpha, Tensor uniform, Tensor dz, Tensor dLogAlpha, float dzShift = 0)
     {
-        if (Executes) Inner.HardConcreteBackward(logAlpha, uniform, dz, dLogAlpha);
+        if (Executes) Inner.HardConcreteBackward(logAlpha, uniform, dz, dLogAlpha, dzShift);
         if (!IsRecording) return;
-        Record(nameof(HardConcreteBackward), [T("logAlpha", logAlpha), T("uniform", uniform), T("dz", dz), T("dLogAlpha", dLogAlpha)], [], 0,
-            t => t.HardConcreteBackward(logAlpha, uniform, dz, dLogAlpha));
+        Record(nameof(HardConcreteBackward), [T("logAlpha", logAlpha), T("uniform", uniform), T("dz", dz), T("dLogAlpha", dLogAlpha)],
+            [new("dzShift", dzShift)], 0, t => t.HardConcreteBackward(logAlpha, uniform, dz, dLogAlpha, dzShift));
+    }
+
+    public void MaskNoise(Tensor u, ulong seed)
+    {
+        if (Executes) Inner.MaskNoise(u, seed);
+        if (!IsRecording) return;
+        Record(nameof(MaskNoise), [T("u", u)], [new("seed", seed)], 0, t => t.MaskNoise(u, seed));
+    }
+
+    public void Sum(Tensor x, bool squares, Tensor total)
+    {
+        if (Executes) Inner.Sum(x, squares, total);
+        if (!IsRecording) return;
+        Record(nameof(Sum), [T("x", x), T("total", total)], [new("squares", squares)], x.Count, t => t.Sum(x, squares, total));
     }
 
     public void MaskedEdgeSum(Tensor z, ReadOnlySpan<int> visible, Tensor d, Tensor c, Tensor x)

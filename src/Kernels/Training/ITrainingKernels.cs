@@ -13,8 +13,20 @@ public interface ITrainingKernels
     /// <summary>z = clamp(l + (r−l)·σ((log u − log(1−u) + logα)/β), 0, 1), elementwise.</summary>
     void HardConcrete(Tensor logAlpha, Tensor uniform, Tensor z);
 
-    /// <summary>dLogAlpha += dz·(r−l)·s(1−s)/β where the stretched value lies strictly inside (0,1).</summary>
-    void HardConcreteBackward(Tensor logAlpha, Tensor uniform, Tensor dz, Tensor dLogAlpha);
+    /// <summary>
+    /// dLogAlpha += (dz + dzShift)·(r−l)·s(1−s)/β where the stretched value lies strictly inside (0,1); dz + dzShift is
+    /// formed in f32 (the trainer's sparsity term, one value for every mask).
+    /// </summary>
+    void HardConcreteBackward(Tensor logAlpha, Tensor uniform, Tensor dz, Tensor dLogAlpha, float dzShift = 0);
+
+    /// <summary>u[i] = <see cref="Kernels.MaskNoise.At"/>(seed, i): the hard-concrete noise of one step, the same bits everywhere.</summary>
+    void MaskNoise(Tensor u, ulong seed);
+
+    /// <summary>
+    /// S = Σ x (or Σ x² when <paramref name="squares"/>) in double, written to the two f32 entries of
+    /// <paramref name="total"/> as total[0] = (float)S, total[1] = (float)(S − total[0]) (<see cref="SumTotal"/> reads it).
+    /// </summary>
+    void Sum(Tensor x, bool squares, Tensor total);
 
     /// <summary>
     /// X[R,N] = C + Zᵛ·D: C [N] broadcast to every reader (or [R,N]), D [W,N] the difference stack, Zᵛ the

@@ -15,7 +15,7 @@ public sealed class ReferenceTrainingKernels(IKernels kernels) : ITrainingKernel
         for (int i = 0; i < Z.Length; i++) Z[i] = (float)Math.Clamp(HardConcreteMath.Stretched(a[i], u[i], out _), 0.0, 1.0);
     }
 
-    public void HardConcreteBackward(Tensor logAlpha, Tensor uniform, Tensor dz, Tensor dLogAlpha)
+    public void HardConcreteBackward(Tensor logAlpha, Tensor uniform, Tensor dz, Tensor dLogAlpha, float dzShift = 0)
     {
         KernelChecks.Require(uniform.Count == logAlpha.Count && dz.Count == logAlpha.Count && dLogAlpha.Count == logAlpha.Count,
             $"hard concrete backward: {logAlpha.Shape}, {uniform.Shape}, {dz.Shape}, {dLogAlpha.Shape}");
@@ -24,8 +24,18 @@ public sealed class ReferenceTrainingKernels(IKernels kernels) : ITrainingKernel
         {
             double stretched = HardConcreteMath.Stretched(a[i], u[i], out double s);
             if (stretched > 0 && stretched < 1)
-                da[i] += (float)(g[i] * (HardConcreteMath.Right - HardConcreteMath.Left) * s * (1 - s) / HardConcreteMath.Beta);
+                da[i] += (float)((g[i] + dzShift) * (HardConcreteMath.Right - HardConcreteMath.Left) * s * (1 - s) / HardConcreteMath.Beta);
         }
+    }
+
+    public void MaskNoise(Tensor u, ulong seed) => Kernels.MaskNoise.Fill(u.Span, seed);
+
+    public void Sum(Tensor x, bool squares, Tensor total)
+    {
+        KernelChecks.Require(total.Count == 2, $"sum: the total is {total.Shape}, not two floats");
+        double sum = 0;
+        foreach (float v in x.Span) sum += squares ? (double)v * v : v;
+        SumTotal.Write(sum, total.Span);
     }
 
     public void MaskedEdgeSum(Tensor z, ReadOnlySpan<int> visible, Tensor d, Tensor c, Tensor x)

@@ -206,7 +206,7 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
         };
         var pruner = new EdgePruner(job.Masked, job.Task, tuned);
         if (warmStart is not null) WarmStart.Apply(pruner.State, warmStart, sparsity);
-        while (pruner.State.Step < steps) pruner.Step();
+        while (pruner.StepsDone < steps) pruner.Step();
         var masks = CircuitMasks.From(job.Masked.Layout, pruner.State, tuned.NodeMasks, sparsity);
         return (masks.EdgeKept, 1.0 - masks.EdgeSoft.Average(v => (double)v));
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EdgePruning.Autodiff;
 using EdgePruning.Autodiff.Ops;
+using EdgePruning.Kernels;
 using EdgePruning.Kernels.Cpu;
 using EdgePruning.Pruning.Evaluation;
 using EdgePruning.Pruning.Masking;
@@ -26,6 +27,17 @@ public sealed class EdgePruner
     private readonly Kernels.IKernels _k;
     private readonly Dictionary<EdgeMaskedModel, StepOutputs> _outputs = new();
     private readonly MaskStepBuffers _buffers;
+    private readonly MaskState _state;
+    /// <summary>The edge masks on the model's backend (null: the host runs their math).</summary>
+    private readonly DeviceMaskState? _deviceMasks;
+    /// <summary>The device holds newer edge masks than the host copy.</summary>
+    private bool _deviceAhead;
+    /// <summary>The host copy was handed out since the device last read it, and may have been changed (a resume, a warm start).</summary>
+    private bool _stateLent = true;
+    private Tensor? _lastEdgeGradient;
+    private float _lastDzShift;
+    /// <summary>Whether the steps draw <see cref="MaskNoise"/> rather than System.Random's stream (<see cref="PruningOptions.CounterNoise"/>).</summary>
+    private readonly bool _counterNoise;
 
     /// <param name="parallel">Further copies of the model on other GPUs and the communicators that join them: the
     /// step's micro-batches are dealt out to all of them and their gradients all-reduced (null: one device).</param>
@@ -38,12 +50,17 @@ public sealed class EdgePruner
         _task = task;
         _o = options;
         bool learned = options.Ablation == Ablation.OptimalConstant;
-        State = new MaskState(model.EdgeCount, model.Writers, options.WeightDecay, learned ? model.Writers * model.Config.ModelDim : 0);
-        State.Initialize(options.InitMean, options.InitStd, options.Seed);
-        _buffers = new MaskStepBuffers(checked((int)model.EdgeCount), model.Writers, State.Constants.Length);
+        _state = new MaskState(model.EdgeCount, model.Writers, options.WeightDecay, learned ? model.Writers * model.Config.ModelDim : 0);
+        _state.Initialize(options.InitMean, options.InitStd, options.Seed);
+        _buffers = new MaskStepBuffers(checked((int)model.EdgeCount), model.Writers, _state.Constants.Length);
         // The learned baselines start from the mean ablation, which they can only improve on.
-        if (learned) WriterMeans().Span.CopyTo(State.Constants);
+        if (learned) WriterMeans().Span.CopyTo(_state.Constants);
         Parallel = parallel;
+        bool masksOnDevice = MasksOnDevice(model, options, parallel);
+        if (masksOnDevice && options.CounterNoise == false)
+            throw new EdgePruningException("mask math on the device draws the counter-based mask noise; leave the noise to the default");
+        _counterNoise = options.CounterNoise ?? masksOnDevice;
+        _deviceMasks = masksOnDevice ? new DeviceMaskState(model.Backend, checked((int)model.EdgeCount)) : null;
         if (parallel is not null && options.CaptureSteps)
             throw new EdgePruningException("step graphs run on one GPU; leave them out to train on several");
         if (options.CaptureSteps)
@@ -63,7 +80,48 @@ public sealed class EdgePruner
     /// <summary>The graph the steps' device work runs through (null unless <see cref="PruningOptions.CaptureSteps"/>).</summary>
     public StepGraph? Graph { get; }
 
-    public MaskState State { get; }
+    /// <summary>
+    /// Everything the run trains. When the edge masks train on the device this is brought up to date from there first,
+    /// and the next step reads it back, so it may be changed between steps (a resume, a warm start); reading it every
+    /// step costs two copies of the masks, which <see cref="StepsDone"/> does not.
+    /// </summary>
+    public MaskState State
+    {
+        get
+        {
+            if (_deviceMasks is not null && _deviceAhead)
+            {
+                _deviceMasks.Download(_state);
+                _deviceAhead = false;
+            }
+            _stateLent = true;
+            return _state;
+        }
+    }
+
+    /// <summary>Steps completed (<see cref="MaskState.Step"/>, without bringing the masks to the host).</summary>
+    public int StepsDone => _state.Step;
+
+    /// <summary>Whether the edge masks are sampled and optimized on the model's backend (<see cref="MaskMathPlace"/>).</summary>
+    public bool MaskMathOnDevice => _deviceMasks is not null;
+
+    /// <summary>Where <paramref name="options"/> put the edge-mask math for <paramref name="model"/>; a forced device place it cannot have is an error.</summary>
+    private static bool MasksOnDevice(EdgeMaskedModel model, PruningOptions options, DataParallel? parallel)
+    {
+        switch (options.MaskMath)
+        {
+            case MaskMathPlace.Host:
+                return false;
+            case MaskMathPlace.Device:
+                if (model.Model.Backend is null)
+                    throw new EdgePruningException("mask math on the device needs a model on a device backend; prune on --device cuda");
+                if (parallel is not null)
+                    throw new EdgePruningException("mask math on the device runs on one GPU; several GPUs keep the masks on the host");
+                return true;
+            default:
+                return model.OnDevice && parallel is null && model.EdgeCount >= PruningOptions.DeviceMaskThreshold;
+        }
+    }
     public EdgeMaskedModel Model => _model;
     public PruningOptions Options => _o;
     public TaskDataset Task => _task;
@@ -73,8 +131,17 @@ public sealed class EdgePruner
     /// <summary>Bytes the step scratch arena holds in blocks.</summary>
     public long ScratchCapacityBytes => _arena.CapacityBytes;
 
-    /// <summary>∂loss/∂z of the last step's edge masks (KL and sparsity terms, before the hard-concrete backward), [edges].</summary>
-    public Tensor? LastEdgeGradient { get; private set; }
+    /// <summary>∂loss/∂z of the last step's edge masks (KL and sparsity terms, before the hard-concrete backward), [edges], on the host.</summary>
+    public Tensor? LastEdgeGradient
+    {
+        get
+        {
+            if (_deviceMasks is null || _lastEdgeGradient is null) return _lastEdgeGradient;
+            var host = _model.Backend.Download(_lastEdgeGradient);
+            System.Numerics.Tensors.TensorPrimitives.Add(host.Span, _lastDzShift, host.Span);
+            return host;
+        }
+    }
 
     private bool NodeLoss => _o.NodeMasks && _o.TargetNodeSparsity is not null;
 
@@ -82,57 +149,86 @@ public sealed class EdgePruner
     public StepReport Step()
     {
         var clock = Stopwatch.StartNew();
-        int step = State.Step;
+        int step = _state.Step;
         var batch = SampleBatch(step);
-        // The numbers a sequential System.Random of this seed would draw, edges first, then nodes; drawn on every core.
-        var noise = new SubtractiveStream(StepSeed.Of(_o.Seed, step, 1));
+        // Counter-based noise: entry i of a step's draw depends on (seed, step, i) only, so the host and the device draw
+        // the same bits; the sequential stream: the numbers one System.Random of the step's seed would draw, edges
+        // first, then nodes (drawn on every core). Either way a resumed run continues with the same masks.
+        ulong edgeSeed = (ulong)StepSeed.Of(_o.Seed, step, 1), nodeSeed = (ulong)StepSeed.Of(_o.Seed, step, 3);
+        var noise = _counterNoise ? null : new SubtractiveStream(StepSeed.Of(_o.Seed, step, 1));
 
         long E = _model.EdgeCount;
         var buffers = _buffers;
-        var uEdge = buffers.EdgeNoise;
-        HardConcreteOp.DrawUniform(noise, 0, uEdge);
-        var z = buffers.EdgeSample;
-        HardConcreteOp.Forward(State.EdgeLogAlpha, uEdge, z.Span);
+        var device = _deviceMasks;
+        Tensor z;
+        double zSum;
+        if (device is not null)
+        {
+            if (_stateLent) device.Upload(_state);
+            _stateLent = false;
+            zSum = device.Draw(edgeSeed);
+            z = device.Sample;
+        }
+        else
+        {
+            if (noise is null) MaskNoise.Fill(buffers.EdgeNoise, edgeSeed);
+            else HardConcreteOp.DrawUniform(noise, 0, buffers.EdgeNoise);
+            z = buffers.EdgeSample;
+            HardConcreteOp.Forward(_state.EdgeLogAlpha, buffers.EdgeNoise, z.Span);
+            zSum = SparsityOp.Sum(z.Span);
+        }
         float[]? uNode = null;
         Tensor? m = null;
         if (_o.NodeMasks)
         {
             uNode = buffers.NodeNoise;
-            HardConcreteOp.DrawUniform(noise, uEdge.Length, uNode);
+            if (noise is null) MaskNoise.Fill(uNode, nodeSeed);
+            else HardConcreteOp.DrawUniform(noise, E, uNode);
             m = buffers.NodeSample;
-            HardConcreteOp.Forward(State.NodeLogAlpha, uNode, m.Span);
+            HardConcreteOp.Forward(_state.NodeLogAlpha, uNode, m.Span);
         }
 
         // Micro-batches share the step's mask sample, so their weighted gradients add up to the full batch's.
         bool learned = _o.Ablation == Ablation.OptimalConstant;
         // A model built on a backend (a GPU, or the host backend) keeps every tensor of the step there; masks
-        // go there once per step and their gradients and losses come back once.
-        bool device = _model.Model.Backend is not null;
+        // go there once per step and their gradients and losses come back once (the edge masks not at all when
+        // their math runs there too).
+        bool onBackend = _model.Model.Backend is not null;
         var gConstant = buffers.ConstantGrad;
         Array.Clear(gConstant);
-        var (kl, tokens, edgeGrad, nodeGrad) = device ? DeviceGradients(batch, z, m, gConstant) : HostGradients(batch, z, m, gConstant);
+        var (kl, tokens, edgeGrad, nodeGrad) = onBackend ? DeviceGradients(batch, z, m, gConstant) : HostGradients(batch, z, m, gConstant);
 
         double target = LearningRateSchedule.Target(step, _o.SparsityWarmupSteps, _o.TargetEdgeSparsity);
-        double s = SparsityOp.Forward(z.Span, E);
-        double l1 = State.EdgeLambda[0], l2 = State.EdgeLambda[1];
+        double s = SparsityOp.FromSum(zSum, E);
+        double l1 = _state.EdgeLambda[0], l2 = _state.EdgeLambda[1];
         double loss = kl + LagrangianOp.Forward(s, target, l1, l2);
         double sn = m is null ? 0 : SparsityOp.Forward(m.Span, _model.Writers);
         double nodeTarget = 0;
         if (NodeLoss)
         {
             nodeTarget = LearningRateSchedule.Target(step, _o.SparsityWarmupSteps, _o.TargetNodeSparsity!.Value);
-            loss += LagrangianOp.Forward(sn, nodeTarget, State.NodeLambda[0], State.NodeLambda[1]);
+            loss += LagrangianOp.Forward(sn, nodeTarget, _state.NodeLambda[0], _state.NodeLambda[1]);
         }
         if (!double.IsFinite(loss))
             throw new TrainingDivergedException($"the loss is {loss} at step {step} (KL {kl}): training stopped");
 
         double ds = 0, dl1 = 0, dl2 = 0;
         LagrangianOp.Backward(1, s, target, l1, l2, ref ds, ref dl1, ref dl2);
-        SparsityOp.Backward(ds, E, edgeGrad.Span);
-        LastEdgeGradient = edgeGrad;
+        float dzShift = SparsityOp.Shift(ds, E);
         var gEdge = buffers.EdgeLogAlphaGrad;
-        Array.Clear(gEdge);
-        HardConcreteOp.Backward(State.EdgeLogAlpha, uEdge, edgeGrad.Span, gEdge);
+        double deviceSquares = 0;
+        _lastEdgeGradient = edgeGrad;
+        _lastDzShift = dzShift;
+        if (device is not null)
+        {
+            deviceSquares = device.Backward(edgeGrad, dzShift);
+        }
+        else
+        {
+            System.Numerics.Tensors.TensorPrimitives.Add(edgeGrad.Span, dzShift, edgeGrad.Span);
+            Array.Clear(gEdge);
+            HardConcreteOp.Backward(_state.EdgeLogAlpha, buffers.EdgeNoise, edgeGrad.Span, gEdge);
+        }
         var gEdgeLambda = buffers.EdgeLambdaGrad;
         (gEdgeLambda[0], gEdgeLambda[1]) = ((float)dl1, (float)dl2);
         var gNode = buffers.NodeLogAlphaGrad;
@@ -144,22 +240,34 @@ public sealed class EdgePruner
             if (NodeLoss)
             {
                 double dsn = 0, dn1 = 0, dn2 = 0;
-                LagrangianOp.Backward(1, sn, nodeTarget, State.NodeLambda[0], State.NodeLambda[1], ref dsn, ref dn1, ref dn2);
+                LagrangianOp.Backward(1, sn, nodeTarget, _state.NodeLambda[0], _state.NodeLambda[1], ref dsn, ref dn1, ref dn2);
                 SparsityOp.Backward(dsn, _model.Writers, nodeGrad.Span);
                 gNodeLambda[0] = (float)dn1;
                 gNodeLambda[1] = (float)dn2;
             }
-            HardConcreteOp.Backward(State.NodeLogAlpha, uNode!, nodeGrad.Span, gNode);
+            HardConcreteOp.Backward(_state.NodeLogAlpha, uNode!, nodeGrad.Span, gNode);
         }
 
-        ClipGradients(_o.GradClip, gEdge, gNode, gEdgeLambda, gNodeLambda, gConstant);
+        float clip = device is null
+            ? ClipGradients(_o.GradClip, 0, gEdge, gNode, gEdgeLambda, gNodeLambda, gConstant)
+            : ClipGradients(_o.GradClip, deviceSquares, gNode, gEdgeLambda, gNodeLambda, gConstant);
         double factor = LearningRateSchedule.Factor(step, _o.LrWarmupSteps, _o.Steps);
-        State.EdgeOptimizer.Step(State.EdgeLogAlpha, gEdge, _o.EdgeLr * factor);
-        State.EdgeLambdaOptimizer.Step(State.EdgeLambda, gEdgeLambda, _o.EdgeLambdaLr * factor);
-        if (m is not null) State.NodeOptimizer.Step(State.NodeLogAlpha, gNode, _o.NodeLr * factor);
-        if (NodeLoss) State.NodeLambdaOptimizer.Step(State.NodeLambda, gNodeLambda, _o.NodeLambdaLr * factor);
-        if (learned) State.ConstantOptimizer.Step(State.Constants, gConstant, _o.ConstantLr * factor);
-        State.Step++;
+        if (device is not null)
+        {
+            var edgeOptimizer = _state.EdgeOptimizer;
+            edgeOptimizer.StepCount++;
+            device.Update(clip, new Kernels.Training.AdamWStep(_o.EdgeLr * factor, edgeOptimizer.WeightDecay, edgeOptimizer.StepCount, edgeOptimizer.Maximize));
+            _deviceAhead = true;
+        }
+        else
+        {
+            _state.EdgeOptimizer.Step(_state.EdgeLogAlpha, gEdge, _o.EdgeLr * factor);
+        }
+        _state.EdgeLambdaOptimizer.Step(_state.EdgeLambda, gEdgeLambda, _o.EdgeLambdaLr * factor);
+        if (m is not null) _state.NodeOptimizer.Step(_state.NodeLogAlpha, gNode, _o.NodeLr * factor);
+        if (NodeLoss) _state.NodeLambdaOptimizer.Step(_state.NodeLambda, gNodeLambda, _o.NodeLambdaLr * factor);
+        if (learned) _state.ConstantOptimizer.Step(_state.Constants, gConstant, _o.ConstantLr * factor);
+        _state.Step++;
         return new StepReport(step, kl, s, target, l1, l2, sn, loss, clock.Elapsed.TotalSeconds, tokens);
     }
 
@@ -242,7 +350,8 @@ public sealed class EdgePruner
         double kl = 0;
         for (int i = 0; i < parts.Length; i++)
             kl += weights[i] * TaskObjective.BatchKl(_task, parts[i], rowKl.Span.Slice(firstRow[i], rows[i]));
-        return (kl, tokens, backend.Download(outputs.EdgeGrad), backend.Download(outputs.NodeGrad));
+        var edgeGrad = _deviceMasks is null ? backend.Download(outputs.EdgeGrad) : outputs.EdgeGrad;
+        return (kl, tokens, edgeGrad, backend.Download(outputs.NodeGrad));
     }
 
     /// <summary>
@@ -256,7 +365,7 @@ public sealed class EdgePruner
         var backend = model.Backend;
         var k = model.Model.Kernels;
         using var stepScope = backend.OpenScope();
-        var zRun = BackendCopies.Into(backend, z, stepScope);
+        var zRun = _deviceMasks is not null && model == _model ? z : BackendCopies.Into(backend, z, stepScope);
         var mRun = m is null ? null : BackendCopies.Into(backend, m, stepScope);
         backend.Gradients.Fill(outputs.EdgeGrad, 0f);
         backend.Gradients.Fill(outputs.NodeGrad, 0f);
@@ -356,7 +465,7 @@ public sealed class EdgePruner
     {
         Ablation.Interchange => model.WriterOutputs(corrupted, batch, arena, scope),
         Ablation.Mean => Broadcast(model, _meanOutputs ??= WriterMeans(), batch * T, arena, scope),
-        Ablation.OptimalConstant => Broadcast(model, Tensor.FromData(State.Constants, model.Writers, model.Config.ModelDim), batch * T, arena, scope),
+        Ablation.OptimalConstant => Broadcast(model, Tensor.FromData(_state.Constants, model.Writers, model.Config.ModelDim), batch * T, arena, scope),
         _ => null,
     };
 
@@ -440,13 +549,18 @@ public sealed class EdgePruner
         return batch;
     }
 
-    private static void ClipGradients(double maxNorm, params ReadOnlySpan<float[]> grads)
+    /// <summary>
+    /// Scales the gradients so that their joint norm (with <paramref name="otherSquares"/>, the sum of squares of gradients
+    /// held elsewhere) is at most <paramref name="maxNorm"/>; returns the scale, which the caller applies to those others.
+    /// </summary>
+    private static float ClipGradients(double maxNorm, double otherSquares, params ReadOnlySpan<float[]> grads)
     {
-        double sq = 0;
+        double sq = otherSquares;
         foreach (var g in grads) sq += System.Numerics.Tensors.TensorPrimitives.SumOfSquares(g);
         double norm = Math.Sqrt(sq);
-        if (!(norm > maxNorm)) return;
+        if (!(norm > maxNorm)) return 1f;
         float scale = (float)(maxNorm / (norm + 1e-6));
         foreach (var g in grads) System.Numerics.Tensors.TensorPrimitives.Multiply(g, scale, g);
+        return scale;
     }
 }

@@ -37,6 +37,26 @@ public sealed record PruningOptions
     /// (<see cref="StepGraph"/>); needs a model on a device backend.
     /// </summary>
     public bool CaptureSteps { get; init; }
+    /// <summary>Where the edge masks are sampled and optimized (<see cref="MaskMathPlace"/>).</summary>
+    public MaskMathPlace MaskMath { get; init; } = MaskMathPlace.Auto;
+
+    /// <summary>
+    /// The edge count from which <see cref="MaskMathPlace.Auto"/> keeps the mask math on the device. Below it the host's
+    /// share of a step is small: at GPT-2 small's 32,936 edges the host mask math takes 0.8 ms and the copies 0.26 MB; at
+    /// CodeLlama-13B's 3.9 M edges it takes 425 ms on two cores (bench/results/cpu-mask-step.md) and the masks and their
+    /// gradients are 31 MB over PCIe per step. From a million edges (about 110 ms and 8 MB) the host is the bottleneck of a
+    /// GPU step.
+    /// </summary>
+    public const long DeviceMaskThreshold = 1_000_000;
+
+    /// <summary>
+    /// Draw the hard-concrete noise from the counter-based <see cref="Kernels.MaskNoise"/> (value i of a step depends on
+    /// (seed, step, i) only; what the device draws) instead of System.Random's sequential stream per step (what host runs
+    /// have always drawn, so their circuits at a seed stay as they were). Null: counter noise exactly when the mask math
+    /// runs on the device, which cannot draw the sequential stream. A host run with this set draws the device's noise.
+    /// </summary>
+    public bool? CounterNoise { get; init; }
+
     /// <summary>Save a checkpoint every this many steps (0: only at the end and on cancel).</summary>
     public int CheckpointEvery { get; init; } = 100;
     /// <summary>

@@ -38,7 +38,10 @@ public sealed class ReplacedSetBackend(IGradientKernels? gradients = null, ITrai
 public sealed class VisibleIgnoredTrainingKernels(ITrainingKernels inner) : ITrainingKernels
 {
     public void HardConcrete(Tensor logAlpha, Tensor uniform, Tensor z) => inner.HardConcrete(logAlpha, uniform, z);
-    public void HardConcreteBackward(Tensor logAlpha, Tensor uniform, Tensor dz, Tensor dLogAlpha) => inner.HardConcreteBackward(logAlpha, uniform, dz, dLogAlpha);
+    public void HardConcreteBackward(Tensor logAlpha, Tensor uniform, Tensor dz, Tensor dLogAlpha, float dzShift = 0) =>
+        inner.HardConcreteBackward(logAlpha, uniform, dz, dLogAlpha, dzShift);
+    public void MaskNoise(Tensor u, ulong seed) => inner.MaskNoise(u, seed);
+    public void Sum(Tensor x, bool squares, Tensor total) => inner.Sum(x, squares, total);
     public void MaskedEdgeSum(Tensor z, ReadOnlySpan<int> visible, Tensor d, Tensor c, Tensor x) => inner.MaskedEdgeSum(z, [], d, c, x);
     public void MaskedEdgeSumBackward(Tensor z, ReadOnlySpan<int> visible, Tensor d, Tensor dx, Tensor? dz, Tensor? dd) =>
         inner.MaskedEdgeSumBackward(z, [], d, dx, dz, dd);
