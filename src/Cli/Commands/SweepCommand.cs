@@ -29,11 +29,13 @@ public static class SweepCommand
         var evalExamples = new Option<int?>("--eval-examples") { Description = "at most this many test examples to score circuits" }.AtLeast(1);
         var batch = new Option<int?>("--batch") { Description = "sequences per forward (default: the task's recipe)" }.AtLeast(1);
         var ablation = new Option<string?>("--ablation") { Description = "interchange, zero or mean (default: the task's)" };
+        var sparsityWarmup = new Option<int?>("--sparsity-warmup") { Description = "Edge Pruning's sparsity warm-up in steps (default: the recipe's share of --steps)" }.AtLeast(0);
+        var lrWarmup = new Option<int?>("--lr-warmup") { Description = "Edge Pruning's learning-rate warm-up in steps (default: the recipe's share of --steps)" }.AtLeast(0);
         var nodeMasks = new Option<bool?>("--node-masks") { Description = "Edge Pruning trains a mask per writer too (default: the task's recipe)" };
         var outDir = new Option<string?>("--out") { Description = "folder for sweep.csv and sweep.png (default: runs/sweep-<task>)" };
         var command = new Command("sweep", "compare circuit-discovery methods by faithfulness curves")
         {
-            model, task, tokenizer, methods, sizes, steps, igSteps, thresholds, examples, evalExamples, batch, ablation, nodeMasks, outDir,
+            model, task, tokenizer, methods, sizes, steps, igSteps, thresholds, examples, evalExamples, batch, ablation, nodeMasks, sparsityWarmup, lrWarmup, outDir,
         };
         var devices = new DeviceOptions();
         devices.AddTo(command);
@@ -57,6 +59,8 @@ public static class SweepCommand
                 Methods = parse.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 Sizes = parse.GetValue(sizes) is { } s ? Numbers(s, "--sizes") : defaults.Sizes,
                 EpSteps = parse.GetValue(steps),
+                EpSparsityWarmup = parse.GetValue(sparsityWarmup),
+                EpLrWarmup = parse.GetValue(lrWarmup),
                 IgSteps = parse.GetValue(igSteps),
                 AcdcThresholds = parse.GetValue(thresholds) is { } th ? Numbers(th, "--acdc-thresholds") : defaults.AcdcThresholds,
                 DiscoveryExamples = parse.GetValue(examples),

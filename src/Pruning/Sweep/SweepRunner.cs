@@ -19,6 +19,10 @@ public sealed record SweepOptions
     public IReadOnlyList<double> Sizes { get; init; } = MibSizes;
     /// <summary>Edge Pruning steps per size (null: the task's recipe).</summary>
     public int? EpSteps { get; init; }
+    /// <summary>Edge Pruning's sparsity warm-up in steps (null: the recipe's share of <see cref="EpSteps"/>; a warm start holds the target from step 0).</summary>
+    public int? EpSparsityWarmup { get; init; }
+    /// <summary>Edge Pruning's learning-rate warm-up in steps (null: the recipe's share of <see cref="EpSteps"/>).</summary>
+    public int? EpLrWarmup { get; init; }
     public int IgSteps { get; init; } = EapIg.DefaultSteps;
     /// <summary>ACDC runs once per threshold; each run yields one circuit of whatever size it finds.</summary>
     public IReadOnlyList<double> AcdcThresholds { get; init; } = [1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3];
@@ -37,6 +41,7 @@ public sealed record SweepOptions
             if (!(s > 0)) throw new EdgePruningException($"circuit size {s} must be positive");
         if (IgSteps < 1) throw new EdgePruningException($"EAP-IG needs at least one step, got {IgSteps}");
         if (EpSteps is < 1) throw new EdgePruningException($"Edge Pruning needs at least one step, got {EpSteps}");
+        if (EpSparsityWarmup is < 0 || EpLrWarmup is < 0) throw new EdgePruningException("warm-up steps must be ≥ 0");
         if (Batch < 1) throw new EdgePruningException($"batch must be positive, got {Batch}");
     }
 
@@ -200,8 +205,8 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
         {
             TargetEdgeSparsity = sparsity,
             Steps = steps,
-            SparsityWarmupSteps = warmStart is null ? Scale(o.SparsityWarmupSteps, o.Steps, steps) : 0,
-            LrWarmupSteps = Scale(o.LrWarmupSteps, o.Steps, steps),
+            SparsityWarmupSteps = warmStart is not null ? 0 : Math.Min(steps, options.EpSparsityWarmup ?? Scale(o.SparsityWarmupSteps, o.Steps, steps)),
+            LrWarmupSteps = Math.Min(steps, options.EpLrWarmup ?? Scale(o.LrWarmupSteps, o.Steps, steps)),
             CheckpointEvery = 0,
         };
         var pruner = new EdgePruner(job.Masked, job.Task, tuned);
