@@ -106,6 +106,7 @@ public sealed record RunSettings(string Model, string Task, PruningOverrides Giv
         ["seed"] = Text(o.Seed),
         ["embedding-nodes"] = o.EmbeddingNodes is { } e ? Text(e) : "default",
         ["warm-start"] = o.WarmStart ?? "none",
+        ["init-mean"] = Text(o.InitMean),
     };
 
     /// <summary>The options given now, under the same names (null: not given).</summary>
@@ -124,6 +125,7 @@ public sealed record RunSettings(string Model, string Task, PruningOverrides Giv
         ("seed", g.Seed is { } seed ? Text(seed) : null),
         ("embedding-nodes", g.EmbeddingNodes is { } e ? Text(e) : null),
         ("warm-start", g.WarmStart),
+        ("init-mean", g.InitMean is { } im ? Text(im) : null),
     ];
 
     private static string Text(double v) => v.ToString("R", CultureInfo.InvariantCulture);

@@ -16,7 +16,7 @@ public sealed record PruneRequest
     [
         "task", "tokenizer", "target_sparsity", "node_target", "node_masks", "steps", "batch", "lr", "lambda_lr",
         "sparsity_warmup", "lr_warmup", "ablation", "seed", "embedding_nodes", "out", "checkpoint_every", "threads",
-        "binarize_sparsity", "micro_batch", "warm_start",
+        "binarize_sparsity", "micro_batch", "warm_start", "init_mean",
     ];
 
     public string Task { get; init; } = "tracr";
@@ -66,6 +66,7 @@ public sealed record PruneRequest
         Lr = Double("lr"), LambdaLr = Double("lambda_lr"), SparsityWarmupSteps = Int("sparsity_warmup"),
         LrWarmupSteps = Int("lr_warmup"), Ablation = String("ablation"), Seed = Int("seed"),
         EmbeddingNodes = Int("embedding_nodes"), CheckpointEvery = Int("checkpoint_every"), WarmStart = String("warm_start"),
+        InitMean = Double("init_mean"),
     }.Apply(d);
 
     private string? String(string name) => Get(name, JsonValueKind.String, "a string")?.GetValue<string>();

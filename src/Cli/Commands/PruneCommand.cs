@@ -43,11 +43,12 @@ public static class PruneCommand
         var binarize = new Option<double?>("--binarize-sparsity") { Description = "edge sparsity at which the final masks are thresholded (default: the soft masks' own sparsity)" }.Within(0, 1);
         var read = new Option<string?>("--masked-read") { Description = "auto (fused on a GPU), fused or unfused: how each reader reads the difference stack" };
         var warmStart = new Option<string?>("--warm-start") { Description = "eap or eap-ig: start the masks from that method's edge ranking at the target sparsity (the target then holds from step 0 unless --sparsity-warmup is given)" };
+        var initMean = new Option<double?>("--init-mean") { Description = "mean of the initial mask logits log α (default 10, the reference's; lower values let gradients reach the masks from the first steps)" };
         var recompute = new Option<bool?>("--recompute") { Description = "recompute each layer in the backward: one layer's activations live at a time (saves memory, costs a forward)" };
         var command = new Command("prune", "find a circuit with Edge Pruning")
         {
             model, program, task, tokenizer, target, nodeTarget, nodeMasks, steps, batch, lr, lambdaLr, sparsityWarmup, lrWarmup,
-            ablation, seed, embeddingNodes, outDir, resume, force, checkpointEvery, binarize, microBatch, read, recompute, warmStart,
+            ablation, seed, embeddingNodes, outDir, resume, force, checkpointEvery, binarize, microBatch, read, recompute, warmStart, initMean,
         };
         var devices = new DeviceOptions();
         devices.AddTo(command);
@@ -69,6 +70,7 @@ public static class PruneCommand
                 CheckpointEvery = parse.GetValue(checkpointEvery),
                 MaskedRead = parse.GetValue(read), Recompute = parse.GetValue(recompute),
                 WarmStart = parse.GetValue(warmStart) is { } w ? Pruning.Baselines.WarmStartMethod.Parse(w) : null,
+                InitMean = parse.GetValue(initMean),
             };
             // Checked before anything loads when both are given; against the recipe's batch otherwise.
             MicroBatchRule.Check(overrides.MicroBatch, overrides.Batch);

@@ -31,11 +31,12 @@ public static class SweepCommand
         var ablation = new Option<string?>("--ablation") { Description = "interchange, zero or mean (default: the task's)" };
         var sparsityWarmup = new Option<int?>("--sparsity-warmup") { Description = "Edge Pruning's sparsity warm-up in steps (default: the recipe's share of --steps)" }.AtLeast(0);
         var lrWarmup = new Option<int?>("--lr-warmup") { Description = "Edge Pruning's learning-rate warm-up in steps (default: the recipe's share of --steps)" }.AtLeast(0);
+        var initMean = new Option<double?>("--init-mean") { Description = "mean of Edge Pruning's initial log α (default: the recipe's, 10)" };
         var nodeMasks = new Option<bool?>("--node-masks") { Description = "Edge Pruning trains a mask per writer too (default: the task's recipe)" };
         var outDir = new Option<string?>("--out") { Description = "folder for sweep.csv and sweep.png (default: runs/sweep-<task>)" };
         var command = new Command("sweep", "compare circuit-discovery methods by faithfulness curves")
         {
-            model, task, tokenizer, methods, sizes, steps, igSteps, thresholds, examples, evalExamples, batch, ablation, nodeMasks, sparsityWarmup, lrWarmup, outDir,
+            model, task, tokenizer, methods, sizes, steps, igSteps, thresholds, examples, evalExamples, batch, ablation, nodeMasks, sparsityWarmup, lrWarmup, initMean, outDir,
         };
         var devices = new DeviceOptions();
         devices.AddTo(command);
@@ -50,6 +51,7 @@ public static class SweepCommand
                 Batch = parse.GetValue(batch) ?? d.Batch,
                 Ablation = parse.GetValue(ablation) is { } a ? AblationNames.Parse(a) : d.Ablation,
                 NodeMasks = parse.GetValue(nodeMasks) ?? d.NodeMasks,
+                InitMean = parse.GetValue(initMean) ?? d.InitMean,
             }, parse.GetValue(tokenizer));
             using var deviceLease = runDevice;
             DeviceOptions.Announce(err, false, runDevice!);

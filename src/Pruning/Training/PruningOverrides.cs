@@ -27,6 +27,8 @@ public sealed record PruningOverrides
     public bool? Recompute { get; init; }
     /// <summary>"eap" or "eap-ig": start the masks from that method's scores (<see cref="PruningOptions.WarmStart"/>).</summary>
     public string? WarmStart { get; init; }
+    /// <summary>Mean of the initial log α (<see cref="PruningOptions.InitMean"/>).</summary>
+    public double? InitMean { get; init; }
 
     public PruningOptions Apply(PruningOptions d)
     {
@@ -50,6 +52,7 @@ public sealed record PruningOverrides
             EmbeddingNodes = EmbeddingNodes ?? d.EmbeddingNodes,
             CheckpointEvery = CheckpointEvery ?? d.CheckpointEvery,
             WarmStart = WarmStart is { } w ? Baselines.WarmStartMethod.Parse(w) : d.WarmStart,
+            InitMean = InitMean ?? d.InitMean,
             Pass = new Masking.MaskedPassSettings(MaskedRead is { } r ? ParseRead(r) : d.Pass.Read, Recompute ?? d.Pass.Recompute),
         };
     }

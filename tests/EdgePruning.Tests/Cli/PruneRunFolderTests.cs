@@ -30,6 +30,7 @@ public class PruneRunFolderTests
     [InlineData("--target-sparsity", "0.5", "0.92")]
     [InlineData("--seed", "3", "0")]
     [InlineData("--warm-start", "eap", "none")]
+    [InlineData("--init-mean", "3", "10")]
     public void ResumeWithAConflictingOption_IsRefusedInOneLine(string option, string value, string runValue)
     {
         string dir = UnfinishedRun();
