@@ -6,12 +6,19 @@ EP=${EP:-src/Cli/bin/Release/net10.0/edgeprune}
 R=bench/results/faithfulness
 run() { local name=$1; shift; mkdir -p $R/$name; $EP sweep "$@" --out $R/$name > $R/$name/sweep.txt 2> $R/$name/sweep.log; }
 case "$1" in
-  ioi) run gpt2-tasks-ioi --model ../shared/models/gpt2-tasks --task ioi --methods eap,eap-ig,acdc,ep \
+  ioi) run gpt2-tasks-ioi --model ../shared/models/gpt2-tasks --task ioi --methods eap,eap-ig,acdc,ep,ep-ig \
         --sizes 5,11,27,53,80,106,160,266 --steps 300 --batch 8 --examples 32 --eval-examples 200 --acdc-thresholds 0.1 ;;
-  gt)  run gpt2-tasks-gt --model ../shared/models/gpt2-tasks --task gt --methods eap,eap-ig,acdc,ep \
+  gt)  run gpt2-tasks-gt --model ../shared/models/gpt2-tasks --task gt --methods eap,eap-ig,acdc,ep,ep-ig \
         --sizes 5,11,27,53,80,106,160,266 --steps 300 --batch 8 --examples 32 --eval-examples 200 --acdc-thresholds 0.1 ;;
-  gp)  run gpt2-tasks-gp --model ../shared/models/gpt2-tasks --task gp --methods eap,eap-ig,acdc,ep \
+  gp)  run gpt2-tasks-gp --model ../shared/models/gpt2-tasks --task gp --methods eap,eap-ig,acdc,ep,ep-ig \
         --sizes 5,11,27,53,80,106,160,266 --steps 300 --batch 8 --examples 32 --eval-examples 200 --acdc-thresholds 0.1 ;;
+  ioi-late-lr|gt-late-lr|gp-late-lr)
+        # cold Edge Pruning with prune --steps 300's warm-ups; the main run's attribution and ACDC points reused
+        t=${1%-late-lr}; d=$R/gpt2-tasks-$1; mkdir -p $d
+        [ -f $d/points.csv ] || grep -E "^(method|eap|eap-ig|acdc)," $R/gpt2-tasks-$t/points.csv > $d/points.csv
+        run gpt2-tasks-$1 --model ../shared/models/gpt2-tasks --task $t --methods eap,eap-ig,acdc,ep \
+        --sizes 5,11,27,53,80,106,160,266 --steps 300 --batch 8 --examples 32 --eval-examples 200 --acdc-thresholds 0.1 \
+        --sparsity-warmup 300 --lr-warmup 200 ;;
   gp-stories) run stories260K-gp-stories --model ../shared/models/stories260K/stories260K.bin --task gp-stories --methods ep,eap,eap-ig,acdc \
         --sizes 8,16,40,81,162,242,323,808 --steps 300 --batch 8 --examples 32 --eval-examples 200 --acdc-thresholds 0.01,0.1 ;;
   tracr-reverse) run tracr-reverse --model ../shared/models/tracr/reverse.safetensors --methods ep,eap,eap-ig,acdc \
