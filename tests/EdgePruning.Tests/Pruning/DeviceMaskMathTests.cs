@@ -109,7 +109,7 @@ public class DeviceMaskMathTests(ITestOutputHelper output)
     }
 
     /// <summary>Host runs keep System.Random's stream unless told to draw the counter-based noise, which changes the masks.</summary>
-    [Fact]
+    [SharedFact]
     public void HostRuns_DrawTheSequentialStream_UnlessToldToDrawTheCounterNoise()
     {
         PruningOptions Moving(PruningOptions o) => o with { InitMean = 2, InitStd = 1, Steps = 3, LrWarmupSteps = 1, Seed = 3 };
@@ -122,7 +122,7 @@ public class DeviceMaskMathTests(ITestOutputHelper output)
         Assert.NotEqual(plain.Pruner.State.EdgeLogAlpha, counter.Pruner.State.EdgeLogAlpha);
     }
 
-    [Fact]
+    [SharedFact]
     public void DeviceMaskMath_ForAModelOnTheHost_IsAOneLineError()
     {
         var e = Assert.Throws<EdgePruningException>(() =>
