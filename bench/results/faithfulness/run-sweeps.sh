@@ -19,7 +19,7 @@ case "$1" in
         run gpt2-tasks-$1 --model ../shared/models/gpt2-tasks --task $t --methods eap,eap-ig,acdc,ep \
         --sizes 5,11,27,53,80,106,160,266 --steps 300 --batch 8 --examples 32 --eval-examples 200 --acdc-thresholds 0.1 \
         --sparsity-warmup 300 --lr-warmup 200 ;;
-  gp-stories) run stories260K-gp-stories --model ../shared/models/stories260K/stories260K.bin --task gp-stories --methods ep,eap,eap-ig,acdc \
+  gp-stories) run stories260K-gp-stories --model ../shared/models/stories260K/stories260K.bin --task gp-stories --methods ep,eap,eap-ig,acdc,ep-ig \
         --sizes 8,16,40,81,162,242,323,808 --steps 300 --batch 8 --examples 32 --eval-examples 200 --acdc-thresholds 0.01,0.1 ;;
   tracr-reverse) run tracr-reverse --model ../shared/models/tracr/reverse.safetensors --methods ep,eap,eap-ig,acdc \
         --sizes 2,4,7,11,16,24,32,47 --acdc-thresholds 0.0001,0.001,0.01,0.03,0.1,0.3 ;;
