@@ -32,8 +32,7 @@ public static class WarmStartCurves
         float[] scores;
         using (var discovery = new TaskBatches(job.Pruner, job.Task.Train.Take(discoveryExamples).ToArray(), batch))
             scores = EapIg.Scores(discovery);
-        int Scale(int part) => (int)Math.Min(steps, Math.Round((double)part * steps / o.Steps));
-        var cold = o with { TargetEdgeSparsity = sparsity, Steps = steps, Batch = batch, SparsityWarmupSteps = Scale(o.SparsityWarmupSteps), LrWarmupSteps = Scale(o.LrWarmupSteps) };
+        var cold = o.WithSteps(steps) with { TargetEdgeSparsity = sparsity, Batch = batch };
         var warm = cold with { SparsityWarmupSteps = 0 };
 
         List<(int Step, double Kl)> Curve(PruningOptions options, bool warmStart)

@@ -21,13 +21,17 @@ public sealed class CircuitMasks
     public required double EdgeThreshold { get; init; }
     public long KeptEdges => EdgeKept.LongCount(k => k);
     public double EdgeSparsity => 1.0 - (double)KeptEdges / EdgeKept.Length;
+    /// <summary>The soft masks' own sparsity, 1 − their mean: where a binarization without a target cuts.</summary>
+    public double SoftSparsity => SoftSparsityOf(EdgeSoft);
+
+    private static double SoftSparsityOf(float[] soft) => 1.0 - soft.Average(v => (double)v);
 
     public static CircuitMasks From(MaskLayout layout, MaskState state, bool nodeMasks, double? targetSparsity = null)
     {
         var soft = new float[state.EdgeLogAlpha.Length];
         foreach (var (start, length) in ParameterTensors(layout))
             HardConcreteEval.Mask(state.EdgeLogAlpha.AsSpan(start, length), soft.AsSpan(start, length));
-        double target = targetSparsity ?? 1.0 - soft.Average(v => (double)v);
+        double target = targetSparsity ?? SoftSparsityOf(soft);
         double tau = HardConcreteEval.Threshold(soft, Math.Clamp(target, 0, 1));
 
         int W = state.NodeLogAlpha.Length;
@@ -37,7 +41,7 @@ public sealed class CircuitMasks
         {
             foreach (var (start, length) in NodeParameterTensors(layout))
                 HardConcreteEval.Mask(state.NodeLogAlpha.AsSpan(start, length), nodeSoft.AsSpan(start, length));
-            double nodeTau = HardConcreteEval.Threshold(nodeSoft, Math.Clamp(1.0 - nodeSoft.Average(v => (double)v), 0, 1));
+            double nodeTau = HardConcreteEval.Threshold(nodeSoft, Math.Clamp(SoftSparsityOf(nodeSoft), 0, 1));
             for (int w = 0; w < W; w++) nodeKept[w] = nodeSoft[w] > nodeTau;
         }
         else

@@ -65,6 +65,16 @@ public sealed record PruningOptions
     /// </summary>
     public string? WarmStart { get; init; }
 
+    /// <summary>These options over <paramref name="steps"/> steps, the warm-ups keeping their share of the run.</summary>
+    public PruningOptions WithSteps(int steps) => this with
+    {
+        Steps = steps,
+        SparsityWarmupSteps = Share(SparsityWarmupSteps, steps),
+        LrWarmupSteps = Share(LrWarmupSteps, steps),
+    };
+
+    private int Share(int part, int steps) => Steps <= 0 ? 0 : (int)Math.Min(steps, Math.Round((double)part * steps / Steps));
+
     public void Validate()
     {
         void Need(bool ok, string what)
