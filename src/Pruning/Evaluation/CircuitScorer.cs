@@ -7,7 +7,7 @@ namespace EdgePruning.Pruning.Evaluation;
 /// <summary>
 /// One circuit's KL(full ‖ circuit) and task metric m (see <see cref="CircuitMetric"/>), both means over the examples,
 /// and its accuracy (the argmax is the answer, <see cref="TaskMetrics"/>; NaN for a task without one, such as GT's
-/// probability difference or Tracr xproportion's scalar).
+/// probability difference or Tracr xproportion's scalar, or when not asked for).
 /// </summary>
 public readonly record struct CircuitScore(double Kl, double Metric, double Accuracy);
 
@@ -31,12 +31,16 @@ public sealed class CircuitScorer
     public double FullMetric { get; }
     public double EmptyMetric { get; }
 
-    public CircuitScore Score(Tensor edgeMasks)
+    /// <summary>
+    /// The circuit's KL and metric; its accuracy only when <paramref name="accuracy"/> is set (NaN otherwise), so that a
+    /// search scoring many candidates (ACDC) does not pay for it.
+    /// </summary>
+    public CircuitScore Score(Tensor edgeMasks, bool accuracy = false)
     {
         var model = Batches.Pruner.Model;
         var task = Batches.Pruner.Task;
         double kl = 0, metric = 0;
-        var metrics = new TaskMetrics();
+        var metrics = accuracy ? new TaskMetrics() : null;
         foreach (var b in Batches.Batches)
         {
             using var scope = model.OnDevice ? model.Backend.OpenScope() : null;
@@ -44,13 +48,13 @@ public sealed class CircuitScorer
             var logits = BackendCopies.ToHost(model.Backend, model.Forward(b.Clean, b.Size, b.Baseline, z, scope: scope).Logits);
             kl += TaskObjective.Kl(task, b.Examples, b.Full, logits, null) * b.Size;
             metric += CircuitMetric.Sum(task, b.Examples, b.Full, logits);
-            metrics.AddBatch(task, b.Examples, b.Full, logits);
+            metrics?.AddBatch(task, b.Examples, b.Full, logits);
         }
-        double accuracy = metrics.Means().TryGetValue("accuracy", out var a) ? a : double.NaN;
-        return new CircuitScore(kl / Batches.Count, metric / Batches.Count, accuracy);
+        double fraction = metrics is not null && metrics.Means().TryGetValue("accuracy", out var a) ? a : double.NaN;
+        return new CircuitScore(kl / Batches.Count, metric / Batches.Count, fraction);
     }
 
-    public CircuitScore Score(bool[] kept) => Score(MaskTensor(kept));
+    public CircuitScore Score(bool[] kept, bool accuracy = false) => Score(MaskTensor(kept), accuracy);
 
     /// <summary>MIB's faithfulness (m(C) − m(∅)) / (m(full) − m(∅)); NaN when the full model and the empty circuit agree.</summary>
     public double Faithfulness(double metric) => FaithfulnessCurve.Faithfulness(metric, FullMetric, EmptyMetric);

@@ -118,7 +118,7 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
             double discoverySeconds = 0;
             SweepPoint Point(string setting, bool[] kept, double seconds, double trainedSparsity = double.NaN, double target = double.NaN)
             {
-                var s = scorer.Score(kept);
+                var s = scorer.Score(kept, accuracy: true);
                 long n = AttributionCircuit.Count(kept);
                 var p = new SweepPoint(method, setting, n, (double)n / E, s.Kl, s.Metric, scorer.Faithfulness(s.Metric), seconds,
                     s.Accuracy, trainedSparsity);
@@ -201,23 +201,20 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
         double sparsity = 1.0 - (double)n / total;
         var o = job.Options;
         int steps = options.EpSteps ?? o.Steps;
-        var tuned = o with
+        var scaled = o.WithSteps(steps);
+        var tuned = scaled with
         {
             TargetEdgeSparsity = sparsity,
-            Steps = steps,
-            SparsityWarmupSteps = warmStart is not null ? 0 : Math.Min(steps, options.EpSparsityWarmup ?? Scale(o.SparsityWarmupSteps, o.Steps, steps)),
-            LrWarmupSteps = Math.Min(steps, options.EpLrWarmup ?? Scale(o.LrWarmupSteps, o.Steps, steps)),
+            SparsityWarmupSteps = warmStart is not null ? 0 : Math.Min(steps, options.EpSparsityWarmup ?? scaled.SparsityWarmupSteps),
+            LrWarmupSteps = Math.Min(steps, options.EpLrWarmup ?? scaled.LrWarmupSteps),
             CheckpointEvery = 0,
         };
         var pruner = new EdgePruner(job.Masked, job.Task, tuned);
         if (warmStart is not null) WarmStart.Apply(pruner.State, warmStart, sparsity);
         while (pruner.StepsDone < steps) pruner.Step();
         var masks = CircuitMasks.From(job.Masked.Layout, pruner.State, tuned.NodeMasks, sparsity);
-        return (masks.EdgeKept, 1.0 - masks.EdgeSoft.Average(v => (double)v));
+        return (masks.EdgeKept, masks.SoftSparsity);
     }
-
-    /// <summary>Warm-up lengths keep their share of the run when the step count changes.</summary>
-    private static int Scale(int part, int of, int steps) => of <= 0 ? 0 : (int)Math.Min(steps, Math.Round((double)part * steps / of));
 
     private static IReadOnlyList<T> Take<T>(IReadOnlyList<T> list, int? limit) => limit is { } k && k < list.Count ? list.Take(k).ToArray() : list;
 }
