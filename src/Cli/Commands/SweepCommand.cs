@@ -33,10 +33,12 @@ public static class SweepCommand
         var lrWarmup = new Option<int?>("--lr-warmup") { Description = "Edge Pruning's learning-rate warm-up in steps (default: the recipe's share of --steps)" }.AtLeast(0);
         var initMean = new Option<double?>("--init-mean") { Description = "mean of Edge Pruning's initial log α (default: the recipe's, 10)" };
         var nodeMasks = new Option<bool?>("--node-masks") { Description = "Edge Pruning trains a mask per writer too (default: the task's recipe)" };
+        var readout = new Option<string?>("--readout") { Description = "size (Edge Pruning binarized at exactly each size) or reached (where each run ends, as the paper reads out; EAP and EAP-IG are scored at those sizes too) [default: size, reached with --targets]" };
+        var targets = new Option<string?>("--targets") { Description = "comma-separated Edge Pruning target sparsities, one run each, read out where each run ends (above 1 pushes for the sparsest circuit); instead of --sizes for ep and ep-ig" };
         var outDir = new Option<string?>("--out") { Description = "folder for sweep.csv and sweep.png (default: runs/sweep-<task>)" };
         var command = new Command("sweep", "compare circuit-discovery methods by faithfulness curves")
         {
-            model, task, tokenizer, methods, sizes, steps, igSteps, thresholds, examples, evalExamples, batch, ablation, nodeMasks, sparsityWarmup, lrWarmup, initMean, outDir,
+            model, task, tokenizer, methods, sizes, steps, igSteps, thresholds, examples, evalExamples, batch, ablation, nodeMasks, sparsityWarmup, lrWarmup, initMean, readout, targets, outDir,
         };
         var devices = new DeviceOptions();
         devices.AddTo(command);
@@ -68,9 +70,19 @@ public static class SweepCommand
                 DiscoveryExamples = parse.GetValue(examples),
                 EvaluationExamples = parse.GetValue(evalExamples),
                 Batch = job.Options.Batch,
+                EpTargets = parse.GetValue(targets) is { } ts ? Numbers(ts, "--targets") : null,
+                Readout = parse.GetValue(readout) switch
+                {
+                    null => parse.GetValue(targets) is null ? SweepReadout.Size : SweepReadout.Reached,
+                    "size" => SweepReadout.Size,
+                    "reached" => SweepReadout.Reached,
+                    var r => throw new EdgePruningException($"--readout: '{r}' is neither size nor reached"),
+                },
             };
             err.WriteLine($"{job.Task.Name} on {modelPath}: {job.Masked.EdgeCount:N0} edges, {job.Options.Ablation.Name()} ablation; " +
-                $"methods {string.Join(", ", options.Methods)}; sizes {string.Join(", ", options.EdgeCounts(job.Masked.EdgeCount))}");
+                $"methods {string.Join(", ", options.Methods)}; sizes {string.Join(", ", options.EdgeCounts(job.Masked.EdgeCount))}" +
+                (options.EpTargets is { } t ? $"; Edge Pruning targets {string.Join(", ", t)}" : "") +
+                (options.Readout == SweepReadout.Reached ? "; Edge Pruning read out where each run ends" : ""));
             string dir = parse.GetValue(outDir) ?? Path.Combine("runs", "sweep-" + job.Task.Name);
             RunFolder.Ensure(dir);
             var result = new SweepRunner(job, options)
@@ -83,6 +95,14 @@ public static class SweepCommand
             SweepCsv.Write(result, csv);
             Print(o, result);
             o.WriteLine($"wrote {csv}");
+            var sameSize = SameSizeComparison.Rows(result);
+            if (sameSize.Any(r => r.Baseline is not null))
+            {
+                string sameCsv = Path.Combine(dir, "same-size.csv");
+                SweepCsv.WriteSameSize(sameSize, sameCsv);
+                PrintSameSize(o, sameSize);
+                o.WriteLine($"wrote {sameCsv}");
+            }
             try
             {
                 SweepPlot.SavePng(result, png);
@@ -118,5 +138,22 @@ public static class SweepCommand
             table.AddRow($"[bold]{m.Method}[/]", "CPR / CMD", "", "", $"{m.Cpr:F3} / {m.Cmd:F3}", "", "", m.Seconds.ToString("F2", CultureInfo.InvariantCulture));
         }
         console.Write(table);
+    }
+
+    private static void PrintSameSize(TextWriter o, IReadOnlyList<SameSizeRow> rows)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(o), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        var table = new Table().Title("Edge Pruning against the best baseline of the same size (KL, lower is better)");
+        foreach (var c in new[] { "method", "setting", "edges", "KL", "best baseline", "its KL", "at or below" }) table.AddColumn(c);
+        static string G(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+        foreach (var r in rows)
+            table.AddRow(r.Method, r.Setting, r.Edges.ToString(CultureInfo.InvariantCulture), G(r.Kl), r.Baseline ?? "none of this size",
+                r.Baseline is null ? "" : G(r.BaselineKl), r.Baseline is null ? "" : r.AtOrBelow ? "yes" : "no");
+        console.Write(table);
+        foreach (var m in rows.GroupBy(r => r.Method))
+        {
+            int compared = m.Count(r => r.Baseline is not null);
+            o.WriteLine($"{m.Key}: at or below the best baseline at {m.Count(r => r.AtOrBelow)} of {compared} sizes with a baseline of the same size");
+        }
     }
 }

@@ -11,6 +11,8 @@ public sealed record SweepOptions
 {
     /// <summary>"ep-ig" is Edge Pruning started at each size from EAP-IG's ranking (<see cref="WarmStart"/>), the target held from step 0.</summary>
     public static readonly string[] AllMethods = ["ep", "eap", "eap-ig", "acdc", "ep-ig"];
+    /// <summary>Whether <paramref name="method"/> is one of the Edge Pruning methods (ep, ep-ig) rather than a baseline.</summary>
+    public static bool IsEdgePruning(string method) => method is "ep" or "ep-ig";
     /// <summary>MIB's circuit sizes, as fractions of the graph's edges.</summary>
     public static readonly double[] MibSizes = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0];
 
@@ -31,19 +33,39 @@ public sealed record SweepOptions
     /// <summary>At most this many test examples score them.</summary>
     public int? EvaluationExamples { get; init; }
     public int Batch { get; init; } = 32;
+    /// <summary>Where Edge Pruning's masks are binarized (<see cref="SweepReadout"/>).</summary>
+    public SweepReadout Readout { get; init; } = SweepReadout.Size;
+    /// <summary>
+    /// Edge Pruning's target edge sparsities, one run each, instead of 1 − N/E of each size; only with
+    /// <see cref="SweepReadout.Reached"/>. Values above 1 push for the sparsest circuit, as the paper's sweeps do.
+    /// </summary>
+    public IReadOnlyList<double>? EpTargets { get; init; }
 
     public void Validate()
     {
         foreach (var m in Methods)
             if (!AllMethods.Contains(m)) throw new EdgePruningException($"unknown method '{m}' (expected {string.Join(", ", AllMethods)})");
-        if (Sizes.Count == 0 && Methods.Any(m => m != "acdc")) throw new EdgePruningException("no circuit sizes given");
+        if (Sizes.Count == 0 && EpTargets is null && Methods.Any(m => m != "acdc")) throw new EdgePruningException("no circuit sizes given");
         foreach (var s in Sizes)
             if (!(s > 0)) throw new EdgePruningException($"circuit size {s} must be positive");
         if (IgSteps < 1) throw new EdgePruningException($"EAP-IG needs at least one step, got {IgSteps}");
         if (EpSteps is < 1) throw new EdgePruningException($"Edge Pruning needs at least one step, got {EpSteps}");
         if (EpSparsityWarmup is < 0 || EpLrWarmup is < 0) throw new EdgePruningException("warm-up steps must be ≥ 0");
         if (Batch < 1) throw new EdgePruningException($"batch must be positive, got {Batch}");
+        if (EpTargets is not null)
+        {
+            if (Readout != SweepReadout.Reached)
+                throw new EdgePruningException("Edge Pruning targets are read out where each run ends: they need the reached read-out");
+            if (EpTargets.Count == 0) throw new EdgePruningException("no Edge Pruning targets given");
+            foreach (var t in EpTargets)
+                if (!(t > 0 && t <= 2)) throw new EdgePruningException($"target sparsity {t} must be in (0, 2]");
+        }
     }
+
+    /// <summary>Edge Pruning's runs: (setting, target sparsity, requested size or null) for a graph of <paramref name="total"/> edges.</summary>
+    public IEnumerable<(string Setting, double Target, long? Size)> EpRuns(long total) => EpTargets is { } targets
+        ? targets.Select(t => ($"t={t.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)}", t, (long?)null))
+        : EdgeCounts(total).Select(n => (Readout == SweepReadout.Reached ? $"N={n} reached" : $"N={n}", 1.0 - (double)n / total, (long?)n));
 
     /// <summary>The sizes as distinct edge counts in [1, total], ascending.</summary>
     public long[] EdgeCounts(long total) => Sizes
@@ -54,9 +76,10 @@ public sealed record SweepOptions
 /// <summary>
 /// Finds circuits with each method at each size on one model and task, scores every circuit on the same
 /// evaluation examples (KL and MIB faithfulness, <see cref="FaithfulnessCurve"/>), and summarizes each
-/// method's curve by CPR and CMD. Edge Pruning trains once per size with target sparsity 1 − N/E and is
-/// read out at exactly that sparsity; EAP and EAP-IG score edges once and take the top N
-/// (<see cref="AttributionCircuit"/>); ACDC runs once per threshold.
+/// method's curve by CPR and CMD. Edge Pruning trains once per size with target sparsity 1 − N/E (or once per
+/// given target) and is read out at exactly N edges, or where training ended (<see cref="SweepReadout"/>); EAP and
+/// EAP-IG score edges once and take the top N (<see cref="AttributionCircuit"/>), at Edge Pruning's reached sizes
+/// too when it is read out there; ACDC runs once per threshold.
 /// </summary>
 public sealed class SweepRunner(PruningJob job, SweepOptions options)
 {
@@ -97,7 +120,7 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
         var sizes = options.EdgeCounts(E);
         var done = PointsFile is null ? new Dictionary<(string, string), SweepPoint>() : SweepPoints.Read(PointsFile);
 
-        var curves = new List<MethodCurve>();
+        var curves = new Dictionary<string, MethodCurve>();
         // EAP-IG's scores serve the eap-ig curve and the warm start of ep-ig; computed once, when first needed.
         float[]? igScores = null;
         double igSeconds = 0;
@@ -111,7 +134,10 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
             }
             return igScores;
         }
-        foreach (var method in options.Methods)
+        // Read out where training ended, Edge Pruning goes first, so that the attribution methods are scored at its sizes too.
+        bool reached = options.Readout == SweepReadout.Reached;
+        var order = reached ? options.Methods.OrderBy(m => SweepOptions.IsEdgePruning(m) ? 0 : 1).ToArray() : options.Methods.ToArray();
+        foreach (var method in order)
         {
             var points = new List<SweepPoint>();
             var clock = Stopwatch.StartNew();
@@ -123,7 +149,7 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
                 var p = new SweepPoint(method, setting, n, (double)n / E, s.Kl, s.Metric, scorer.Faithfulness(s.Metric), seconds,
                     s.Accuracy, trainedSparsity);
                 string trained = double.IsNaN(trainedSparsity) ? "" : $", trained to sparsity {trainedSparsity:F4}";
-                if (trainedSparsity < target - ShortOfTarget)
+                if (!reached && trainedSparsity < target - ShortOfTarget)
                     trained += $", short of its target {target:F4}: the binarization cut edges that training kept";
                 Progress?.Invoke(method, $"{setting}: {n} edges, KL {s.Kl:G4}, faithfulness {p.Faithfulness:F3}{trained}");
                 if (PointsFile is not null) SweepPoints.Append(PointsFile, p);
@@ -143,15 +169,20 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
                 case "eap":
                 case "eap-ig":
                 {
-                    if (sizes.All(n => done.ContainsKey((method, $"N={n}"))))
+                    var counts = reached
+                        ? sizes.Concat(curves.Values.Where(c => SweepOptions.IsEdgePruning(c.Method)).SelectMany(c => c.Points).Select(p => p.Edges))
+                            .Where(n => n >= 1).Distinct().Order().ToArray()
+                        : sizes;
+                    if (counts.All(n => done.ContainsKey((method, $"N={n}"))))
                     {
-                        foreach (long n in sizes) Reuse($"N={n}");
+                        foreach (long n in counts) Reuse($"N={n}");
                         break;
                     }
                     var t = Stopwatch.StartNew();
                     var scores = method == "eap" ? Eap.Scores(discoveryBatches.Value) : IgScores();
                     discoverySeconds = method == "eap" ? t.Elapsed.TotalSeconds : igSeconds;
-                    foreach (long n in sizes) points.Add(Point($"N={n}", AttributionCircuit.TopN(job.Masked.Layout, scores, n), 0));
+                    foreach (long n in counts)
+                        if (!Reuse($"N={n}")) points.Add(Point($"N={n}", AttributionCircuit.TopN(job.Masked.Layout, scores, n), 0));
                     break;
                 }
                 case "acdc":
@@ -170,49 +201,49 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
                 }
                 case "ep":
                 case "ep-ig":
-                    foreach (long n in sizes)
+                    foreach (var (setting, target, _) in options.EpRuns(E))
                     {
-                        if (Reuse($"N={n}")) continue;
+                        if (Reuse(setting)) continue;
                         var t = Stopwatch.StartNew();
                         // A warm start's attribution run is counted once, with its first size.
                         var warm = method == "ep-ig" ? IgScores() : null;
-                        var (masks, trainedSparsity) = TrainEdgePruning(n, E, warm);
+                        var (masks, trainedSparsity) = TrainEdgePruning(target, reached ? null : target, warm);
                         double sec = t.Elapsed.TotalSeconds;
                         discoverySeconds += sec;
-                        points.Add(Point($"N={n}", masks, sec, trainedSparsity, 1.0 - (double)n / E));
+                        points.Add(Point(setting, masks, sec, trainedSparsity, target));
                     }
                     break;
             }
             var curve = points.Select(p => new CurvePoint(p.EdgeFraction, p.Faithfulness)).ToArray();
-            curves.Add(new MethodCurve(method, points, FaithfulnessCurve.Cpr(curve), FaithfulnessCurve.Cmd(curve), discoverySeconds));
+            curves[method] = new MethodCurve(method, points, FaithfulnessCurve.Cpr(curve), FaithfulnessCurve.Cmd(curve), discoverySeconds);
             Progress?.Invoke(method, $"done in {clock.Elapsed.TotalSeconds:F1} s");
         }
         return new SweepResult(job.ModelId, task.Name, job.Options.Ablation.Name(), E, discoveryCount, evaluationCount,
-            scorer.FullMetric, scorer.EmptyMetric, curves);
+            scorer.FullMetric, scorer.EmptyMetric, options.Methods.Select(m => curves[m]).ToArray());
     }
 
     /// <summary>
-    /// Edge Pruning at target sparsity 1 − N/E with the job's recipe (steps overridable), read out at exactly N edges,
-    /// from the usual initialization or from <paramref name="warmStart"/> scores (the target then holds from step 0);
-    /// also the soft masks' own edge sparsity when training ended (what an unforced binarization would keep).
+    /// Edge Pruning at <paramref name="targetSparsity"/> with the job's recipe (steps overridable), binarized at
+    /// <paramref name="readAt"/> (null: the soft masks' own sparsity, where training ended), from the usual
+    /// initialization or from <paramref name="warmStart"/> scores (the target then holds from step 0); also the soft
+    /// masks' own edge sparsity when training ended (what an unforced binarization keeps).
     /// </summary>
-    private (bool[] Kept, double TrainedSparsity) TrainEdgePruning(long n, long total, float[]? warmStart)
+    private (bool[] Kept, double TrainedSparsity) TrainEdgePruning(double targetSparsity, double? readAt, float[]? warmStart)
     {
-        double sparsity = 1.0 - (double)n / total;
         var o = job.Options;
         int steps = options.EpSteps ?? o.Steps;
         var scaled = o.WithSteps(steps);
         var tuned = scaled with
         {
-            TargetEdgeSparsity = sparsity,
+            TargetEdgeSparsity = targetSparsity,
             SparsityWarmupSteps = warmStart is not null ? 0 : Math.Min(steps, options.EpSparsityWarmup ?? scaled.SparsityWarmupSteps),
             LrWarmupSteps = Math.Min(steps, options.EpLrWarmup ?? scaled.LrWarmupSteps),
             CheckpointEvery = 0,
         };
         var pruner = new EdgePruner(job.Masked, job.Task, tuned);
-        if (warmStart is not null) WarmStart.Apply(pruner.State, warmStart, sparsity);
+        if (warmStart is not null) WarmStart.Apply(pruner.State, warmStart, targetSparsity);
         while (pruner.StepsDone < steps) pruner.Step();
-        var masks = CircuitMasks.From(job.Masked.Layout, pruner.State, tuned.NodeMasks, sparsity);
+        var masks = CircuitMasks.From(job.Masked.Layout, pruner.State, tuned.NodeMasks, readAt);
         return (masks.EdgeKept, masks.SoftSparsity);
     }
 

@@ -3,6 +3,7 @@ using EdgePruning.Pruning;
 using EdgePruning.Pruning.Baselines;
 using EdgePruning.Pruning.Evaluation;
 using EdgePruning.Pruning.Sweep;
+using EdgePruning.Runtime;
 
 namespace EdgePruning.Tests.Sweep;
 
@@ -118,5 +119,58 @@ public class SweepRunnerTests
         {
             File.Delete(file);
         }
+    }
+    [SharedFact]
+    public void ReadOutWhereTheRunEnded_AShortRunKeepsWhatTrainingKept_AndTheAttributionMethodsAreScoredAtThatSize()
+    {
+        // One step leaves every soft mask near 1, closer together than the threshold's resolution: read out at its size the
+        // run keeps at most 4 edges (none, here), read out where it ended nearly all.
+        var options = Options with { Methods = ["eap", "ep"], Sizes = [4], EpSteps = 1 };
+        var atSize = new SweepRunner(Job(), options).Run();
+        var reached = new SweepRunner(Job(), options with { Readout = SweepReadout.Reached }).Run();
+        long E = Job().Masked.EdgeCount;
+        var ep = reached.Methods.Single(m => m.Method == "ep").Points.Single();
+        Assert.Equal("N=4 reached", ep.Setting);
+        Assert.InRange(atSize.Methods.Single(m => m.Method == "ep").Points.Single().Edges, 0, 4);
+        Assert.InRange(ep.Edges, (1 - ep.TrainedSparsity) * E - 2, (1 - ep.TrainedSparsity) * E + 2);
+        Assert.True(ep.Edges > E / 2, $"a one-step run read out where it ended kept {ep.Edges} of {E} edges");
+        // EAP keeps its requested size and gains Edge Pruning's, so the comparison has a baseline of the same size.
+        Assert.Equal(new[] { 4L, ep.Edges }, reached.Methods.Single(m => m.Method == "eap").Points.Select(p => p.Edges).Order());
+        Assert.Equal(new[] { "eap", "ep" }, reached.Methods.Select(m => m.Method)); // the requested order, though ep ran first
+        var row = SameSizeComparison.Rows(reached).Single();
+        Assert.Equal(("eap", ep.Edges), (row.Baseline, row.Edges));
+        Assert.Equal(reached.Methods[0].Points.Single(p => p.Edges == ep.Edges).Kl, row.BaselineKl);
+    }
+
+    [SharedFact]
+    public void EdgePruningTargets_NameTheirPoints_AndNeedTheReachedReadOut()
+    {
+        var result = new SweepRunner(Job(), Options with { Methods = ["ep"], Sizes = [], EpSteps = 1, EpTargets = [0.5, 1.1], Readout = SweepReadout.Reached }).Run();
+        Assert.Equal(new[] { "t=0.5", "t=1.1" }, result.Methods[0].Points.Select(p => p.Setting));
+        var e = Assert.Throws<EdgePruningException>(() => (Options with { EpTargets = [0.5] }).Validate());
+        Assert.Contains("reached read-out", e.Message);
+        Assert.Throws<EdgePruningException>(() => (Options with { EpTargets = [2.5], Readout = SweepReadout.Reached }).Validate());
+        Assert.Throws<EdgePruningException>(() => (Options with { EpTargets = [], Readout = SweepReadout.Reached }).Validate());
+    }
+
+    [Fact]
+    public void TheSameSizeComparison_TakesTheLowestBaselineKlOfExactlyThatSize()
+    {
+        static SweepPoint P(string method, long edges, double kl) => new(method, $"N={edges}", edges, edges / 100.0, kl, 0, 0, 0);
+        static MethodCurve C(string method, params SweepPoint[] points) => new(method, points, 0, 0, 0);
+        var result = new SweepResult("m", "t", "interchange", 100, 1, 1, 1, 0,
+        [
+            C("eap", P("eap", 10, 0.5), P("eap", 20, 0.2)),
+            C("eap-ig", P("eap-ig", 10, 0.3), P("eap-ig", 20, 0.4)),
+            C("acdc", P("acdc", 10, 0.1)),
+            C("ep", P("ep", 20, 0.25), P("ep", 10, 0.05), P("ep", 30, 0.01)),
+            C("ep-ig", P("ep-ig", 20, 0.2)),
+        ]);
+        var rows = SameSizeComparison.Rows(result);
+        Assert.Equal(new (string, long, string?, double, bool)[]
+            {
+                ("ep", 10L, "acdc", 0.1, true), ("ep", 20L, "eap", 0.2, false), ("ep", 30L, null, double.NaN, false), ("ep-ig", 20L, "eap", 0.2, true),
+            },
+            rows.Select(r => (r.Method, r.Edges, r.Baseline, r.BaselineKl, r.AtOrBelow)));
     }
 }
