@@ -52,6 +52,26 @@ def svg(run, points, path):
     out.append(f'<text x="{W-M}" y="{H-12}" text-anchor="end">kept edges (log axis)</text></svg>')
     open(path, "w").write("\n".join(out))
 
+def same_size(pts):
+    """Edge Pruning read out where each run ended: each point against EAP, EAP-IG (and ACDC) circuits of its own size."""
+    print("| method | setting | edges | KL (f, acc) | eap KL | eap-ig KL | acdc KL | at or below the best baseline? |\n|---|---|---|---|---|---|---|---|")
+    for m in ["ep", "ep-ig"]:
+        wins = compared = 0
+        for p in sorted((p for p in pts if p["method"] == m), key=lambda p: p["edges"]):
+            base = {b: next((q["kl"] for q in pts if q["method"] == b and q["edges"] == p["edges"]), None) for b in ["eap", "eap-ig", "acdc"]}
+            known = [v for v in base.values() if v is not None]
+            verdict = "—" if not known else ("yes" if p["kl"] <= min(known) else "no")
+            compared += bool(known)
+            wins += verdict == "yes"
+            acc = "" if math.isnan(p["accuracy"]) else f", {p['accuracy']:.2f}"
+            print(f"| {m} | {p['setting']} | {p['edges']} | {p['kl']:.4g} ({p['faithfulness']:.3f}{acc}) | " +
+                  " | ".join("—" if v is None else f"{v:.4g}" for v in base.values()) + f" | {verdict} |")
+        if compared: print(f"\n{m}: at or below the best baseline of the same size at {wins} of {compared} points\n")
+    acdc = [p for p in pts if p["method"] == "acdc"]
+    if acdc:
+        print("ACDC: " + "; ".join(f"{p['setting']}: {p['edges']} edges, KL {p['kl']:.4g}, f {p['faithfulness']:.3f}" for p in acdc))
+    print()
+
 def main():
     runs = [r for r in sorted(os.listdir(HERE)) if os.path.exists(os.path.join(HERE, r, "points.csv"))]
     for run in runs:
@@ -65,6 +85,9 @@ def main():
                 cpr, cmd = cpr_cmd(mp)
                 print(f"| {m} | {cpr:.3f} | {cmd:.3f} | {len(mp)} | {sum(p['seconds'] for p in mp):.0f} |")
         print()
+        if any(p["method"] in ("ep", "ep-ig") and not p["setting"][2:].isdigit() for p in pts):
+            same_size(pts)
+            continue
         sizes = sorted({p["setting"] for p in pts if p["setting"].startswith("N=")}, key=lambda s: int(s[2:]))
         shown = [m for m in ["ep", "ep-ig", "eap", "eap-ig"] if any(p["method"] == m for p in pts)]
         trainers = [m for m in ["ep", "ep-ig"] if m in shown]
