@@ -74,6 +74,7 @@ public sealed record RunSettings(string Model, string Task, PruningOverrides Giv
             CheckpointEvery = now.CheckpointEvery ?? Given.CheckpointEvery,
             MaskedRead = now.MaskedRead ?? Given.MaskedRead,
             Recompute = now.Recompute ?? Given.Recompute,
+            MaskMath = now.MaskMath ?? Given.MaskMath,
         };
     }
 
@@ -107,6 +108,7 @@ public sealed record RunSettings(string Model, string Task, PruningOverrides Giv
         ["embedding-nodes"] = o.EmbeddingNodes is { } e ? Text(e) : "default",
         ["warm-start"] = o.WarmStart ?? "none",
         ["init-mean"] = Text(o.InitMean),
+        ["noise"] = o.CounterNoise is { } c ? PruningOverrides.NoiseName(c) : "auto",
     };
 
     /// <summary>The options given now, under the same names (null: not given).</summary>
@@ -126,6 +128,7 @@ public sealed record RunSettings(string Model, string Task, PruningOverrides Giv
         ("embedding-nodes", g.EmbeddingNodes is { } e ? Text(e) : null),
         ("warm-start", g.WarmStart),
         ("init-mean", g.InitMean is { } im ? Text(im) : null),
+        ("noise", g.Noise is { } noise ? PruningOverrides.NoiseName(PruningOverrides.ParseNoise(noise)) : null),
     ];
 
     private static string Text(double v) => v.ToString("R", CultureInfo.InvariantCulture);

@@ -66,7 +66,7 @@ public sealed record PruneRequest
         Lr = Double("lr"), LambdaLr = Double("lambda_lr"), SparsityWarmupSteps = Int("sparsity_warmup"),
         LrWarmupSteps = Int("lr_warmup"), Ablation = String("ablation"), Seed = Int("seed"),
         EmbeddingNodes = Int("embedding_nodes"), CheckpointEvery = Int("checkpoint_every"), WarmStart = String("warm_start"),
-        InitMean = Double("init_mean"),
+        InitMean = Double("init_mean"), MaskMath = String("mask_math"), Noise = String("noise"),
     }.Apply(d);
 
     private string? String(string name) => Get(name, JsonValueKind.String, "a string")?.GetValue<string>();

@@ -45,10 +45,13 @@ public static class PruneCommand
         var warmStart = new Option<string?>("--warm-start") { Description = "eap or eap-ig: start the masks from that method's edge ranking at the target sparsity (the target then holds from step 0 unless --sparsity-warmup is given)" };
         var initMean = new Option<double?>("--init-mean") { Description = "mean of the initial mask logits log α (default 10, the reference's; lower values let gradients reach the masks from the first steps)" };
         var recompute = new Option<bool?>("--recompute") { Description = "recompute each layer in the backward: one layer's activations live at a time (saves memory, costs a forward)" };
+        var maskMath = new Option<string?>("--mask-math") { Description = "auto, host or device: where the masks are sampled and optimized (auto: on the GPU from 1 M edges)" };
+        var noise = new Option<string?>("--noise") { Description = "counter or system: the masks' noise stream (default: counter where the mask math runs on the device, else system; a CPU run with counter draws a GPU run's noise)" };
         var command = new Command("prune", "find a circuit with Edge Pruning")
         {
             model, program, task, tokenizer, target, nodeTarget, nodeMasks, steps, batch, lr, lambdaLr, sparsityWarmup, lrWarmup,
             ablation, seed, embeddingNodes, outDir, resume, force, checkpointEvery, binarize, microBatch, read, recompute, warmStart, initMean,
+            maskMath, noise,
         };
         var devices = new DeviceOptions();
         devices.AddTo(command);
@@ -71,6 +74,7 @@ public static class PruneCommand
                 MaskedRead = parse.GetValue(read), Recompute = parse.GetValue(recompute),
                 WarmStart = parse.GetValue(warmStart) is { } w ? Pruning.Baselines.WarmStartMethod.Parse(w) : null,
                 InitMean = parse.GetValue(initMean),
+                MaskMath = parse.GetValue(maskMath), Noise = parse.GetValue(noise),
             };
             // Checked before anything loads when both are given; against the recipe's batch otherwise.
             MicroBatchRule.Check(overrides.MicroBatch, overrides.Batch);
@@ -154,7 +158,9 @@ public static class PruneCommand
                     throw new EdgePruningException($"{dir} holds an unfinished run (a checkpoint and no circuit.json); " +
                         "continue it with --resume, start afresh with --force, or choose another --out");
                 RunFolder.Prepare(dir);
-                RunSettings.Of(modelPath, job.Task.Name, overrides, job.Options).Write(dir);
+                // The noise the trainer chose is kept, so that a resume on another device draws the same stream.
+                string drawn = PruningOverrides.NoiseName(job.Pruner.CounterNoise);
+                RunSettings.Of(modelPath, job.Task.Name, overrides with { Noise = drawn }, job.Options with { CounterNoise = job.Pruner.CounterNoise }).Write(dir);
             }
 
             var plan = MemoryPlanner.Plan(MemoryPlanRequest.ForRun(job.Masked.Config, job.Masked.Graph.EmbeddingNodes, job.Task, job.Options,

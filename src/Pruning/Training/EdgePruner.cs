@@ -105,6 +105,9 @@ public sealed class EdgePruner
     /// <summary>Whether the edge masks are sampled and optimized on the model's backend (<see cref="MaskMathPlace"/>).</summary>
     public bool MaskMathOnDevice => _deviceMasks is not null;
 
+    /// <summary>Whether the steps draw the counter-based <see cref="MaskNoise"/> (as resolved from <see cref="PruningOptions.CounterNoise"/>).</summary>
+    public bool CounterNoise => _counterNoise;
+
     /// <summary>Where <paramref name="options"/> put the edge-mask math for <paramref name="model"/>; a forced device place it cannot have is an error.</summary>
     private static bool MasksOnDevice(EdgeMaskedModel model, PruningOptions options, DataParallel? parallel)
     {

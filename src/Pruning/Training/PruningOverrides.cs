@@ -29,6 +29,10 @@ public sealed record PruningOverrides
     public string? WarmStart { get; init; }
     /// <summary>Mean of the initial log α (<see cref="PruningOptions.InitMean"/>).</summary>
     public double? InitMean { get; init; }
+    /// <summary>"auto", "host" or "device" (<see cref="PruningOptions.MaskMath"/>).</summary>
+    public string? MaskMath { get; init; }
+    /// <summary>"counter" or "system": the hard-concrete noise stream (<see cref="PruningOptions.CounterNoise"/>).</summary>
+    public string? Noise { get; init; }
 
     public PruningOptions Apply(PruningOptions d)
     {
@@ -53,9 +57,29 @@ public sealed record PruningOverrides
             CheckpointEvery = CheckpointEvery ?? d.CheckpointEvery,
             WarmStart = WarmStart is { } w ? Baselines.WarmStartMethod.Parse(w) : d.WarmStart,
             InitMean = InitMean ?? d.InitMean,
+            MaskMath = MaskMath is { } m ? ParseMaskMath(m) : d.MaskMath,
+            CounterNoise = Noise is { } n ? ParseNoise(n) : d.CounterNoise,
             Pass = new Masking.MaskedPassSettings(MaskedRead is { } r ? ParseRead(r) : d.Pass.Read, Recompute ?? d.Pass.Recompute),
         };
     }
+
+    public static MaskMathPlace ParseMaskMath(string value) => value.ToLowerInvariant() switch
+    {
+        "auto" => MaskMathPlace.Auto,
+        "host" => MaskMathPlace.Host,
+        "device" => MaskMathPlace.Device,
+        _ => throw new Runtime.EdgePruningException($"unknown mask math place '{value}' (expected auto, host or device)"),
+    };
+
+    /// <summary>True for the counter-based noise, false for System.Random's stream.</summary>
+    public static bool ParseNoise(string value) => value.ToLowerInvariant() switch
+    {
+        "counter" => true,
+        "system" => false,
+        _ => throw new Runtime.EdgePruningException($"unknown mask noise '{value}' (expected counter or system)"),
+    };
+
+    public static string NoiseName(bool counter) => counter ? "counter" : "system";
 
     public static Masking.MaskedReadPath ParseRead(string value) => value.ToLowerInvariant() switch
     {

@@ -31,6 +31,7 @@ public class PruneRunFolderTests
     [InlineData("--seed", "3", "0")]
     [InlineData("--warm-start", "eap", "none")]
     [InlineData("--init-mean", "3", "10")]
+    [InlineData("--noise", "counter", "system")]
     public void ResumeWithAConflictingOption_IsRefusedInOneLine(string option, string value, string runValue)
     {
         string dir = UnfinishedRun();
@@ -53,6 +54,32 @@ public class PruneRunFolderTests
         var h = Hyperparameters(dir);
         Assert.Equal(6, h.GetProperty("steps").GetInt32());
         Assert.Equal(0.8, h.GetProperty("target_edge_sparsity").GetDouble());
+    }
+
+    [Fact]
+    public void ARunOnTheCounterNoise_ResumesOnIt_AndEndsWhereTheUninterruptedRunDoes()
+    {
+        static double[] Masks(string dir) => JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "circuit.json"))).RootElement
+            .GetProperty("edges").EnumerateArray().Select(e => e.GetProperty("mask").GetDouble()).ToArray();
+        // From log α = 0 the masks move in six steps, so the noise they drew shows in where they end.
+        string[] options = ["--init-mean", "0", "--noise", "counter"];
+        string dir = UnfinishedRun(options);
+        Assert.Contains("\"noise\": \"counter\"", File.ReadAllText(Path.Combine(dir, "run.json")));
+        var (code, _, stderr) = CliRunner.Run("prune", "--out", dir, "--resume");
+        Assert.True(code == 0, stderr);
+        string whole = NewFolder(), system = NewFolder();
+        Assert.Equal(0, CliRunner.Run(["prune", "--steps", "6", "--out", whole, .. options]).Code);
+        Assert.Equal(0, CliRunner.Run("prune", "--steps", "6", "--out", system, "--init-mean", "0").Code);
+        Assert.Equal(Masks(whole), Masks(dir));
+        Assert.NotEqual(Masks(system), Masks(dir));
+    }
+
+    [Fact]
+    public void MaskMathOnTheDevice_ForAModelOnTheHost_IsOneLine()
+    {
+        var (code, _, stderr) = CliRunner.Run("prune", "--steps", "2", "--out", NewFolder(), "--mask-math", "device");
+        Assert.Equal(CliApp.ExitError, code);
+        Assert.Contains("mask math on the device needs a model on a device backend", Assert.Single(stderr.TrimEnd().Split('\n'), l => l.StartsWith("edgeprune:")));
     }
 
     [Fact]
