@@ -20,7 +20,8 @@ public static class RunShortfalls
         double target = options.TargetEdgeSparsity;
         if (target <= 1 && circuit.EdgeSparsity < target - SparsitySlack)
             found.Add($"edge sparsity target {target:0.###} not reached: the circuit keeps {circuit.KeptEdgeCount} of {circuit.TotalEdges} edges " +
-                $"(sparsity {circuit.EdgeSparsity:0.###}) after {steps} steps; train longer (--steps, --sparsity-warmup) or raise --lambda-lr");
+                $"(sparsity {circuit.EdgeSparsity:0.###}) after {steps} steps; train longer (--steps, --sparsity-warmup) " +
+                "or change --lambda-lr (higher pushes harder; lower calms multipliers that swing the sparsity past the target)");
         if (task.Test.Count == 0)
             found.Add(NoTestSplit(task));
         found.AddRange(task.Notes);

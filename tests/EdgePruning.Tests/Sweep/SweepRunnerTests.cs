@@ -161,15 +161,15 @@ public class SweepRunnerTests
         var result = new SweepResult("m", "t", "interchange", 100, 1, 1, 1, 0,
         [
             C("eap", P("eap", 10, 0.5), P("eap", 20, 0.2)),
-            C("eap-ig", P("eap-ig", 10, 0.3), P("eap-ig", 20, 0.4)),
+            C("eap-ig", P("eap-ig", 10, 0.3), P("eap-ig", 20, 0.4), P("eap-ig", 42, 0.02) with { Setting = "N=41" }),
             C("acdc", P("acdc", 10, 0.1)),
-            C("ep", P("ep", 20, 0.25), P("ep", 10, 0.05), P("ep", 30, 0.01)),
+            C("ep", P("ep", 20, 0.25), P("ep", 10, 0.05), P("ep", 30, 0.01), P("ep", 41, 0.03)),
             C("ep-ig", P("ep-ig", 20, 0.2)),
         ]);
         var rows = SameSizeComparison.Rows(result);
         Assert.Equal(new (string, long, string?, double, bool)[]
             {
-                ("ep", 10L, "acdc", 0.1, true), ("ep", 20L, "eap", 0.2, false), ("ep", 30L, null, double.NaN, false), ("ep-ig", 20L, "eap", 0.2, true),
+                ("ep", 10L, "acdc", 0.1, true), ("ep", 20L, "eap", 0.2, false), ("ep", 30L, null, double.NaN, false), ("ep", 41L, "eap-ig", 0.02, false), ("ep-ig", 20L, "eap", 0.2, true),
             },
             rows.Select(r => (r.Method, r.Edges, r.Baseline, r.BaselineKl, r.AtOrBelow)));
     }
