@@ -74,8 +74,8 @@ public sealed record SweepOptions
 }
 
 /// <summary>
-/// Finds circuits with each method at each size on one model and task, scores every circuit on the same
-/// evaluation examples (KL and MIB faithfulness, <see cref="FaithfulnessCurve"/>), and summarizes each
+/// Finds circuits with each method at each size on one model and task, scores every circuit (without its dangling
+/// edges, <see cref="Circuits.DanglingEdges"/>) on the same evaluation examples (KL and MIB faithfulness, <see cref="FaithfulnessCurve"/>), and summarizes each
 /// method's curve by CPR and CMD. Edge Pruning trains once per size with target sparsity 1 − N/E (or once per
 /// given target) and is read out at exactly N edges, or where training ended (<see cref="SweepReadout"/>); EAP and
 /// EAP-IG score edges once and take the top N (<see cref="AttributionCircuit"/>), at Edge Pruning's reached sizes
@@ -142,8 +142,10 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
             var points = new List<SweepPoint>();
             var clock = Stopwatch.StartNew();
             double discoverySeconds = 0;
-            SweepPoint Point(string setting, bool[] kept, double seconds, double trainedSparsity = double.NaN, double target = double.NaN)
+            SweepPoint Point(string setting, bool[] found, double seconds, double trainedSparsity = double.NaN, double target = double.NaN)
             {
+                // Every method's circuit is counted and scored without its dangling edges, as the attribution circuits always were.
+                var kept = AttributionCircuit.Pruned(job.Masked.Layout, found);
                 var s = scorer.Score(kept, accuracy: true);
                 long n = AttributionCircuit.Count(kept);
                 var p = new SweepPoint(method, setting, n, (double)n / E, s.Kl, s.Metric, scorer.Faithfulness(s.Metric), seconds,
