@@ -13,6 +13,7 @@ internal sealed unsafe class ThreadScratch
     [ThreadStatic] private static ThreadScratch? t_tile;
     [ThreadStatic] private static ThreadScratch? t_work;
     [ThreadStatic] private static ThreadScratch? t_operand;
+    [ThreadStatic] private static ThreadScratch? t_narrowOperand;
 
     private float[] _array = [];
     private float* _aligned;
@@ -26,6 +27,8 @@ internal sealed unsafe class ThreadScratch
     public static ThreadScratch Tile => t_tile ??= new();
     /// <summary>An operand rearranged before a product (Aᵀ of Aᵀ·Bᵀ).</summary>
     public static ThreadScratch Operand => t_operand ??= new();
+    /// <summary>The other operand rearranged before a product (a narrow B made Bᵀ).</summary>
+    public static ThreadScratch NarrowOperand => t_narrowOperand ??= new();
     /// <summary>Per-row working memory of the other kernels (attention scores).</summary>
     public static ThreadScratch Work => t_work ??= new();
 
