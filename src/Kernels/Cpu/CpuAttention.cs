@@ -64,7 +64,7 @@ internal static unsafe class CpuAttention
             for (int s = 0; s <= last; s++)
             {
                 if (mask != null && !mask[s]) { scores[s] = float.NegativeInfinity; continue; }
-                float score = Dot(q, K + g.KeyIndex(b, s, kvh), g.KeyDim) * Scale;
+                float score = HeadRows.Dot(q, K + g.KeyIndex(b, s, kvh), g.KeyDim) * Scale;
                 scores[s] = score;
                 if (score > max) max = score;
             }
@@ -74,30 +74,9 @@ internal static unsafe class CpuAttention
             for (int s = 0; s <= last; s++)
             {
                 float p = scores[s];
-                if (p != 0f) Axpy(p, V + g.ValueIndex(b, s, kvh), o, g.ValueDim);
+                if (p != 0f) HeadRows.Axpy(p, V + g.ValueIndex(b, s, kvh), o, g.ValueDim);
             }
             CpuSoftmax.Scale(o, g.ValueDim, 1f / sum);
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Dot(float* a, float* b, int n)
-    {
-        Vector512<float> acc = default;
-        int i = 0;
-        for (; i + 16 <= n; i += 16) acc = Vector512.FusedMultiplyAdd(Vector512.Load(a + i), Vector512.Load(b + i), acc);
-        float s = Vector512.Sum(acc);
-        for (; i < n; i++) s += a[i] * b[i];
-        return s;
-    }
-
-    /// <summary>y += alpha·x.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Axpy(float alpha, float* x, float* y, int n)
-    {
-        var va = Vector512.Create(alpha);
-        int i = 0;
-        for (; i + 16 <= n; i += 16) Vector512.Store(Vector512.FusedMultiplyAdd(va, Vector512.Load(x + i), Vector512.Load(y + i)), y + i);
-        for (; i < n; i++) y[i] += alpha * x[i];
     }
 }
