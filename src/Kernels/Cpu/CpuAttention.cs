@@ -13,8 +13,6 @@ namespace EdgePruning.Kernels.Cpu;
 internal static unsafe class CpuAttention
 {
     [ThreadStatic] private static Job? t_job;
-    /// <summary>Key widths below this (one vector) are scored across keys rather than along each key.</summary>
-    private const int NarrowHead = 16;
 
     public static void Run(float* q, float* k, float* v, float* output, AttentionGeometry g, int keyCount, int queryStart,
         bool causal, float scale, bool* keyMask, int maxThreads)
@@ -43,8 +41,8 @@ internal static unsafe class CpuAttention
         public override void Run(int chunk)
         {
             // Heads narrower than a vector score 16 keys at a time from the keys transposed per (batch, KV head).
-            bool narrow = G.KeyDim < NarrowHead;
-            int padded = (KeyCount + 15) & ~15;
+            bool narrow = NarrowKeys.Fit(G.KeyDim);
+            int padded = NarrowKeys.Padded(KeyCount);
             float* scores = ThreadScratch.Work.Get(Math.Max(1, padded));
             float* keys = narrow ? ThreadScratch.Keys.Get(Math.Max(1, (long)G.KeyDim * padded)) : null;
             int keysOf = -1;
@@ -58,37 +56,10 @@ internal static unsafe class CpuAttention
                 int kvh = rest % G.KvHeads, b = rest / G.KvHeads;
                 if (narrow && keysOf != rest)
                 {
-                    TransposeKeys(b, kvh, keys, padded);
+                    NarrowKeys.Transpose(K, G, b, kvh, KeyCount, keys, padded);
                     keysOf = rest;
                 }
                 QueryRow(b, t, kvh * group + hg, kvh, scores, keys, padded);
-            }
-        }
-
-        /// <summary>keys[p·padded + s] = K[b, s, kvh, p] for the first KeyCount keys, zeros up to <paramref name="padded"/>.</summary>
-        private void TransposeKeys(int b, int kvh, float* keys, int padded)
-        {
-            int dk = G.KeyDim;
-            for (int s = 0; s < KeyCount; s++)
-            {
-                float* key = K + G.KeyIndex(b, s, kvh);
-                for (int p = 0; p < dk; p++) keys[(long)p * padded + s] = key[p];
-            }
-            for (int p = 0; p < dk; p++) new Span<float>(keys + (long)p * padded + KeyCount, padded - KeyCount).Clear();
-        }
-
-        /// <summary>
-        /// raw[s] = Σ_p q[p]·keys[p, s] for the keys 0..last, 16 at a time: each key's sum runs over p in order with a
-        /// multiply and an add per element, as <see cref="HeadRows.Dot"/> sums a narrow head, so the scores are the same bit for bit.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void NarrowScores(float* q, float* keys, int padded, int dk, int last, float* raw)
-        {
-            for (int s = 0; s <= last; s += 16)
-            {
-                var acc = Vector512<float>.Zero;
-                for (int p = 0; p < dk; p++) acc += Vector512.Create(q[p]) * Vector512.Load(keys + (long)p * padded + s);
-                acc.Store(raw + s);
             }
         }
 
@@ -101,7 +72,7 @@ internal static unsafe class CpuAttention
             int last = Causal ? Math.Min(KeyCount - 1, QueryStart + t) : KeyCount - 1;
             bool* mask = KeyMask == null ? null : KeyMask + (long)b * g.MaxKeys;
             float max = float.NegativeInfinity;
-            if (keys != null) NarrowScores(q, keys, padded, g.KeyDim, last, scores);
+            if (keys != null) NarrowKeys.Scores(q, keys, padded, g.KeyDim, last, scores);
             for (int s = 0; s <= last; s++)
             {
                 if (mask != null && !mask[s]) { scores[s] = float.NegativeInfinity; continue; }

@@ -22,6 +22,15 @@ public static unsafe class AttentionGradients
             int b = bh / H, h = bh % H, kvh = h / g.Group;
             float* Q = CpuKernels.F32(q), K = CpuKernels.F32(k), V = CpuKernels.F32(v), P = CpuKernels.F32(p);
             float* O = output is null ? null : CpuKernels.F32(output);
+            // A narrow head scores 16 keys at a time from its keys transposed, with the same sums.
+            float* keys = null, raw = null;
+            int padded = NarrowKeys.Padded(S);
+            if (NarrowKeys.Fit(dk))
+            {
+                keys = ThreadScratch.Keys.Get((long)dk * padded);
+                raw = ThreadScratch.Work.Get(padded);
+                NarrowKeys.Transpose(K, g, b, kvh, S, keys, padded);
+            }
             for (int t = 0; t < T; t++)
             {
                 float* row = P + (long)((b * H + h) * T + t) * S;
@@ -29,10 +38,11 @@ public static unsafe class AttentionGradients
                 int last = LastKey(causal, queryStart, t, S);
                 float* qt = Q + g.QueryIndex(b, t, h);
                 float max = float.NegativeInfinity;
+                if (keys != null) NarrowKeys.Scores(qt, keys, padded, dk, last, raw);
                 for (int s = 0; s <= last; s++)
                 {
                     if (mask is not null && !mask[b * S + s]) { row[s] = float.NegativeInfinity; continue; }
-                    row[s] = HeadRows.Dot(qt, K + g.KeyIndex(b, s, kvh), dk) * scale;
+                    row[s] = (keys != null ? raw[s] : HeadRows.Dot(qt, K + g.KeyIndex(b, s, kvh), dk)) * scale;
                     max = MathF.Max(max, row[s]);
                 }
                 new Span<float>(row + last + 1, S - last - 1).Clear();
