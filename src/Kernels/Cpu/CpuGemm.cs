@@ -48,34 +48,28 @@ internal readonly unsafe struct GemmOperands(
 /// <summary>
 /// Routes a product to the engine that suits its layout: op(B) = Bᵀ (weights stored [out,in], the
 /// Linear layer) goes to <see cref="DotProductGemm"/>, whose operands are both contiguous along k;
-/// op(B) = B goes to <see cref="PackedGemm"/>, whose register tile broadcasts A and streams rows of B,
-/// unless B is narrower than that tile (a small model's per-head backward products, n = 8): then B is
-/// transposed once into scratch, which costs k·n moves against the tile's four-fold wasted columns and
-/// scalar stores. Aᵀ·Bᵀ transposes A once into scratch and takes the first route.
+/// op(B) = B goes to <see cref="PackedGemm"/>, whose register tile broadcasts A and streams rows of B.
+/// Aᵀ·Bᵀ transposes A once into scratch and takes the first route.
 /// </summary>
 internal static unsafe class CpuGemm
 {
-    /// <summary>B at most this wide (op(B) = B) is transposed for the dot-product route: narrower than PackedGemm's tile.</summary>
-    private const int NarrowB = 31;
-
     /// <summary>C [m,n] (rows <paramref name="ldc"/> apart) = alpha·op(A)·op(B) + beta·C + bias[n], on at most <paramref name="maxThreads"/> threads.</summary>
     public static void Gemm(float* a, int lda, bool transA, float* b, int ldb, bool transB, float* c, int ldc,
         int m, int n, int k, float alpha, float beta, float* bias, int maxThreads)
     {
         if (m == 0 || n == 0) return;
-        if (!transB && n <= NarrowB)
-        {
-            // B is stored [k, n]; make it [n, k].
-            b = Transposed(b, ldb, k, n, ThreadScratch.NarrowOperand);
-            ldb = k;
-            transB = true;
-        }
         if (transB)
         {
             if (transA)
             {
                 // A is stored [k, m]; make it [m, k] so both operands run along k.
-                a = Transposed(a, lda, k, m, ThreadScratch.Operand);
+                float* at = ThreadScratch.Operand.Get((long)m * k);
+                for (int p = 0; p < k; p++)
+                {
+                    float* src = a + (long)p * lda;
+                    for (int i = 0; i < m; i++) at[(long)i * k + p] = src[i];
+                }
+                a = at;
                 lda = k;
             }
             DotProductGemm.Run(new GemmOperands(a, lda, b, ldb, c, ldc, m, n, k, alpha, beta, bias), maxThreads);
@@ -84,17 +78,5 @@ internal static unsafe class CpuGemm
         {
             PackedGemm.Run(new GemmOperands(a, lda, b, ldb, c, ldc, m, n, k, alpha, beta, bias), transA, maxThreads);
         }
-    }
-
-    /// <summary>The [cols, rows] transpose of <paramref name="src"/> [rows, cols] (rows <paramref name="ld"/> apart), in <paramref name="scratch"/>.</summary>
-    private static float* Transposed(float* src, int ld, int rows, int cols, ThreadScratch scratch)
-    {
-        float* t = scratch.Get((long)rows * cols);
-        for (int p = 0; p < rows; p++)
-        {
-            float* row = src + (long)p * ld;
-            for (int i = 0; i < cols; i++) t[(long)i * rows + p] = row[i];
-        }
-        return t;
     }
 }

@@ -103,19 +103,14 @@ internal static unsafe class DotProductGemm
     }
 
     /// <summary>
-    /// sums[r·4+c] = Σ_p a[r·lda+p]·b[c·ldb+p] for a 4×4 block. The lanes after the last whole vector are one
-    /// masked vector over the row's last 16 elements, and each row's four accumulators are reduced together
-    /// (<see cref="Reduce4"/>): with the short k of a small model's layers (64, or a head's 8) sixteen full
-    /// horizontal sums and a scalar tail cost more than the FMAs. Rows shorter than a vector go to <see cref="Dot4x4Short"/>.
+    /// sums[r·4+c] = Σ_p a[r·lda+p]·b[c·ldb+p] for a 4×4 block. The elements after the last whole vector (all of
+    /// them for k below 16: a small model's per-head products, k = 8) are added one at a time in index order as a
+    /// scalar loop would add them (a multiply, then an add), each row's four sums in one vector; rows with no whole
+    /// vector skip the sixteen horizontal sums of zero accumulators.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot4x4(float* a, int lda, float* b, int ldb, int k, float* sums)
     {
-        if (k < 16)
-        {
-            Dot4x4Short(a, lda, b, ldb, k, sums);
-            return;
-        }
         float* a0 = a, a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda;
         float* b0 = b, b1 = b + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
         Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
@@ -123,20 +118,12 @@ internal static unsafe class DotProductGemm
         Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default;
         Vector512<float> c30 = default, c31 = default, c32 = default, c33 = default;
         int p = 0;
-        var keep = Vector512<float>.AllBitsSet;
-        while (p < k)
+        for (; p + 16 <= k; p += 16)
         {
-            if (p + 16 > k)
-            {
-                // The last 16 elements of the rows, the lanes of A already counted masked off (as in Dot1x4).
-                int start = k - 16;
-                keep = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(p - start)).AsSingle();
-                p = start;
-            }
-            var x0 = Vector512.Load(a0 + p) & keep;
-            var x1 = Vector512.Load(a1 + p) & keep;
-            var x2 = Vector512.Load(a2 + p) & keep;
-            var x3 = Vector512.Load(a3 + p) & keep;
+            var x0 = Vector512.Load(a0 + p);
+            var x1 = Vector512.Load(a1 + p);
+            var x2 = Vector512.Load(a2 + p);
+            var x3 = Vector512.Load(a3 + p);
             var w = Vector512.Load(b0 + p);
             c00 = Vector512.FusedMultiplyAdd(x0, w, c00);
             c10 = Vector512.FusedMultiplyAdd(x1, w, c10);
@@ -157,54 +144,27 @@ internal static unsafe class DotProductGemm
             c13 = Vector512.FusedMultiplyAdd(x1, w, c13);
             c23 = Vector512.FusedMultiplyAdd(x2, w, c23);
             c33 = Vector512.FusedMultiplyAdd(x3, w, c33);
-            p += 16;
         }
-        Reduce4(c00, c01, c02, c03).Store(sums);
-        Reduce4(c10, c11, c12, c13).Store(sums + 4);
-        Reduce4(c20, c21, c22, c23).Store(sums + 8);
-        Reduce4(c30, c31, c32, c33).Store(sums + 12);
-    }
-
-    /// <summary>
-    /// <see cref="Dot4x4"/> for k below one 16-lane vector (a small model's per-head products): eight lanes at a
-    /// time, then the elements left over one by one.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot4x4Short(float* a, int lda, float* b, int ldb, int k, float* sums)
-    {
-        Vector256<float> c00 = default, c01 = default, c02 = default, c03 = default;
-        Vector256<float> c10 = default, c11 = default, c12 = default, c13 = default;
-        Vector256<float> c20 = default, c21 = default, c22 = default, c23 = default;
-        Vector256<float> c30 = default, c31 = default, c32 = default, c33 = default;
-        int p = 0;
-        if (k >= 8)
+        Vector128<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        if (p > 0)
         {
-            float* a0 = a, a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda;
-            float* b0 = b, b1 = b + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
-            var x0 = Vector256.Load(a0);
-            var x1 = Vector256.Load(a1);
-            var x2 = Vector256.Load(a2);
-            var x3 = Vector256.Load(a3);
-            var w = Vector256.Load(b0);
-            c00 = x0 * w; c10 = x1 * w; c20 = x2 * w; c30 = x3 * w;
-            w = Vector256.Load(b1);
-            c01 = x0 * w; c11 = x1 * w; c21 = x2 * w; c31 = x3 * w;
-            w = Vector256.Load(b2);
-            c02 = x0 * w; c12 = x1 * w; c22 = x2 * w; c32 = x3 * w;
-            w = Vector256.Load(b3);
-            c03 = x0 * w; c13 = x1 * w; c23 = x2 * w; c33 = x3 * w;
-            p = 8;
+            s0 = Vector128.Create(Vector512.Sum(c00), Vector512.Sum(c01), Vector512.Sum(c02), Vector512.Sum(c03));
+            s1 = Vector128.Create(Vector512.Sum(c10), Vector512.Sum(c11), Vector512.Sum(c12), Vector512.Sum(c13));
+            s2 = Vector128.Create(Vector512.Sum(c20), Vector512.Sum(c21), Vector512.Sum(c22), Vector512.Sum(c23));
+            s3 = Vector128.Create(Vector512.Sum(c30), Vector512.Sum(c31), Vector512.Sum(c32), Vector512.Sum(c33));
         }
-        Reduce4(c00, c01, c02, c03).Store(sums);
-        Reduce4(c10, c11, c12, c13).Store(sums + 4);
-        Reduce4(c20, c21, c22, c23).Store(sums + 8);
-        Reduce4(c30, c31, c32, c33).Store(sums + 12);
         for (; p < k; p++)
-        for (int r = 0; r < 4; r++)
         {
-            float x = a[(long)r * lda + p];
-            for (int c = 0; c < 4; c++) sums[r * 4 + c] += x * b[(long)c * ldb + p];
+            var w = Vector128.Create(b0[p], b1[p], b2[p], b3[p]);
+            s0 += Vector128.Create(a0[p]) * w;
+            s1 += Vector128.Create(a1[p]) * w;
+            s2 += Vector128.Create(a2[p]) * w;
+            s3 += Vector128.Create(a3[p]) * w;
         }
+        s0.Store(sums);
+        s1.Store(sums + 4);
+        s2.Store(sums + 8);
+        s3.Store(sums + 12);
     }
 
     /// <summary>
@@ -263,13 +223,12 @@ internal static unsafe class DotProductGemm
 
     /// <summary>The four sums of four vectors' lanes, in order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Reduce4(Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3) =>
-        Reduce4(v0.GetLower() + v0.GetUpper(), v1.GetLower() + v1.GetUpper(), v2.GetLower() + v2.GetUpper(), v3.GetLower() + v3.GetUpper());
-
-    /// <summary>The four sums of four 8-lane vectors' lanes, in order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Reduce4(Vector256<float> h0, Vector256<float> h1, Vector256<float> h2, Vector256<float> h3)
+    private static Vector128<float> Reduce4(Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3)
     {
+        var h0 = v0.GetLower() + v0.GetUpper();
+        var h1 = v1.GetLower() + v1.GetUpper();
+        var h2 = v2.GetLower() + v2.GetUpper();
+        var h3 = v3.GetLower() + v3.GetUpper();
         if (Avx.IsSupported)
         {
             // [h0 pairs, h1 pairs | ...] then [s0 s1 s2 s3] per 128-bit lane; the two lanes add up.

@@ -13,7 +13,6 @@ internal sealed unsafe class ThreadScratch
     [ThreadStatic] private static ThreadScratch? t_tile;
     [ThreadStatic] private static ThreadScratch? t_work;
     [ThreadStatic] private static ThreadScratch? t_operand;
-    [ThreadStatic] private static ThreadScratch? t_narrowOperand;
     [ThreadStatic] private static ThreadScratch? t_keys;
 
     private float[] _array = [];
@@ -28,8 +27,6 @@ internal sealed unsafe class ThreadScratch
     public static ThreadScratch Tile => t_tile ??= new();
     /// <summary>An operand rearranged before a product (Aᵀ of Aᵀ·Bᵀ).</summary>
     public static ThreadScratch Operand => t_operand ??= new();
-    /// <summary>The other operand rearranged before a product (a narrow B made Bᵀ).</summary>
-    public static ThreadScratch NarrowOperand => t_narrowOperand ??= new();
     /// <summary>Per-row working memory of the other kernels (attention scores).</summary>
     public static ThreadScratch Work => t_work ??= new();
     /// <summary>An attention kernel's keys of one (batch, KV head), transposed.</summary>
