@@ -67,7 +67,7 @@ public sealed class Transformer
     /// until it is disposed), else they are fresh (on a backend: until it is reset). With <paramref name="readRows"/>
     /// (token rows b·T + t, at most batch·T of them) the readout runs at those rows only and returns [rows, outputs].
     /// <paramref name="logits"/>, when given, receives the readout instead of a fresh tensor (token-by-token
-    /// decoding reuses one, so a step allocates nothing); it must hold exactly the readout's elements.
+    /// decoding and the pruning steps reuse one, so a step allocates nothing); it must hold exactly the readout's elements.
     /// </summary>
     public Tensor Forward(ReadOnlySpan<int> tokens, int batch, KvCache? cache = null, bool lastOnly = false, ITensorScope? scope = null,
         int[]? readRows = null, Tensor? logits = null)
@@ -179,7 +179,7 @@ public sealed class Transformer
             _k.Embedding(x, readRows, picked);
             var pickedNormed = ws.Normed.Rows(0, readRows.Length);
             Normalize(picked, Weights.FinalNormWeight, Weights.FinalNormBias, pickedNormed);
-            var picks = scope?.Empty(DType, readRows.Length, c.EffectiveOutputSize) ?? _allocate(DType, [readRows.Length, c.EffectiveOutputSize]);
+            var picks = Output(readRows.Length);
             _k.Linear(pickedNormed, Weights.Unembedding, null, picks);
             return picks;
         }
@@ -192,12 +192,18 @@ public sealed class Transformer
         }
         var normed = ws.Normed.Rows(0, outRows);
         Normalize(finalIn, Weights.FinalNormWeight, Weights.FinalNormBias, normed);
-        if (logits is not null && logits.Count != (long)outRows * c.EffectiveOutputSize)
-            throw new ShapeException($"the logits tensor {logits.Shape} cannot hold {outRows} × {c.EffectiveOutputSize} outputs");
-        var output = logits?.Reshape(outRows, c.EffectiveOutputSize)
-            ?? scope?.Empty(DType, outRows, c.EffectiveOutputSize) ?? _allocate(DType, [outRows, c.EffectiveOutputSize]);
+        var output = Output(outRows);
         _k.Linear(normed, Weights.Unembedding, null, output);
         return output.Reshape(batch, lastOnly ? 1 : T, c.EffectiveOutputSize);
+
+        // The readout's [rows, outputs]: the caller's tensor, else from the scope, else fresh.
+        Tensor Output(int rows)
+        {
+            if (logits is not null && logits.Count != (long)rows * c.EffectiveOutputSize)
+                throw new ShapeException($"the logits tensor {logits.Shape} cannot hold {rows} × {c.EffectiveOutputSize} outputs");
+            return logits?.Reshape(rows, c.EffectiveOutputSize)
+                ?? scope?.Empty(DType, rows, c.EffectiveOutputSize) ?? _allocate(DType, [rows, c.EffectiveOutputSize]);
+        }
     }
 
     private void Normalize(Tensor x, Tensor? weight, Tensor? bias, Tensor y)

@@ -7,7 +7,7 @@ namespace EdgePruning.Autodiff.Ops;
 /// the selected rows ("batchmean"). Logits are [rows, V] (any tensor read as a matrix). With a column
 /// list, both distributions are re-softmaxed over those columns only (Greater-Than's 100 year tokens).
 /// The full logits are constants: only the circuit logits get a gradient,
-/// ∂L/∂logit_c = (softmax(logit_c) − p_full)/count.
+/// ∂L/∂logit_c = (softmax(logit_c) − p_full)/count. An op used again keeps its gradient buffer.
 /// </summary>
 public sealed class KlDivergenceOp
 {
@@ -28,13 +28,18 @@ public sealed class KlDivergenceOp
         _columns = columns.ToArray();
         _vocab = V;
         int width = columns.IsEmpty ? V : columns.Length;
-        if (_diff.Length != rows.Length * width) _diff = new float[rows.Length * width];
+        // Kept from call to call when the op is reused: at a 50,257-wide vocabulary it is megabytes per batch.
+        if (_diff.Length < rows.Length * width) _diff = GC.AllocateUninitializedArray<float>(rows.Length * width);
         var kl = new double[rows.Length];
         var rowsArr = _rows; var cols = _columns; var diff = _diff;
         OpChecks.For(rowsArr.Length, width * 4L, i =>
         {
-            var f = Gather(fullLogits.Span.Slice(rowsArr[i] * V, V), cols);
-            var c = Gather(circuitLogits.Span.Slice(rowsArr[i] * V, V), cols);
+            ReadOnlySpan<float> f = fullLogits.Span.Slice(rowsArr[i] * V, V), c = circuitLogits.Span.Slice(rowsArr[i] * V, V);
+            if (cols.Length > 0)
+            {
+                f = Gather(f, cols);
+                c = Gather(c, cols);
+            }
             double lzf = LogSumExp(f), lzc = LogSumExp(c), sum = 0;
             var d = diff.AsSpan(i * width, width);
             for (int j = 0; j < width; j++)
@@ -71,7 +76,6 @@ public sealed class KlDivergenceOp
 
     private static float[] Gather(ReadOnlySpan<float> row, int[] columns)
     {
-        if (columns.Length == 0) return row.ToArray();
         var r = new float[columns.Length];
         for (int j = 0; j < columns.Length; j++) r[j] = row[columns[j]];
         return r;

@@ -7,7 +7,8 @@ namespace EdgePruning.Kernels.Cpu;
 /// Grouped-query attention, one query row (batch, head, token) at a time: scores against the visible
 /// keys, stable softmax, weighted sum of values. Rows are ordered (batch, KV head, token, head in
 /// group) so that neighbouring rows in a chunk read the same keys and values. A row that sees no key
-/// (all masked, or none in range) is zeros, as in the reference.
+/// (all masked, or none in range) is zeros, as in the reference. A head narrower than one vector (8 in a
+/// 260K-parameter model) has no whole vector along a key, so its scores are computed across 16 keys at a time.
 /// </summary>
 internal static unsafe class CpuAttention
 {
@@ -39,7 +40,12 @@ internal static unsafe class CpuAttention
 
         public override void Run(int chunk)
         {
-            float* scores = ThreadScratch.Work.Get(Math.Max(1, KeyCount));
+            // Heads narrower than a vector score 16 keys at a time from the keys transposed per (batch, KV head).
+            bool narrow = NarrowKeys.Fit(G.KeyDim);
+            int padded = NarrowKeys.Padded(KeyCount);
+            float* scores = ThreadScratch.Work.Get(Math.Max(1, padded));
+            float* keys = narrow ? ThreadScratch.Keys.Get(Math.Max(1, (long)G.KeyDim * padded)) : null;
+            int keysOf = -1;
             int end = Math.Min(Rows, (chunk + 1) * RowsPerChunk);
             int group = G.Group;
             for (int row = chunk * RowsPerChunk; row < end; row++)
@@ -48,12 +54,17 @@ internal static unsafe class CpuAttention
                 int hg = row % group, rest = row / group;
                 int t = rest % G.Queries; rest /= G.Queries;
                 int kvh = rest % G.KvHeads, b = rest / G.KvHeads;
-                QueryRow(b, t, kvh * group + hg, kvh, scores);
+                if (narrow && keysOf != rest)
+                {
+                    NarrowKeys.Transpose(K, G, b, kvh, KeyCount, keys, padded);
+                    keysOf = rest;
+                }
+                QueryRow(b, t, kvh * group + hg, kvh, scores, keys, padded);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void QueryRow(int b, int t, int h, int kvh, float* scores)
+        private void QueryRow(int b, int t, int h, int kvh, float* scores, float* keys, int padded)
         {
             var g = G;
             float* q = Q + g.QueryIndex(b, t, h);
@@ -61,10 +72,11 @@ internal static unsafe class CpuAttention
             int last = Causal ? Math.Min(KeyCount - 1, QueryStart + t) : KeyCount - 1;
             bool* mask = KeyMask == null ? null : KeyMask + (long)b * g.MaxKeys;
             float max = float.NegativeInfinity;
+            if (keys != null) NarrowKeys.Scores(q, keys, padded, g.KeyDim, last, scores);
             for (int s = 0; s <= last; s++)
             {
                 if (mask != null && !mask[s]) { scores[s] = float.NegativeInfinity; continue; }
-                float score = Dot(q, K + g.KeyIndex(b, s, kvh), g.KeyDim) * Scale;
+                float score = (keys != null ? scores[s] : HeadRows.Dot(q, K + g.KeyIndex(b, s, kvh), g.KeyDim)) * Scale;
                 scores[s] = score;
                 if (score > max) max = score;
             }
@@ -74,30 +86,9 @@ internal static unsafe class CpuAttention
             for (int s = 0; s <= last; s++)
             {
                 float p = scores[s];
-                if (p != 0f) Axpy(p, V + g.ValueIndex(b, s, kvh), o, g.ValueDim);
+                if (p != 0f) HeadRows.Axpy(p, V + g.ValueIndex(b, s, kvh), o, g.ValueDim);
             }
             CpuSoftmax.Scale(o, g.ValueDim, 1f / sum);
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Dot(float* a, float* b, int n)
-    {
-        Vector512<float> acc = default;
-        int i = 0;
-        for (; i + 16 <= n; i += 16) acc = Vector512.FusedMultiplyAdd(Vector512.Load(a + i), Vector512.Load(b + i), acc);
-        float s = Vector512.Sum(acc);
-        for (; i < n; i++) s += a[i] * b[i];
-        return s;
-    }
-
-    /// <summary>y += alpha·x.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Axpy(float alpha, float* x, float* y, int n)
-    {
-        var va = Vector512.Create(alpha);
-        int i = 0;
-        for (; i + 16 <= n; i += 16) Vector512.Store(Vector512.FusedMultiplyAdd(va, Vector512.Load(x + i), Vector512.Load(y + i)), y + i);
-        for (; i < n; i++) y[i] += alpha * x[i];
     }
 }

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
 namespace EdgePruning.Kernels.Cpu;
 
 /// <summary>
@@ -23,6 +26,22 @@ internal readonly unsafe struct GemmOperands(
         if (Beta != 0f) v += Beta * *dst;
         if (Bias != null) v += Bias[j];
         *dst = v;
+    }
+
+    /// <summary><see cref="Store"/> of four neighbouring sums C[i, j..j+3], as one vector (the same values bit for bit).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Store4(int i, int j, Vector128<float> sums, bool firstBlock)
+    {
+        float* dst = C + (long)i * Ldc + j;
+        var v = Vector128.Create(Alpha) * sums;
+        if (!firstBlock)
+        {
+            (Vector128.Load(dst) + v).Store(dst);
+            return;
+        }
+        if (Beta != 0f) v += Vector128.Create(Beta) * Vector128.Load(dst);
+        if (Bias != null) v += Vector128.Load(Bias + j);
+        v.Store(dst);
     }
 }
 

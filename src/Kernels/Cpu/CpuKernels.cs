@@ -172,7 +172,8 @@ public sealed unsafe class CpuKernels : IKernels
         GC.KeepAlive(d);
     }
 
-    private static float* F32(Tensor t)
+    /// <summary>The host tensor's first element; any dtype other than f32 is an error.</summary>
+    internal static float* F32(Tensor t)
     {
         if (t.DType != DType.F32)
             throw new ShapeException($"tensor {t.Shape} holds {t.DType.Name()}; the CPU kernels compute in f32");

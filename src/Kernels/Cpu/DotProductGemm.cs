@@ -73,9 +73,7 @@ internal static unsafe class DotProductGemm
                 for (; j + 4 <= j1; j += 4)
                 {
                     Dot4x4(a, g.Lda, g.B + (long)j * g.Ldb + p0, g.Ldb, kc, sums);
-                    for (int r = 0; r < 4; r++)
-                    for (int c = 0; c < 4; c++)
-                        g.Store(i + r, j + c, sums[r * 4 + c], first);
+                    for (int r = 0; r < 4; r++) g.Store4(i + r, j, Vector128.Load(sums + r * 4), first);
                 }
                 for (; j < j1; j++)
                 for (int r = 0; r < 4; r++)
@@ -93,7 +91,7 @@ internal static unsafe class DotProductGemm
                     for (int r = i; r < i1; r++)
                     {
                         Dot1x4(g.A + (long)r * g.Lda + p0, bj, g.Ldb, kc, sums);
-                        for (int c = 0; c < 4; c++) g.Store(r, j + c, sums[c], first);
+                        g.Store4(r, j, Vector128.Load(sums), first);
                     }
                 }
                 for (; j < j1; j++)
@@ -104,7 +102,12 @@ internal static unsafe class DotProductGemm
         } while (p0 < k);
     }
 
-    /// <summary>sums[r·4+c] = Σ_p a[r·lda+p]·b[c·ldb+p] for a 4×4 block.</summary>
+    /// <summary>
+    /// sums[r·4+c] = Σ_p a[r·lda+p]·b[c·ldb+p] for a 4×4 block. The elements after the last whole vector (all of
+    /// them for k below 16: a small model's per-head products, k = 8) are added one at a time in index order as a
+    /// scalar loop would add them (a multiply, then an add), each row's four sums in one vector; rows with no whole
+    /// vector skip the sixteen horizontal sums of zero accumulators.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot4x4(float* a, int lda, float* b, int ldb, int k, float* sums)
     {
@@ -142,19 +145,26 @@ internal static unsafe class DotProductGemm
             c23 = Vector512.FusedMultiplyAdd(x2, w, c23);
             c33 = Vector512.FusedMultiplyAdd(x3, w, c33);
         }
-        sums[0] = Vector512.Sum(c00); sums[1] = Vector512.Sum(c01); sums[2] = Vector512.Sum(c02); sums[3] = Vector512.Sum(c03);
-        sums[4] = Vector512.Sum(c10); sums[5] = Vector512.Sum(c11); sums[6] = Vector512.Sum(c12); sums[7] = Vector512.Sum(c13);
-        sums[8] = Vector512.Sum(c20); sums[9] = Vector512.Sum(c21); sums[10] = Vector512.Sum(c22); sums[11] = Vector512.Sum(c23);
-        sums[12] = Vector512.Sum(c30); sums[13] = Vector512.Sum(c31); sums[14] = Vector512.Sum(c32); sums[15] = Vector512.Sum(c33);
+        Vector128<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        if (p > 0)
+        {
+            s0 = Vector128.Create(Vector512.Sum(c00), Vector512.Sum(c01), Vector512.Sum(c02), Vector512.Sum(c03));
+            s1 = Vector128.Create(Vector512.Sum(c10), Vector512.Sum(c11), Vector512.Sum(c12), Vector512.Sum(c13));
+            s2 = Vector128.Create(Vector512.Sum(c20), Vector512.Sum(c21), Vector512.Sum(c22), Vector512.Sum(c23));
+            s3 = Vector128.Create(Vector512.Sum(c30), Vector512.Sum(c31), Vector512.Sum(c32), Vector512.Sum(c33));
+        }
         for (; p < k; p++)
         {
-            float x0 = a0[p], x1 = a1[p], x2 = a2[p], x3 = a3[p];
-            float w0 = b0[p], w1 = b1[p], w2 = b2[p], w3 = b3[p];
-            sums[0] += x0 * w0; sums[1] += x0 * w1; sums[2] += x0 * w2; sums[3] += x0 * w3;
-            sums[4] += x1 * w0; sums[5] += x1 * w1; sums[6] += x1 * w2; sums[7] += x1 * w3;
-            sums[8] += x2 * w0; sums[9] += x2 * w1; sums[10] += x2 * w2; sums[11] += x2 * w3;
-            sums[12] += x3 * w0; sums[13] += x3 * w1; sums[14] += x3 * w2; sums[15] += x3 * w3;
+            var w = Vector128.Create(b0[p], b1[p], b2[p], b3[p]);
+            s0 += Vector128.Create(a0[p]) * w;
+            s1 += Vector128.Create(a1[p]) * w;
+            s2 += Vector128.Create(a2[p]) * w;
+            s3 += Vector128.Create(a3[p]) * w;
         }
+        s0.Store(sums);
+        s1.Store(sums + 4);
+        s2.Store(sums + 8);
+        s3.Store(sums + 12);
     }
 
     /// <summary>

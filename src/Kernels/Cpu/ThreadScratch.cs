@@ -13,6 +13,7 @@ internal sealed unsafe class ThreadScratch
     [ThreadStatic] private static ThreadScratch? t_tile;
     [ThreadStatic] private static ThreadScratch? t_work;
     [ThreadStatic] private static ThreadScratch? t_operand;
+    [ThreadStatic] private static ThreadScratch? t_keys;
 
     private float[] _array = [];
     private float* _aligned;
@@ -28,6 +29,8 @@ internal sealed unsafe class ThreadScratch
     public static ThreadScratch Operand => t_operand ??= new();
     /// <summary>Per-row working memory of the other kernels (attention scores).</summary>
     public static ThreadScratch Work => t_work ??= new();
+    /// <summary>An attention kernel's keys of one (batch, KV head), transposed.</summary>
+    public static ThreadScratch Keys => t_keys ??= new();
 
     /// <summary>At least <paramref name="floats"/> floats, 64-byte aligned; contents are undefined.</summary>
     public float* Get(long floats)

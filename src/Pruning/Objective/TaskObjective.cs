@@ -8,6 +8,9 @@ namespace EdgePruning.Pruning.Objective;
 /// <summary>KL(full ‖ circuit) of a batch, as the task defines it, and its gradient into the circuit logits.</summary>
 public static class TaskObjective
 {
+    /// <summary>The KL ops of this thread's last <see cref="Kl"/>, one per group, used again so that their gradient buffers are.</summary>
+    [ThreadStatic] private static List<KlDivergenceOp>? t_ops;
+
     /// <summary>
     /// The share of a batch's KL that a micro-batch carries: its sequences over the batch's (every loss is a
     /// mean over examples; <see cref="KlReduction"/> says how an example's positions combine).
@@ -26,9 +29,12 @@ public static class TaskObjective
         int outputs = full.Shape[-1];
         var columns = Columns(task);
         double kl = 0;
+        var ops = t_ops ??= [];
+        int group = 0;
         foreach (var (rows, weight) in Groups(task, batch, RowsPerSequence(full)))
         {
-            var op = new KlDivergenceOp();
+            if (ops.Count == group) ops.Add(new KlDivergenceOp());
+            var op = ops[group++];
             kl += weight * op.Forward(full.Reshape(-1, outputs), circuit.Reshape(-1, outputs), rows, columns);
             if (dCircuit is not null) op.Backward(weight, dCircuit.Reshape(-1, outputs));
         }

@@ -305,7 +305,10 @@ public sealed class EdgePruner
             var (clean, corrupted, T) = BatchBuilder.Build(part, _task.PadToken);
             var baseline = Baseline(corrupted, part.Length, T, _arena);
             var readRows = ReadRows(part, T);
-            var full = _model.Model.Forward(clean, part.Length, readRows: readRows);
+            // The full model's logits in the step arena too: at a 50,257-wide vocabulary a fresh tensor per step
+            // is megabytes of page faults and zeroing.
+            var fullLogits = _arena.Empty(readRows?.Length ?? part.Length * T, _model.Config.EffectiveOutputSize);
+            var full = _model.Model.Forward(clean, part.Length, readRows: readRows, logits: fullLogits);
             var tape = new Tape();
             var pass = _model.Forward(clean, part.Length, baseline, z, m, tape, _arena, baselineGrad: learned, readRows: readRows);
             double weight = TaskObjective.Weight(_task, part, batch);

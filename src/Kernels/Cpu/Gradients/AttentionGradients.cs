@@ -1,4 +1,3 @@
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using EdgePruning.Runtime;
 
 namespace EdgePruning.Kernels.Cpu.Gradients;
@@ -9,7 +8,7 @@ namespace EdgePruning.Kernels.Cpu.Gradients;
 /// hold 0); query head h reads KV head h/(H/KV); with causal, query t sees keys 0..queryStart+t; a key
 /// mask [B,S] hides keys where it is false; a query that sees no key outputs 0 and passes no gradient.
 /// </summary>
-public static class AttentionGradients
+public static unsafe class AttentionGradients
 {
     /// <summary>Fills <paramref name="p"/> and, when given, <paramref name="output"/>.</summary>
     public static void Forward(AttentionGeometry g, Tensor q, Tensor k, Tensor v, Tensor? output, Tensor p, float scale, bool causal,
@@ -21,24 +20,34 @@ public static class AttentionGradients
         HostLoops.For(B * H, (long)T * S * (dk + dv), bh =>
         {
             int b = bh / H, h = bh % H, kvh = h / g.Group;
-            var Q = q.Span; var K = k.Span; var V = v.Span; var P = p.Span;
-            var O = output is null ? default : output.Span;
+            float* Q = CpuKernels.F32(q), K = CpuKernels.F32(k), V = CpuKernels.F32(v), P = CpuKernels.F32(p);
+            float* O = output is null ? null : CpuKernels.F32(output);
+            // A narrow head scores 16 keys at a time from its keys transposed, with the same sums.
+            float* keys = null, raw = null;
+            int padded = NarrowKeys.Padded(S);
+            if (NarrowKeys.Fit(dk))
+            {
+                keys = ThreadScratch.Keys.Get((long)dk * padded);
+                raw = ThreadScratch.Work.Get(padded);
+                NarrowKeys.Transpose(K, g, b, kvh, S, keys, padded);
+            }
             for (int t = 0; t < T; t++)
             {
-                var row = P.Slice(((b * H + h) * T + t) * S, S);
-                var o = output is null ? default : O.Slice(g.OutputIndex(b, t, h), dv);
+                float* row = P + (long)((b * H + h) * T + t) * S;
+                float* o = O == null ? null : O + g.OutputIndex(b, t, h);
                 int last = LastKey(causal, queryStart, t, S);
-                var qt = Q.Slice(g.QueryIndex(b, t, h), dk);
+                float* qt = Q + g.QueryIndex(b, t, h);
                 float max = float.NegativeInfinity;
+                if (keys != null) NarrowKeys.Scores(qt, keys, padded, dk, last, raw);
                 for (int s = 0; s <= last; s++)
                 {
                     if (mask is not null && !mask[b * S + s]) { row[s] = float.NegativeInfinity; continue; }
-                    row[s] = TensorPrimitives.Dot(qt, K.Slice(g.KeyIndex(b, s, kvh), dk)) * scale;
+                    row[s] = (keys != null ? raw[s] : HeadRows.Dot(qt, K + g.KeyIndex(b, s, kvh), dk)) * scale;
                     max = MathF.Max(max, row[s]);
                 }
-                row.Slice(last + 1).Clear();
-                o.Clear();
-                if (float.IsNegativeInfinity(max)) { row.Clear(); continue; }
+                new Span<float>(row + last + 1, S - last - 1).Clear();
+                if (o != null) new Span<float>(o, dv).Clear();
+                if (float.IsNegativeInfinity(max)) { new Span<float>(row, S).Clear(); continue; }
                 float sum = 0;
                 for (int s = 0; s <= last; s++)
                 {
@@ -50,7 +59,7 @@ public static class AttentionGradients
                 for (int s = 0; s <= last; s++)
                 {
                     float w = row[s] *= inv;
-                    if (output is not null && w != 0f) TensorPrimitives.MultiplyAdd(V.Slice(g.ValueIndex(b, s, kvh), dv), w, o, o);
+                    if (o != null && w != 0f) HeadRows.Axpy(w, V + g.ValueIndex(b, s, kvh), o, dv);
                 }
             }
         });
@@ -70,52 +79,48 @@ public static class AttentionGradients
         HostLoops.For(B * KV, (long)g.Group * T * S * (dkd + dvd) * 2, bk =>
         {
             int b = bk / KV, kvh = bk % KV;
-            var Q = q.Span; var K = k.Span; var V = v.Span; var P = p.Span; var dO = dOut.Span;
-            var dQ = dq is null ? default : dq.Span;
-            var dK = dk is null ? default : dk.Span;
-            var dV = dv is null ? default : dv.Span;
-            var dP = new float[S];
-            for (int h = kvh * g.Group; h < (kvh + 1) * g.Group; h++)
-            for (int t = 0; t < T; t++)
+            float* Q = CpuKernels.F32(q), K = CpuKernels.F32(k), V = CpuKernels.F32(v), P = CpuKernels.F32(p), dO = CpuKernels.F32(dOut);
+            float* dQ = dq is null ? null : CpuKernels.F32(dq);
+            float* dK = dk is null ? null : CpuKernels.F32(dk);
+            float* dV = dv is null ? null : CpuKernels.F32(dv);
+            float* dP = stackalloc float[S <= MaxStackKeys ? S : 0];
+            float[]? heapScores = S <= MaxStackKeys ? null : new float[S];
+            fixed (float* heap = heapScores)
             {
-                var row = P.Slice(((b * H + h) * T + t) * S, S);
-                var go = dO.Slice(g.OutputIndex(b, t, h), dvd);
-                int last = LastKey(causal, queryStart, t, S);
-                float dot = 0;
-                if (needScores)
+                if (heap != null) dP = heap;
+                for (int h = kvh * g.Group; h < (kvh + 1) * g.Group; h++)
+                for (int t = 0; t < T; t++)
+                {
+                    float* row = P + (long)((b * H + h) * T + t) * S;
+                    float* go = dO + g.OutputIndex(b, t, h);
+                    int last = LastKey(causal, queryStart, t, S);
+                    float dot = 0;
+                    if (needScores)
+                        for (int s = 0; s <= last; s++)
+                        {
+                            if (row[s] == 0f) { dP[s] = 0f; continue; }
+                            dP[s] = HeadRows.Dot(go, V + g.ValueIndex(b, s, kvh), dvd);
+                            dot += row[s] * dP[s];
+                        }
+                    int qi = g.QueryIndex(b, t, h);
                     for (int s = 0; s <= last; s++)
                     {
-                        if (row[s] == 0f) { dP[s] = 0f; continue; }
-                        dP[s] = TensorPrimitives.Dot(go, V.Slice(g.ValueIndex(b, s, kvh), dvd));
-                        dot += row[s] * dP[s];
-                    }
-                int qi = g.QueryIndex(b, t, h);
-                for (int s = 0; s <= last; s++)
-                {
-                    float w = row[s];
-                    if (w == 0f) continue;
-                    if (dv is not null)
-                    {
-                        var dvs = dV.Slice(g.ValueIndex(b, s, kvh), dvd);
-                        TensorPrimitives.MultiplyAdd(go, w, dvs, dvs);
-                    }
-                    if (!needScores) continue;
-                    float ds = w * (dP[s] - dot) * scale;
-                    int ki = g.KeyIndex(b, s, kvh);
-                    if (dq is not null)
-                    {
-                        var dqt = dQ.Slice(qi, dkd);
-                        TensorPrimitives.MultiplyAdd(K.Slice(ki, dkd), ds, dqt, dqt);
-                    }
-                    if (dk is not null)
-                    {
-                        var dks = dK.Slice(ki, dkd);
-                        TensorPrimitives.MultiplyAdd(Q.Slice(qi, dkd), ds, dks, dks);
+                        float w = row[s];
+                        if (w == 0f) continue;
+                        if (dV != null) HeadRows.Axpy(w, go, dV + g.ValueIndex(b, s, kvh), dvd);
+                        if (!needScores) continue;
+                        float ds = w * (dP[s] - dot) * scale;
+                        int ki = g.KeyIndex(b, s, kvh);
+                        if (dQ != null) HeadRows.Axpy(ds, K + ki, dQ + qi, dkd);
+                        if (dK != null) HeadRows.Axpy(ds, Q + qi, dK + ki, dkd);
                     }
                 }
             }
         });
     }
+
+    /// <summary>Keys whose score gradients a backward chunk keeps on its stack.</summary>
+    private const int MaxStackKeys = 4096;
 
     private static int LastKey(bool causal, int queryStart, int t, int keys) => causal ? Math.Min(keys - 1, queryStart + t) : keys - 1;
 }

@@ -6,7 +6,8 @@ namespace EdgePruning.Kernels.Cpu.Gradients;
 
 /// <summary>
 /// <see cref="IGradientKernels"/> on the host (f32): the backward code of the autodiff ops, with the
-/// statistics recomputed. Attention recomputes its probabilities into a buffer kept while the shape repeats.
+/// statistics recomputed. Attention recomputes its probabilities into a buffer that grows and is kept (a task's
+/// batches differ in length, so the shape rarely repeats).
 /// Not for concurrent callers.
 /// </summary>
 public sealed class CpuGradientKernels : IGradientKernels
@@ -65,8 +66,8 @@ public sealed class CpuGradientKernels : IGradientKernels
     {
         var g = AttentionGeometry.Of(q, k, v, dOut, k.Shape[1], keyMask);
         long count = (long)g.Batch * g.Heads * g.Queries * g.MaxKeys;
-        if (_probabilities is null || _probabilities.Count != count) _probabilities = Tensor.Empty(DType.F32, checked((int)count));
-        var p = _probabilities;
+        if (_probabilities is null || _probabilities.Count < count) _probabilities = Tensor.Empty(DType.F32, checked((int)count));
+        var p = _probabilities.Rows(0, (int)count);
         AttentionGradients.Forward(g, q, k, v, null, p, scale, causal, 0, keyMask);
         AttentionGradients.Backward(g, q, k, v, p, dOut, dq, dk, dv, scale, causal, 0);
     }
