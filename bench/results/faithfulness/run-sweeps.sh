@@ -27,6 +27,13 @@ case "$1" in
         run gpt2-tasks-$1 --model ../shared/models/gpt2-tasks --task $t --methods eap,eap-ig,acdc,ep,ep-ig \
         --sizes 5,11,27,53,80,106,160,266 --steps 300 --batch 8 --examples 32 --eval-examples 200 --acdc-thresholds 0.1 \
         --readout reached --lambda-lr ${LAMBDA_LR:-0.05} ;;
+  ioi-targets)
+        # cold Edge Pruning at the paper's kind of targets (up to above 1), read out where each run ends, for the smallest circuits
+        d=$R/gpt2-tasks-ioi-targets; mkdir -p $d
+        [ -f $d/points.csv ] || grep -E "^(method|eap|eap-ig|acdc)," $R/gpt2-tasks-ioi/points.csv > $d/points.csv
+        run gpt2-tasks-ioi-targets --model ../shared/models/gpt2-tasks --task ioi --methods eap,eap-ig,acdc,ep \
+        --sizes 5,11,27,53,80,106,160,266 --targets 0.92,0.95,0.98,1.02,1.1 --steps 300 --batch 8 --examples 32 --eval-examples 200 \
+        --acdc-thresholds 0.1 --readout reached --lambda-lr ${LAMBDA_LR:-0.05} ;;
   gp-stories) run stories260K-gp-stories --model ../shared/models/stories260K/stories260K.bin --task gp-stories --methods ep,eap,eap-ig,acdc,ep-ig \
         --sizes 8,16,40,81,162,242,323,808 --steps 300 --batch 8 --examples 32 --eval-examples 200 --acdc-thresholds 0.01,0.1 ;;
   tracr-reverse) run tracr-reverse --model ../shared/models/tracr/reverse.safetensors --methods ep,eap,eap-ig,acdc \
