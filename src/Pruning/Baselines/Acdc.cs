@@ -34,7 +34,7 @@ public static class Acdc
         var layout = scorer.Batches.Pruner.Model.Layout;
         int k = candidatesPerForward == 0 ? AcdcCandidates.PerForward(scorer.Batches) : candidatesPerForward;
         if (k == 1) return Sequential(layout, threshold, z => scorer.Score(z).Kl, progress);
-        var grouped = new GroupedCircuitScorer(scorer.Batches);
+        using var grouped = new GroupedCircuitScorer(scorer.Batches);
         var full = Tensor.Zeros(1, checked((int)layout.EdgeCount));
         full.Fill(1);
         return AcdcSpeculativeWalk.Run(layout, threshold, k, grouped.Kl(full)[0], grouped.Kl, progress);

@@ -16,7 +16,7 @@ namespace EdgePruning.Pruning.Baselines;
 /// edge with every earlier trial decided as speculated, so that a restart inside a reader reads the value the
 /// sequential walk computed at the reader's start.
 /// </summary>
-internal static class AcdcSpeculativeWalk
+public static class AcdcSpeculativeWalk
 {
     /// <param name="kl">The KL of each state of masks [states, edges] (f32 on the host, 1 kept).</param>
     /// <param name="initialKl">The full graph's KL, from the same scorer.</param>

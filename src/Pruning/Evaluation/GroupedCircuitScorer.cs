@@ -10,18 +10,24 @@ namespace EdgePruning.Pruning.Evaluation;
 /// <see cref="TaskBatches"/> is run once as G copies of itself, copy g under circuit g's edge masks (grouped masks,
 /// <see cref="EdgeMaskedModel.Forward"/>), with the baseline repeated per copy. Logits are computed only at the rows the
 /// loss reads (every row under the across-sequence loss). The values are <see cref="CircuitScorer.Score(Tensor, bool)"/>'s
-/// KL up to rounding: the same formulas over a wider batch.
+/// KL up to rounding: the same formulas over a wider batch. The baselines repeated for the most circuits asked so far
+/// are kept (on a device, in this scorer's scope until it is disposed); a call with fewer circuits repeats them for
+/// itself.
 /// </summary>
-public sealed class GroupedCircuitScorer
+public sealed class GroupedCircuitScorer : IDisposable
 {
     private readonly Tensor?[] _fullRows;
     private readonly int[]?[] _readRows;
+    private readonly ITensorScope? _scope;
+    private Tensor?[] _repeated = [];
+    private int _repeatedCopies;
 
     public GroupedCircuitScorer(TaskBatches batches)
     {
         Batches = batches;
         var task = batches.Pruner.Task;
         bool perRow = task.Loss != TaskLoss.KlAcrossSequence;
+        _scope = batches.Pruner.Model.OnDevice ? batches.Pruner.Model.Backend.OpenScope() : null;
         _fullRows = new Tensor?[batches.Batches.Count];
         _readRows = new int[]?[batches.Batches.Count];
         for (int i = 0; i < batches.Batches.Count; i++)
@@ -47,6 +53,12 @@ public sealed class GroupedCircuitScorer
             throw new EdgePruningException($"grouped circuit masks {edgeMasks.Shape} must be f32 [circuits, {model.EdgeCount}] on the host");
         int G = edgeMasks.Shape[0];
         var kl = new double[G];
+        if (G > _repeatedCopies)
+        {
+            // A scope gives its memory back only whole: on a device the smaller copies stay until the scorer goes.
+            _repeated = Batches.Batches.Select(b => b.Baseline is null ? null : Repeated(model, b.Baseline, G, _scope)).ToArray();
+            _repeatedCopies = G;
+        }
         for (int i = 0; i < Batches.Batches.Count; i++)
         {
             var b = Batches.Batches[i];
@@ -56,7 +68,7 @@ public sealed class GroupedCircuitScorer
             for (int g = 0; g < G; g++) b.Clean.CopyTo(tokens, g * b.Clean.Length);
             var copies = Enumerable.Repeat(b.Examples, G).SelectMany(e => e).ToArray();
             var readRows = _readRows[i] is null ? null : TaskObjective.ReadRows(copies, b.Tokens);
-            var baseline = b.Baseline is null ? null : Repeated(model, b.Baseline, G, scope);
+            var baseline = G == _repeatedCopies || b.Baseline is null ? _repeated[i] : Repeated(model, b.Baseline, G, scope);
             var logits = BackendCopies.ToHost(model.Backend,
                 model.Forward(tokens, G * b.Size, baseline, z, scope: scope, readRows: readRows).Logits);
             int perCopy = logits.Shape[0] / G;
@@ -66,6 +78,9 @@ public sealed class GroupedCircuitScorer
         for (int g = 0; g < G; g++) kl[g] /= Batches.Count;
         return kl;
     }
+
+    /// <summary>Gives the repeated baselines' device memory back (nothing on the host).</summary>
+    public void Dispose() => _scope?.Dispose();
 
     /// <summary>ỹ [W, n·d] repeated for G copies of the batch: [W, G·n·d], made where the model runs.</summary>
     private static Tensor Repeated(EdgeMaskedModel model, Tensor baseline, int G, ITensorScope? scope)

@@ -154,14 +154,16 @@ public sealed class EdgeMaskedModel
             BaselineGrad = baselineGrad && grad ? memory.Zeros(at, W, nd) : null,
         };
         var ids = tokens.ToArray();
-        new MaskedForward(this, _heads, FusedReads ? FusedNorms() : null, Settings.Recompute, memory, tape, pass, z, baseline, nodeMasks,
+        bool fused = Settings.ReadsFused(Config, OnDevice, groups > 1);
+        new MaskedForward(this, _heads, fused ? FusedNorms() : null, Settings.Recompute, memory, tape, pass, z, baseline, nodeMasks,
             KeyMask(ids, batch, T), readRows).Run(ids, readout);
         return pass;
     }
 
     /// <summary>
-    /// Whether the reads go through the fused masked read: as <see cref="Settings"/> asks, where
-    /// <see cref="MaskedReadPath.Auto"/> means on a device and with a norm in front of every reader.
+    /// Whether the reads of a pass under single edge masks go through the fused masked read: as <see cref="Settings"/>
+    /// asks, where <see cref="MaskedReadPath.Auto"/> means on a device and with a norm in front of every reader (grouped
+    /// masks read fused on the host too, <see cref="MaskedPassSettings.ReadsFused"/>).
     /// </summary>
     public bool FusedReads => Settings.ReadsFused(Config, OnDevice);
 
