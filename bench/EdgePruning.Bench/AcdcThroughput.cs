@@ -3,6 +3,8 @@ using EdgePruning.Kernels.Cpu;
 using EdgePruning.Pruning;
 using EdgePruning.Pruning.Baselines;
 using EdgePruning.Pruning.Evaluation;
+using EdgePruning.Pruning.Masking;
+using EdgePruning.Pruning.Objective;
 using EdgePruning.Runtime;
 
 namespace EdgePruning.Bench;
@@ -32,6 +34,39 @@ public static class AcdcThroughput
         var scorer = new CircuitScorer(batches);
         int chosen = k == 0 ? AcdcCandidates.PerForward(batches) : k;
         Console.WriteLine($"acdc {job.Task.Name} on {model}: {job.Masked.EdgeCount} edges, {batches.Count} examples, tau {tau}, K {chosen}; {runs} runs each");
+        // What one forward costs, each the median of 5 after one unmeasured call, on the full graph: scoring one circuit
+        // (every row's logits, as the sequential walk does; and at the loss rows only) and K circuits in one grouped forward.
+        var z = Tensor.Zeros(checked((int)job.Masked.EdgeCount));
+        z.Fill(1);
+        var copies = Tensor.Zeros(chosen, z.Shape[0]);
+        copies.Fill(1);
+        using (var grouped = new GroupedCircuitScorer(batches))
+        {
+            double one = MedianSeconds(() => scorer.Score(z)), rows = MedianSeconds(() => grouped.Kl(copies.Rows(0, 1)));
+            double wide = MedianSeconds(() => grouped.Kl(copies));
+            Console.WriteLine($"  scoring: {1e3 * one:F1} ms for one circuit ({1e3 * rows:F1} ms with logits at the loss rows only); " +
+                $"{1e3 * wide:F1} ms for {chosen} in one forward ({1e3 * wide / chosen:F1} ms each)");
+        }
+        // The masked forward alone at the loss rows, on each read path the model has: one copy; K copies under one
+        // circuit (a K times wider batch); K copies under K circuits (what grouping adds to the wider batch).
+        var b = batches.Batches[0];
+        var tokens = Enumerable.Repeat(b.Clean, chosen).SelectMany(t => t).ToArray();
+        var rowsOne = TaskObjective.ReadRows(b.Examples, b.Tokens);
+        var rowsAll = TaskObjective.ReadRows(Enumerable.Repeat(b.Examples, chosen).SelectMany(e => e).ToArray(), b.Tokens);
+        var repeated = b.Baseline is null ? null : Tensor.Zeros(b.Baseline.DType, b.Baseline.Shape[0], chosen * b.Baseline.Shape[1]);
+        var settings = job.Masked.Settings;
+        var paths = EdgeMaskedModel.SupportsFusedReads(job.Masked.Config) ? new[] { MaskedReadPath.Unfused, MaskedReadPath.Fused } : [MaskedReadPath.Unfused];
+        foreach (var read in paths)
+        {
+            job.Masked.Settings = new MaskedPassSettings(read);
+            Console.WriteLine($"  masked forward, {read.ToString().ToLowerInvariant()} reads: " +
+                $"{1e3 * MedianSeconds(() => job.Masked.Forward(b.Clean, b.Size, b.Baseline, z, readRows: rowsOne)):F1} ms for one copy; " +
+                $"{1e3 * MedianSeconds(() => job.Masked.Forward(tokens, chosen * b.Size, repeated, z, readRows: rowsAll)):F1} ms for {chosen} copies under one circuit, " +
+                $"{1e3 * MedianSeconds(() => job.Masked.Forward(tokens, chosen * b.Size, repeated, copies, readRows: rowsAll)):F1} ms under {chosen}");
+        }
+        job.Masked.Settings = settings;
+        if (runs == 0) return 0;
+
         // Three ways, alternating run by run: the sequential walk (every row's logits), the speculative walk at K = 1
         // (one trial per forward, logits at the loss rows only: what batching adds comes on top of that) and at K.
         var ways = new (string Name, Func<AcdcResult> Run)[]
@@ -56,23 +91,6 @@ public static class AcdcThroughput
             Console.WriteLine($"  {ways[w].Name,-16}: median {Median(w),8:F2} s ({string.Join(", ", times[w].Select(t => t.ToString("F2")))}); " +
                 $"{r.Evaluations} trials in {r.Forwards} forwards; {r.Kept.Count(x => x)} edges kept, KL {r.Kl:G6}");
         }
-        // One scoring call of each kind on the full graph, median of 5: what a forward costs per candidate.
-        var z = Tensor.Zeros(checked((int)job.Masked.EdgeCount));
-        z.Fill(1);
-        var copies = Tensor.Zeros(chosen, z.Shape[0]);
-        copies.Fill(1);
-        using var grouped = new GroupedCircuitScorer(batches);
-        double one = MedianSeconds(() => scorer.Score(z)), wide = MedianSeconds(() => grouped.Kl(copies));
-        Console.WriteLine($"  one forward: {1e3 * one:F1} ms for one circuit, {1e3 * wide:F1} ms for {chosen} ({1e3 * wide / chosen:F1} ms each)");
-        if (Environment.GetEnvironmentVariable("ACDC_PROBE") is not null)
-        {
-            var b = batches.Batches[0];
-            var m = job.Masked;
-            var tokens = Enumerable.Repeat(b.Clean, chosen).SelectMany(t => t).ToArray();
-            var rep = b.Baseline is null ? null : Tensor.Empty(DType.F32, b.Baseline.Shape[0], chosen * b.Baseline.Shape[1]);
-            var z1 = Tensor.Zeros(chosen, z.Shape[0]); z1.Fill(1);
-            Console.WriteLine($"  probe single {1e3*MedianSeconds(() => m.Forward(b.Clean, b.Size, b.Baseline, z)):F1} ms; wide ungrouped {1e3*MedianSeconds(() => m.Forward(tokens, chosen * b.Size, rep, z)):F1} ms; wide grouped {1e3*MedianSeconds(() => m.Forward(tokens, chosen * b.Size, rep, z1)):F1} ms");
-        }
         bool same = results.All(r => r.Kept.SequenceEqual(results[0].Kept));
         Console.WriteLine($"  sequential / K = {chosen}: {Median(0) / Median(2):F2}×; K = 1 (loss rows) / K = {chosen}: {Median(1) / Median(2):F2}×; " +
             $"same kept edges: {(same ? "yes" : "NO")}");
@@ -89,6 +107,7 @@ public static class AcdcThroughput
 
     private static double MedianSeconds(Action run)
     {
+        run();
         var times = new double[5];
         for (int i = 0; i < times.Length; i++)
         {

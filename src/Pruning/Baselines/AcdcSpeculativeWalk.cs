@@ -18,11 +18,13 @@ namespace EdgePruning.Pruning.Baselines;
 /// </summary>
 public static class AcdcSpeculativeWalk
 {
-    /// <param name="kl">The KL of each state of masks [states, edges] (f32 on the host, 1 kept).</param>
+    /// <param name="candidates">K, the most trials one call of <paramref name="kl"/> scores.</param>
+    /// <param name="kl">The KL of each state of masks [states, edges] (f32 on the host, 1 kept): <see cref="Evaluation.GroupedCircuitScorer.Kl"/>.</param>
     /// <param name="initialKl">The full graph's KL, from the same scorer.</param>
     public static AcdcResult Run(MaskLayout layout, double threshold, int candidates, double initialKl, Func<Tensor, double[]> kl,
         Action<int, int>? progress = null)
     {
+        if (!(threshold >= 0)) throw new EdgePruningException($"ACDC threshold must be ≥ 0, got {threshold}");
         if (candidates < 1) throw new EdgePruningException($"ACDC candidates per forward must be ≥ 1, got {candidates}");
         var graph = layout.Graph;
         int E = checked((int)layout.EdgeCount);
