@@ -14,7 +14,9 @@
 // reader tile is skipped (its D row is not read), which differs from 0·D only for inf or NaN.
 //
 // Layouts (row-major, contiguous): z [R,U] f32, row r = the masks of reader r's incoming edges (the order
-// in which MaskLayout stores a reader group); D [U,N,d] f32 or bf16; C [N,d] f32; γ, β [d] f32;
+// in which MaskLayout stores a reader group); the forward also takes grouped masks z [G,R,U]: the N tokens
+// fall into G equal runs of N/G consecutive tokens (G copies of a batch) and token n reads z[n / (N/G)], so
+// that one pass evaluates G circuits (ACDC's candidate removals); D [U,N,d] f32 or bf16; C [N,d] f32; γ, β [d] f32;
 // y [R,N,d] f32 or bf16; mean, rstd [R,N] f32; dY [R,N,d] f32 or bf16; dZ [R,U], dC [N,d] f32; dD [U,N,d] f32 or
 // bf16 (the trainer keeps it in the activations' dtype: in a bf16 run the largest buffer of a step).
 //
@@ -128,10 +130,11 @@ __device__ __forceinline__ void ep_mr_finish(const float* s_red, float* s_total,
 //          raise CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES. Static: 4·(2·8·32 + 2·8) bytes.
 //   beta   may be null (no bias); RMSNorm ignores it. mean: LayerNorm writes it when not null, RMSNorm never
 //          does (pass null). rstd: written when not null.
+//   group_tokens  N/G, the tokens that share one [R,U] slice of z (N for ungrouped masks z [R,U]).
 template <typename S, typename Y, bool LAYER_NORM>
 __device__ void ep_mr_forward(const float* z, const S* stack, const float* corrupted, const float* gamma,
                               const float* beta, Y* y, float* mean, float* rstd, int readers, int writers,
-                              int tokens, int dim, int rt, float eps)
+                              int tokens, int dim, int rt, float eps, int group_tokens)
 {
     extern __shared__ float ep_mr_smem[];
     __shared__ float s_red[2 * EP_MR_GROUP * 32];
@@ -143,7 +146,8 @@ __device__ void ep_mr_forward(const float* z, const S* stack, const float* corru
     const int gc = ep_mr_min(rt, readers - r0);
     float* s_z = ep_mr_smem;        // [RT, U]
     float* s_x = s_z + rt * writers; // [RT, d]
-    for (int j = threadIdx.x; j < gc * writers; j += blockDim.x) s_z[j] = z[(long long)r0 * writers + j];
+    const float* zg = z + (long long)(n / group_tokens) * readers * writers;
+    for (int j = threadIdx.x; j < gc * writers; j += blockDim.x) s_z[j] = zg[(long long)r0 * writers + j];
     __syncthreads();
     ep_mr_accumulate(s_z, stack, corrupted, s_x, gc, writers, tokens, n, dim);
 
@@ -336,10 +340,10 @@ __device__ void ep_mr_backward(const float* z, const S* stack, const float* corr
 #define EP_MR_FORWARD(NAME, S, Y, LN)                                                                            \
     extern "C" __global__ void NAME(const float* z, const S* stack, const float* corrupted, const float* gamma,   \
                                     const float* beta, Y* y, float* mean, float* rstd, int readers, int writers, \
-                                    int tokens, int dim, int readers_per_block, float eps)                       \
+                                    int tokens, int dim, int readers_per_block, float eps, int group_tokens)     \
     {                                                                                                            \
         ep_mr_forward<S, Y, LN>(z, stack, corrupted, gamma, beta, y, mean, rstd, readers, writers, tokens, dim,  \
-                                readers_per_block, eps);                                                         \
+                                readers_per_block, eps, group_tokens);                                           \
     }
 
 #define EP_MR_BACKWARD(NAME, S, G, S2, LN)                                                                      \

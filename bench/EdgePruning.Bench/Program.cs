@@ -6,7 +6,7 @@ namespace EdgePruning.Bench;
 public static class Program
 {
     /// <summary>
-    /// `gemm [runs]`, `masked-read [runs [reference runs]]`, `forward [options]`, `prune-step [steps] [BxT ...]` and `warm-start MODEL TASK N ...`
+    /// `gemm [runs]`, `masked-read [runs [reference runs]]`, `forward [options]`, `prune-step [steps] [BxT ...]` `warm-start MODEL TASK N ...` and `acdc MODEL TASK tau K [examples] [runs]`
     /// print quick throughput tables, `step-errors [models folder]` the pruning step checks' errors on the CUDA backend; anything else goes to BenchmarkDotNet, e.g. <c>--filter '*MaskedRead*' --job short</c>
     /// for the fused masked read against its unfused baseline (EDGEPRUNE_BENCH_DEVICE=cpu|cuda picks the backend).
     /// </summary>
@@ -20,6 +20,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "task-step") return TaskStepThroughput.Run(args[1..]);
         if (args.Length > 0 && args[0] == "step-errors") return StepParityErrors.Run(args[1..]);
         if (args.Length > 0 && args[0] == "warm-start") return WarmStartCurves.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "acdc") return AcdcThroughput.Run(args[1..]);
         try
         {
             BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

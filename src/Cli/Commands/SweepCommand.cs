@@ -25,6 +25,11 @@ public static class SweepCommand
         var steps = new Option<int?>("--steps") { Description = "Edge Pruning steps per size (default: the task's recipe)" }.AtLeast(1);
         var igSteps = new Option<int>("--ig-steps") { Description = "EAP-IG interpolation steps", DefaultValueFactory = _ => 5 }.AtLeast(1);
         var thresholds = new Option<string?>("--acdc-thresholds") { Description = "comma-separated ACDC KL thresholds, one run each" };
+        var candidates = new Option<int>("--acdc-candidates")
+        {
+            Description = "ACDC trials scored per masked forward, over that many copies of each batch (1: one forward per trial; 0: as many as 1 GiB holds); the same circuits",
+            DefaultValueFactory = _ => 1,
+        }.AtLeast(0);
         var examples = new Option<int?>("--examples") { Description = "at most this many training examples for attribution and ACDC" }.AtLeast(1);
         var evalExamples = new Option<int?>("--eval-examples") { Description = "at most this many test examples to score circuits" }.AtLeast(1);
         var batch = new Option<int?>("--batch") { Description = "sequences per forward (default: the task's recipe)" }.AtLeast(1);
@@ -39,7 +44,7 @@ public static class SweepCommand
         var outDir = new Option<string?>("--out") { Description = "folder for sweep.csv and sweep.png (default: runs/sweep-<task>)" };
         var command = new Command("sweep", "compare circuit-discovery methods by faithfulness curves")
         {
-            model, task, tokenizer, methods, sizes, steps, igSteps, thresholds, examples, evalExamples, batch, ablation, nodeMasks, sparsityWarmup, lrWarmup, initMean, lambdaLr, readout, targets, outDir,
+            model, task, tokenizer, methods, sizes, steps, igSteps, thresholds, candidates, examples, evalExamples, batch, ablation, nodeMasks, sparsityWarmup, lrWarmup, initMean, lambdaLr, readout, targets, outDir,
         };
         var devices = new DeviceOptions();
         devices.AddTo(command);
@@ -70,6 +75,7 @@ public static class SweepCommand
                 EpLrWarmup = parse.GetValue(lrWarmup),
                 IgSteps = parse.GetValue(igSteps),
                 AcdcThresholds = parse.GetValue(thresholds) is { } th ? Numbers(th, "--acdc-thresholds") : defaults.AcdcThresholds,
+                AcdcCandidatesPerForward = parse.GetValue(candidates),
                 DiscoveryExamples = parse.GetValue(examples),
                 EvaluationExamples = parse.GetValue(evalExamples),
                 Batch = job.Options.Batch,

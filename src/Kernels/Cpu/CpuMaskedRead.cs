@@ -18,7 +18,8 @@ namespace EdgePruning.Kernels.Cpu;
 ///   y, mean, rstd  per (reader, token) row of x        (dX from dY and the forward's mean and rstd)
 ///   dz partial of the block [R,U] = dX·D[:, block]ᵀ    dD[:, block] += zᵀ·dX    dC[block] += Σ_r dX[r]
 /// </code>
-/// x and dX never leave the cache. Each block owns its columns of dD and dC, and its dz partial is added in
+/// x and dX never leave the cache. Under grouped masks z [G,R,U] (forward only) no block straddles two groups, and
+/// each block's product takes its group's z. Each block owns its columns of dD and dC, and its dz partial is added in
 /// block order after the parallel pass; the blocks do not depend on the thread count, so neither do the results.
 /// </para>
 /// <para>
@@ -107,7 +108,7 @@ public sealed unsafe class CpuMaskedRead : IMaskedReadKernels
         public float* Z, Stack, Corrupted, Gamma;
         /// <summary>N·d: how far apart the rows of D (and dD) are.</summary>
         public int RowStride;
-        public int Readers, Writers, Tokens, Dim, TokensPerBlock;
+        public int Readers, Writers, Tokens, Dim, TokensPerBlock, TokensPerGroup, BlocksPerGroup;
 
         /// <summary>Takes the call's inputs; returns the number of blocks.</summary>
         public int Set(MaskedReadShape s, Tensor z, Tensor stack, Tensor corrupted, MaskedReadNorm norm)
@@ -119,17 +120,20 @@ public sealed unsafe class CpuMaskedRead : IMaskedReadKernels
             // for them. The split does not depend on the thread count, and so neither do the sums.
             int fit = Math.Max(1, BlockFloats / Math.Max(1, s.Readers * s.Dim));
             int spread = Math.Max(1, (s.Tokens + MinBlocks - 1) / MinBlocks);
-            TokensPerBlock = Math.Min(fit, spread);
-            return (s.Tokens + TokensPerBlock - 1) / TokensPerBlock;
+            TokensPerGroup = s.TokensPerGroup;
+            TokensPerBlock = Math.Min(Math.Min(fit, spread), Math.Max(1, TokensPerGroup));
+            BlocksPerGroup = (TokensPerGroup + TokensPerBlock - 1) / TokensPerBlock;
+            return s.Groups * BlocksPerGroup;
         }
 
         public override void Run(int chunk)
         {
-            int first = chunk * TokensPerBlock, count = Math.Min(TokensPerBlock, Tokens - first);
+            int group = chunk / BlocksPerGroup, end = (group + 1) * TokensPerGroup;
+            int first = group * TokensPerGroup + chunk % BlocksPerGroup * TokensPerBlock, count = Math.Min(TokensPerBlock, end - first);
             int cols = count * Dim;
             float* x = ThreadScratch.Work.Get(2L * Readers * cols);
             // x [R, cols] = z·D[:, block] + C[block]: the block of each writer is cols contiguous floats.
-            CpuGemm.Gemm(Z, Writers, false, Stack + (long)first * Dim, RowStride, false, x, cols,
+            CpuGemm.Gemm(Z + (long)group * Readers * Writers, Writers, false, Stack + (long)first * Dim, RowStride, false, x, cols,
                 Readers, cols, Writers, 1f, 0f, Corrupted + (long)first * Dim, maxThreads: 1);
             Block(chunk, first, count, x, x + (long)Readers * cols);
         }

@@ -8,7 +8,7 @@ namespace EdgePruning.Kernels.Cuda;
 /// Launches the fused masked-read kernels of masked_read.cu: every reader's normed input of a layer from
 /// the difference stack and the corrupted sum in one pass, and its backward. Same contract as
 /// <see cref="MaskedReadReference"/> (the oracle, <see cref="IMaskedReadKernels"/>): z, C, γ, β, mean, rstd, dZ, dC f32; D and dD f32 or
-/// bf16; y and dY f32 or bf16; all on the device. A bf16 dD is rounded once per reader tile of the backward (once per call
+/// bf16; y and dY f32 or bf16; all on the device; the forward also takes grouped masks z [G,R,U]. A bf16 dD is rounded once per reader tile of the backward (once per call
 /// where the tile holds every reader; see masked_read.cu).
 /// </summary>
 public sealed class CudaMaskedRead(CudaContext context, CudaKernelModules modules) : IMaskedReadKernels
@@ -33,13 +33,15 @@ public sealed class CudaMaskedRead(CudaContext context, CudaKernelModules module
         string name = $"masked_read_{NormName(norm)}_forward_stack_{DTypeName(stack)}_y_{DTypeName(y)}";
         long blocks = (long)s.Tokens * ((s.Readers + rt - 1) / rt);
         modules.Function("masked_read.cu", name).Launch(context.Stream, checked((uint)blocks), Threads, shared,
-            z, stack, corrupted, norm.Gamma, norm.Beta, y, mean, rstd, s.Readers, s.Writers, s.Tokens, s.Dim, rt, norm.Eps);
+            z, stack, corrupted, norm.Gamma, norm.Beta, y, mean, rstd, s.Readers, s.Writers, s.Tokens, s.Dim, rt, norm.Eps,
+            Math.Max(1, s.TokensPerGroup));
     }
 
     public void Backward(Tensor z, Tensor stack, Tensor corrupted, MaskedReadNorm norm, Tensor? mean, Tensor rstd,
         Tensor outputGrad, Tensor? dz, Tensor? dStack, Tensor? dCorrupted)
     {
         var s = MaskedReadShape.Of(z, stack, corrupted, norm);
+        MaskedReadChecks.RequireUngrouped(s);
         bool layerNorm = norm.Kind == MaskedReadNormKind.LayerNorm;
         KernelChecks.Require(outputGrad.Count == s.OutputCount && outputGrad.DType is DType.F32 or DType.BF16 && rstd.Count == s.Rows
             && (!layerNorm || mean?.Count == s.Rows), $"masked read backward: dY {outputGrad}, mean {mean}, rstd {rstd}");

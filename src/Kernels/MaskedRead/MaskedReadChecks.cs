@@ -24,6 +24,7 @@ internal static class MaskedReadChecks
     public static void Backward(MaskedReadShape s, Tensor z, Tensor stack, Tensor corrupted, MaskedReadNorm norm, Tensor? mean,
         Tensor rstd, Tensor outputGrad, Tensor? dz, Tensor? dStack, Tensor? dCorrupted)
     {
+        RequireUngrouped(s);
         KernelChecks.Require(outputGrad.Count == s.OutputCount && outputGrad.DType is DType.F32 or DType.BF16,
             $"masked read backward: dY {outputGrad} must be f32 or bf16 [{s.Readers}, {s.Tokens}, {s.Dim}]");
         KernelChecks.Require(norm.Kind != MaskedReadNormKind.LayerNorm || mean is not null, "masked read backward: LayerNorm needs the forward's mean");
@@ -32,6 +33,10 @@ internal static class MaskedReadChecks
             && (dStack is null || (dStack.Count == s.StackCount && dStack.DType is DType.F32 or DType.BF16)),
             $"masked read backward: dz {dz} and dC {dCorrupted} must be f32, dD {dStack} f32 or bf16, shaped like z {z}, C {corrupted}, D {stack}");
     }
+
+    /// <summary>Grouped masks (one circuit per run of tokens) are for forward passes only: the backward takes z [R,U].</summary>
+    public static void RequireUngrouped(MaskedReadShape s) =>
+        KernelChecks.Require(s.Groups == 1, $"masked read backward: z has {s.Groups} groups; grouped masks are read forward only");
 
     private static void Statistics(MaskedReadShape s, MaskedReadNorm norm, Tensor? mean, Tensor? rstd)
     {

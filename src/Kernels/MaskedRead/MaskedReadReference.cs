@@ -8,7 +8,7 @@ namespace EdgePruning.Kernels.MaskedRead;
 /// the CPU engine's <c>CpuMaskedRead</c> are checked against. For R readers, U writers they see, N positions
 /// and model dim d:
 /// <code>
-///   x[r,n,:] = C[n,:] + Σ_u z[r,u]·D[u,n,:]
+///   x[r,n,:] = C[n,:] + Σ_u z[r,u]·D[u,n,:]       (grouped masks z [G,R,U]: z[n / (N/G), r, u])
 ///   y[r,n,:] = norm(x[r,n,:])      LayerNorm (x − μ)·rstd·γ + β, or RMSNorm x·rstd·γ
 ///   backward, g = dY·γ, x̂ = (x − μ)·rstd (μ = 0 for RMSNorm):
 ///   dX = rstd·(g − mean(g) − x̂·mean(g·x̂))   (RMSNorm: without mean(g))
@@ -114,15 +114,16 @@ public sealed class MaskedReadReference : IMaskedReadKernels
         AddInto(dCorrupted, dCorruptedSum);
     }
 
-    /// <summary>x = C[n] + Σ_u z[r,u]·D[u,n], summed in double, rounded once.</summary>
+    /// <summary>x = C[n] + Σ_u z[r,u]·D[u,n] (z of token n's group), summed in double, rounded once.</summary>
     private static void Input(MaskedReadShape s, ReadOnlySpan<float> z, ReadOnlySpan<float> D, ReadOnlySpan<float> C,
         int r, int n, Span<float> x)
     {
         int d = s.Dim, U = s.Writers, N = s.Tokens;
+        int row = (n / s.TokensPerGroup * s.Readers + r) * U;
         for (int i = 0; i < d; i++)
         {
             double sum = C[n * d + i];
-            for (int u = 0; u < U; u++) sum += (double)z[r * U + u] * D[(u * N + n) * d + i];
+            for (int u = 0; u < U; u++) sum += (double)z[row + u] * D[(u * N + n) * d + i];
             x[i] = (float)sum;
         }
     }

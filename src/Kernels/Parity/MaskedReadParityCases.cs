@@ -10,11 +10,16 @@ namespace EdgePruning.Kernels.Parity;
 /// more readers than one register group of the kernel (8), and rows longer than a block's pass. Masks lie in
 /// [0,1] with one writer masked off for every reader (the kernel skips its D rows). The backward takes the
 /// oracle's statistics, so it is checked apart from the forward, and adds into gradients that hold values.
+/// The forward is also checked under grouped masks z [G,R,U] (each run of N/G tokens under its own masks).
 /// </summary>
 internal static class MaskedReadParityCases
 {
     private static readonly (int Readers, int Writers, int Tokens, int Dim, bool Quick)[] Shapes =
         [(1, 1, 1, 3, true), (9, 4, 3, 130, false), (12, 25, 16, 768, true), (2, 3, 5, 1500, false)];
+
+    /// <summary>Grouped forwards: groups of one token, groups of several, and more readers than a register group.</summary>
+    private static readonly MaskedReadShape[] GroupedShapes =
+        [new(3, 5, 4, 37, Groups: 4), new(9, 6, 12, 130, Groups: 3), new(12, 25, 16, 256, Groups: 2)];
 
     public static IEnumerable<ParityCase> All()
     {
@@ -28,6 +33,10 @@ internal static class MaskedReadParityCases
                     yield return Backward(shape, kind, output, DType.F32, shapeQuick && kind == MaskedReadNormKind.RmsNorm);
                     yield return Backward(shape, kind, output, DType.BF16, quick: false);
                 }
+        foreach (var shape in GroupedShapes)
+            foreach (var kind in new[] { MaskedReadNormKind.LayerNorm, MaskedReadNormKind.RmsNorm })
+                foreach (var output in new[] { DType.F32, DType.BF16 })
+                    yield return Forward(shape, kind, output, quick: output == DType.F32 && kind == MaskedReadNormKind.LayerNorm);
     }
 
     /// <summary>y in <paramref name="output"/>; mean (LayerNorm) and rstd f32, each measured in its own dtype.</summary>
@@ -88,14 +97,21 @@ internal static class MaskedReadParityCases
 
     private sealed record MaskedReadInputs(ParityInput Z, ParityInput Stack, ParityInput Corrupted, MaskedReadNorm Candidate, MaskedReadNorm Oracle);
 
-    /// <summary>z in [0,1] (z[0,0] = 1, writer 1 masked off when there are three or more), D in the check's dtype, C, γ and β f32.</summary>
+    /// <summary>
+    /// z [R,U] (grouped: [G,R,U]) in [0,1] (z[0,0] = 1, writer 1 masked off when there are three or more; grouped, writer
+    /// 2 also masked off in every other group), D in the check's dtype, C, γ and β f32.
+    /// </summary>
     private static MaskedReadInputs Inputs(ParityContext ctx, MaskedReadShape s, MaskedReadNormKind kind)
     {
-        var hostZ = ctx.HostRandom(0.5f, 0.5f, s.Readers, s.Writers);
+        var hostZ = s.Groups == 1 ? ctx.HostRandom(0.5f, 0.5f, s.Readers, s.Writers) : ctx.HostRandom(0.5f, 0.5f, s.Groups, s.Readers, s.Writers);
         var zs = hostZ.Span;
         zs[0] = 1f;
         if (s.Writers >= 3)
-            for (int r = 0; r < s.Readers; r++) zs[r * s.Writers + 1] = 0f;
+            for (int r = 0; r < s.Groups * s.Readers; r++)
+            {
+                zs[r * s.Writers + 1] = 0f;
+                if (r / s.Readers % 2 == 1) zs[r * s.Writers + 2] = 0f;
+            }
         var z = ctx.Input(hostZ, DType.F32);
         var stack = ctx.Input(1f, 0f, s.Writers, s.Tokens, s.Dim);
         var corrupted = ctx.Input(ctx.HostRandom(1f, 0f, s.Tokens, s.Dim), DType.F32);
@@ -118,7 +134,8 @@ internal static class MaskedReadParityCases
     private static ParityOutput Accumulated(ParityContext ctx, string name, ParityInput gradient, Tensor before, DType stored = DType.F32) =>
         new(name, gradient.Oracle, ctx.Read(gradient.Candidate), ParityTolerances.ScaleOfSum(before.Span, gradient.Oracle.Span), stored);
 
-    private static string Sizes(MaskedReadShape s) => $"z[{s.Readers},{s.Writers}] D[{s.Writers},{s.Tokens},{s.Dim}]";
+    private static string Sizes(MaskedReadShape s) =>
+        $"z[{(s.Groups == 1 ? "" : $"{s.Groups},")}{s.Readers},{s.Writers}] D[{s.Writers},{s.Tokens},{s.Dim}]";
 
     private static string Name(MaskedReadNormKind kind) => kind == MaskedReadNormKind.LayerNorm ? "layernorm" : "rmsnorm";
 }

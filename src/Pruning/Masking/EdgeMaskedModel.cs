@@ -90,6 +90,11 @@ public sealed class EdgeMaskedModel
     /// also fills <see cref="MaskedPass.BaselineGrad"/> (for a learned baseline: optimal-constant ablation).
     /// With <paramref name="readRows"/> (token rows b·T + t), the logits are computed at those rows only:
     /// <see cref="MaskedPass.Logits"/> is then [rows, outputs] in their order.
+    /// <para>
+    /// Grouped edge masks [G, edges] evaluate G circuits in one pass without a tape: the batch's sequences fall
+    /// into G equal runs (G copies of a batch), run g under masks row g (and the baseline's columns of its own
+    /// sequences, as always).
+    /// </para>
     /// </summary>
     public MaskedPass Forward(ReadOnlySpan<int> tokens, int batch, Tensor? baseline = null, Tensor? edgeMasks = null,
         Tensor? nodeMasks = null, Tape? tape = null, TensorArena? arena = null, bool baselineGrad = false, ITensorScope? scope = null,
@@ -117,7 +122,14 @@ public sealed class EdgeMaskedModel
         if (baseline is not null && (baseline.Shape.Rows != W || baseline.Shape.Cols != nd))
             throw new ShapeException($"baseline {baseline.Shape} does not match [{W}, {nd}]");
         var z = edgeMasks ?? Ones(memory);
-        if (z.Count != EdgeCount) throw new ShapeException($"{z.Count} edge masks for a graph of {EdgeCount} edges");
+        int groups = z.Shape.Rank == 2 ? z.Shape[0] : 1;
+        if (z.Shape.Rank > 2 || groups < 1 || z.Count != groups * EdgeCount)
+            throw new ShapeException($"edge masks {z.Shape} for a graph of {EdgeCount} edges: [edges] or [groups, edges] expected");
+        if (groups == 1) z = z.Reshape(checked((int)EdgeCount));
+        if (groups > 1 && batch % groups != 0)
+            throw new ShapeException($"{batch} sequences do not split into the {groups} groups of the edge masks");
+        if (groups > 1 && tape is { IsRecording: true })
+            throw new EdgePruningException($"grouped edge masks ({groups} circuits in one pass) are for forward passes only; this pass records a tape");
         if (nodeMasks is not null && (nodeMasks.Count != W || nodeMasks.DType != DType.F32))
             throw new ShapeException($"{nodeMasks.Count} node masks of {nodeMasks.DType.Name()} for {W} writers (f32)");
         RequirePlaced("edge masks", z);
@@ -142,14 +154,16 @@ public sealed class EdgeMaskedModel
             BaselineGrad = baselineGrad && grad ? memory.Zeros(at, W, nd) : null,
         };
         var ids = tokens.ToArray();
-        new MaskedForward(this, _heads, FusedReads ? FusedNorms() : null, Settings.Recompute, memory, tape, pass, z, baseline, nodeMasks,
+        bool fused = Settings.ReadsFused(Config, OnDevice, groups > 1);
+        new MaskedForward(this, _heads, fused ? FusedNorms() : null, Settings.Recompute, memory, tape, pass, z, baseline, nodeMasks,
             KeyMask(ids, batch, T), readRows).Run(ids, readout);
         return pass;
     }
 
     /// <summary>
-    /// Whether the reads go through the fused masked read: as <see cref="Settings"/> asks, where
-    /// <see cref="MaskedReadPath.Auto"/> means on a device and with a norm in front of every reader.
+    /// Whether the reads of a pass under single edge masks go through the fused masked read: as <see cref="Settings"/>
+    /// asks, where <see cref="MaskedReadPath.Auto"/> means on a device and with a norm in front of every reader (grouped
+    /// masks read fused on the host too, <see cref="MaskedPassSettings.ReadsFused"/>).
     /// </summary>
     public bool FusedReads => Settings.ReadsFused(Config, OnDevice);
 

@@ -28,7 +28,9 @@ internal sealed class MaskedForward
     private readonly PassMemory _memory;
     private readonly Tape? _tape;
     private readonly MaskedPass _pass;
+    // [edges], or [groups, edges]: run g of the batch's sequences under row g (forward only).
     private readonly Tensor _z;
+    private readonly int _groups;
     private readonly Tensor? _baseline;
     // [writers] f32 where the pass runs: each writer's mask is read by the kernels, never by the host.
     private readonly Tensor? _m;
@@ -67,6 +69,7 @@ internal sealed class MaskedForward
         _tape = tape is { IsRecording: true } ? tape : null;
         _pass = pass;
         _z = z;
+        _groups = z.Shape.Rank == 2 ? z.Shape[0] : 1;
         _baseline = baseline;
         _m = nodeMasks;
         _keyMask = keyMask;
@@ -246,7 +249,7 @@ internal sealed class MaskedForward
         Tape? tape, PassMemory mem, Tensor corrupted, out Tensor? dNormed)
     {
         int n = _n, d = _d, nd = _nd;
-        var zBlock = _z.Rows((int)_model.Layout.Offset(firstReader), readers * visible).Reshape(readers, visible);
+        var zBlock = MaskBlock(firstReader, readers, visible, mem);
         var stack = _D.Rows(0, visible);
         var normed = mem.Empty(_at, readers, nd);
         dNormed = tape is null ? null : mem.Zeros(_at, readers, nd);
@@ -275,7 +278,17 @@ internal sealed class MaskedForward
 
         var x = mem.Empty(_at, readers, nd);
         var zAt = zBlock;
-        if (_at != DType.F32) zAt = mem.Empty(_at, readers, visible);
+        if (_at != DType.F32) zAt = mem.Empty(_at, zBlock.Shape.Dims.ToArray());
+        if (_groups > 1)
+        {
+            Timed(false, readers, visible, beta, () =>
+            {
+                if (_at != DType.F32) _k.Copy(zBlock, zAt);
+                GroupedSum(zAt, stack, corrupted, x, mem);
+                norm.Forward(x.Reshape(readers * n, d), normed.Reshape(readers * n, d));
+            });
+            return normed;
+        }
         Timed(false, readers, visible, beta, () =>
         {
             for (int r = 0; r < readers; r++) _k.Copy(corrupted, x.Row(r));
@@ -303,6 +316,49 @@ internal sealed class MaskedForward
             });
         });
         return normed;
+    }
+
+    /// <summary>
+    /// The masks of the readers firstReader.. over their first <paramref name="visible"/> writers: a view [R, U] of the
+    /// pass's masks, or under grouped masks a copy [G, R, U] of each group's block.
+    /// </summary>
+    private Tensor MaskBlock(int firstReader, int readers, int visible, PassMemory mem)
+    {
+        int offset = (int)_model.Layout.Offset(firstReader), size = readers * visible;
+        if (_groups == 1) return _z.Rows(offset, size).Reshape(readers, visible);
+        var block = mem.Empty(DType.F32, _groups, readers, visible);
+        if (size > 0)
+            for (int g = 0; g < _groups; g++) _k.Copy(_z.Row(g).Rows(offset, size), block.Row(g).Reshape(size));
+        return block;
+    }
+
+    /// <summary>
+    /// x [R, n·d] = C + z_g·D over each group g's columns, unfused, under grouped masks z [G, R, U] (in the activations'
+    /// dtype). A group's tokens are one run of m = n·d/G columns of every row of D and x, so the sum is one batched
+    /// product over the groups between two row gathers: D's blocks [U·G, m] regrouped to [G, U, m], the product into
+    /// x_g [G, R, m] (which starts as C's block of its group), and x_g's rows put back in reader order.
+    /// </summary>
+    private void GroupedSum(Tensor z, Tensor stack, Tensor corrupted, Tensor x, PassMemory mem)
+    {
+        int G = _groups, R = z.Shape[1], U = z.Shape[2], m = _nd / G;
+        var xg = mem.Empty(_at, G, R, m);
+        _k.Embedding(corrupted.Reshape(G, m), GatherIds(G, R, (g, r) => g), xg.Reshape(G * R, m));
+        if (U > 0)
+        {
+            var dg = mem.Empty(_at, G, U, m);
+            _k.Embedding(stack.Reshape(U * G, m), GatherIds(G, U, (g, u) => u * G + g), dg.Reshape(G * U, m));
+            _k.BatchedGemm(z, false, dg, false, xg, 1f, 1f);
+        }
+        _k.Embedding(xg.Reshape(G * R, m), GatherIds(R, G, (r, g) => g * R + r), x.Reshape(R * G, m));
+    }
+
+    /// <summary>ids[i·inner + j] = id(i, j): the rows a gather takes, in the order it writes them.</summary>
+    private static int[] GatherIds(int outer, int inner, Func<int, int, int> id)
+    {
+        var ids = new int[outer * inner];
+        for (int i = 0; i < outer; i++)
+        for (int j = 0; j < inner; j++) ids[i * inner + j] = id(i, j);
+        return ids;
     }
 
     /// <summary>Runs a read, timed by the model's <see cref="ReadTimer"/> when it has one (and the reads have a norm to count bytes by).</summary>

@@ -14,13 +14,14 @@ public sealed record MaskedPassSettings(MaskedReadPath Read = MaskedReadPath.Aut
     public static MaskedPassSettings Default { get; } = new();
 
     /// <summary>
-    /// Whether a pass under these settings reads fused, for a model of <paramref name="config"/> on a device or not:
-    /// <see cref="MaskedReadPath.Auto"/> is fused on a device when every reader has a norm in front.
+    /// Whether a pass under these settings reads fused, for a model of <paramref name="config"/> on a device or not, under
+    /// grouped edge masks or not: <see cref="MaskedReadPath.Auto"/> is fused on a device, and for grouped masks on the host
+    /// too, when every reader has a norm in front.
     /// </summary>
-    public bool ReadsFused(Models.TransformerConfig config, bool onDevice) => Read switch
+    public bool ReadsFused(Models.TransformerConfig config, bool onDevice, bool groupedMasks = false) => Read switch
     {
         MaskedReadPath.Fused => true,
         MaskedReadPath.Unfused => false,
-        _ => onDevice && FusedReadNorms.Supports(config),
+        _ => (onDevice || groupedMasks) && FusedReadNorms.Supports(config),
     };
 }

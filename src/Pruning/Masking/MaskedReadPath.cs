@@ -3,7 +3,10 @@ namespace EdgePruning.Pruning.Masking;
 /// <summary>How the readers of a layer read their inputs from the difference stack.</summary>
 public enum MaskedReadPath
 {
-    /// <summary>Fused on a GPU (where it saves the traffic), unfused on the host (where both cost the same).</summary>
+    /// <summary>
+    /// Fused on a GPU (where it saves the traffic), unfused on the host (where both cost the same), except under grouped
+    /// edge masks, whose unfused read regroups the stack with row gathers that the fused read does without.
+    /// </summary>
     Auto,
 
     /// <summary>

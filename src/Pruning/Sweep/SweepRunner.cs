@@ -28,6 +28,8 @@ public sealed record SweepOptions
     public int IgSteps { get; init; } = EapIg.DefaultSteps;
     /// <summary>ACDC runs once per threshold; each run yields one circuit of whatever size it finds.</summary>
     public IReadOnlyList<double> AcdcThresholds { get; init; } = [1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3];
+    /// <summary>ACDC trials scored per masked forward (1: one forward per trial; 0: chosen by memory, <see cref="Baselines.AcdcCandidates"/>); the same circuits either way.</summary>
+    public int AcdcCandidatesPerForward { get; init; } = 1;
     /// <summary>At most this many training examples find circuits (attribution, ACDC; Edge Pruning trains on the whole split).</summary>
     public int? DiscoveryExamples { get; init; }
     /// <summary>At most this many test examples score them.</summary>
@@ -46,6 +48,7 @@ public sealed record SweepOptions
         foreach (var m in Methods)
             if (!AllMethods.Contains(m)) throw new EdgePruningException($"unknown method '{m}' (expected {string.Join(", ", AllMethods)})");
         if (Sizes.Count == 0 && EpTargets is null && Methods.Any(m => m != "acdc")) throw new EdgePruningException("no circuit sizes given");
+        if (AcdcCandidatesPerForward < 0) throw new EdgePruningException($"--acdc-candidates must be ≥ 0 (0: chosen by memory), got {AcdcCandidatesPerForward}");
         foreach (var s in Sizes)
             if (!(s > 0)) throw new EdgePruningException($"circuit size {s} must be positive");
         if (IgSteps < 1) throw new EdgePruningException($"EAP-IG needs at least one step, got {IgSteps}");
@@ -194,7 +197,7 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
                     {
                         if (Reuse($"tau={tau:G3}")) continue;
                         var t = Stopwatch.StartNew();
-                        var r = Acdc.Run(acdcScorer, tau);
+                        var r = Acdc.Run(acdcScorer, tau, candidatesPerForward: options.AcdcCandidatesPerForward);
                         double sec = t.Elapsed.TotalSeconds;
                         discoverySeconds += sec;
                         points.Add(Point($"tau={tau:G3}", r.Kept, sec));

@@ -10,6 +10,7 @@ public class OptionValidationTests
     [InlineData("--threads -2", "prune", "--threads", "-2")]
     [InlineData("--threads 0", "bench", "--threads", "0")]
     [InlineData("--threads -1", "sweep", "--threads", "-1")]
+    [InlineData("--acdc-candidates", "sweep", "--acdc-candidates", "-1")]
     [InlineData("--binarize-sparsity", "prune", "--binarize-sparsity", "1.5")]
     [InlineData("--binarize-sparsity", "prune", "--binarize-sparsity", "-0.1")]
     [InlineData("--lr", "prune", "--lr", "inf")]

@@ -53,6 +53,15 @@ public class SweepRunnerTests
     }
 
     [SharedFact]
+    public void AcdcCandidatesPerForward_GiveTheSameAcdcPoints()
+    {
+        var options = new SweepOptions { Methods = ["acdc"], AcdcThresholds = [1e-3, 0.03, 0.3], Batch = 16, EvaluationExamples = 32 };
+        var sequential = new SweepRunner(Job(), options).Run().Methods.Single().Points;
+        var batched = new SweepRunner(Job(), options with { AcdcCandidatesPerForward = 5 }).Run().Methods.Single().Points;
+        Assert.Equal(sequential.Select(p => (p.Setting, p.Edges, p.Kl, p.Faithfulness)), batched.Select(p => (p.Setting, p.Edges, p.Kl, p.Faithfulness)));
+    }
+
+    [SharedFact]
     public void EveryPointsAccuracy_IsTheEvaluatorsAccuracyOfTheSameCircuit()
     {
         var job = PruningJob.Create(SharedData.Model("tracr", "reverse.safetensors"), "tracr", CpuKernels.Instance, o => o with { NodeMasks = false });

@@ -243,7 +243,7 @@ public sealed unsafe class EmulatorPlantedBugTests
         context.CopyToDevice<float>(masks, z.DeviceAddress);
         context.CopyToDevice<ushort>(rowBits.AsSpan<ushort>(), stack.DeviceAddress + (ulong)live * tokens * dim * 2);
         read.Launch(context.Stream, new Dim3(tokens), new Dim3(256), 4 * (writers + dim), z.DeviceAddress, stack.DeviceAddress, corrupted, gamma,
-            0UL, y, 0UL, rstd, 1, writers, tokens, dim, 1, 1e-5f);
+            0UL, y, 0UL, rstd, 1, writers, tokens, dim, 1, 1e-5f, tokens);
         var got = context.Download(y).ToArray();
         foreach (var t in new[] { corrupted, gamma, y, rstd }) CudaContext.Release(t);
         var rounded = rowBits.ToArray();
