@@ -65,10 +65,10 @@ public sealed record SweepOptions
         }
     }
 
-    /// <summary>Edge Pruning's runs: (setting, target sparsity, requested size or null) for a graph of <paramref name="total"/> edges.</summary>
-    public IEnumerable<(string Setting, double Target, long? Size)> EpRuns(long total) => EpTargets is { } targets
-        ? targets.Select(t => ($"t={t.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)}", t, (long?)null))
-        : EdgeCounts(total).Select(n => (Readout == SweepReadout.Reached ? $"N={n} reached" : $"N={n}", 1.0 - (double)n / total, (long?)n));
+    /// <summary>Edge Pruning's runs, (setting, target sparsity), for a graph of <paramref name="total"/> edges.</summary>
+    public IEnumerable<(string Setting, double Target)> EpRuns(long total) => EpTargets is { } targets
+        ? targets.Select(t => ($"t={t.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)}", t))
+        : EdgeCounts(total).Select(n => (Readout == SweepReadout.Reached ? $"N={n} reached" : $"N={n}", 1.0 - (double)n / total));
 
     /// <summary>The sizes as distinct edge counts in [1, total], ascending.</summary>
     public long[] EdgeCounts(long total) => Sizes
@@ -206,7 +206,7 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
                 }
                 case "ep":
                 case "ep-ig":
-                    foreach (var (setting, target, _) in options.EpRuns(E))
+                    foreach (var (setting, target) in options.EpRuns(E))
                     {
                         if (Reuse(setting)) continue;
                         var t = Stopwatch.StartNew();
