@@ -10,6 +10,9 @@ public static class SharedData
 
     public static string Model(params string[] parts) => Path.Combine([Models, .. parts]);
 
+    /// <summary>One of the paper's two Tracr models ("reverse", "xproportion").</summary>
+    public static string Tracr(string program) => Model("tracr", program + ".safetensors");
+
     private static string? Find()
     {
         var env = Environment.GetEnvironmentVariable("EDGEPRUNE_SHARED");

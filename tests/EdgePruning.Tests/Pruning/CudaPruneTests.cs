@@ -15,14 +15,12 @@ namespace EdgePruning.Tests.Pruning;
 /// </summary>
 public class CudaPruneTests(ITestOutputHelper output)
 {
-    private static string Tracr(string program) => SharedData.Model("tracr", program + ".safetensors");
-
     [CudaFact(Shared = true)]
     public void TracrXProportion_OnCuda_RecoversTheGroundTruthExactly_AsOnTheCpu()
     {
         using var device = RunDevice.Open("cuda", "f32");
-        var cuda = PruningJob.Create(Tracr("xproportion"), "tracr", _ => device, o => o);
-        var cpu = PruningJob.Create(Tracr("xproportion"), "tracr", CpuKernels.Instance, o => o);
+        var cuda = PruningJob.Create(SharedData.Tracr("xproportion"), "tracr", _ => device, o => o);
+        var cpu = PruningJob.Create(SharedData.Tracr("xproportion"), "tracr", CpuKernels.Instance, o => o);
         var dir = Directory.CreateTempSubdirectory("ep-cuda-tracr-");
         try
         {
@@ -59,8 +57,8 @@ public class CudaPruneTests(ITestOutputHelper output)
         const int steps = 12;
         PruningOptions Moving(PruningOptions o) => o with { InitMean = 2, InitStd = 1, Steps = steps, EdgeLr = 0.1, NodeLr = 0.1, Seed = 3 };
         using var device = RunDevice.Open("cuda", "f32");
-        var cuda = PruningJob.Create(Tracr("reverse"), "tracr", _ => device, Moving);
-        var cpu = PruningJob.Create(Tracr("reverse"), "tracr", CpuKernels.Instance, Moving);
+        var cuda = PruningJob.Create(SharedData.Tracr("reverse"), "tracr", _ => device, Moving);
+        var cpu = PruningJob.Create(SharedData.Tracr("reverse"), "tracr", CpuKernels.Instance, Moving);
         for (int step = 0; step < steps; step++)
         {
             var a = cuda.Pruner.Step();
@@ -86,7 +84,7 @@ public class CudaPruneTests(ITestOutputHelper output)
     public void Evaluation_OnCuda_GivesTheCpuMetrics_ForACircuitThatLosesSomething()
     {
         // A circuit without one of the edges the reverse program needs, evaluated on both devices.
-        var job = PruningJob.Create(Tracr("reverse"), "tracr", CpuKernels.Instance, o => o with { NodeMasks = false });
+        var job = PruningJob.Create(SharedData.Tracr("reverse"), "tracr", CpuKernels.Instance, o => o with { NodeMasks = false });
         var truth = EdgeGraphTests.GroundTruth("reverse");
         var kept = truth.Skip(1).ToHashSet();
         var all = Circuit.FromMasks(job.Masked.Graph, (_, _) => 1, (_, _) => true, null, "reverse");
@@ -96,7 +94,7 @@ public class CudaPruneTests(ITestOutputHelper output)
         var onCpu = CircuitEvaluator.Evaluate(job.Pruner, masks, job.Task.Test, 8);
 
         using var device = RunDevice.Open("cuda", "f32");
-        var cudaJob = PruningJob.Create(Tracr("reverse"), "tracr", _ => device, o => o with { NodeMasks = false });
+        var cudaJob = PruningJob.Create(SharedData.Tracr("reverse"), "tracr", _ => device, o => o with { NodeMasks = false });
         var onCuda = CircuitEvaluator.Evaluate(cudaJob.Pruner, masks, cudaJob.Task.Test, 8);
         foreach (var (name, value) in onCpu) output.WriteLine($"{name}: cpu {value}, cuda {onCuda[name]}");
         Assert.True(onCpu["kl"] > 1e-2, $"the circuit loses nothing (KL {onCpu["kl"]}): nothing to compare");
@@ -114,8 +112,8 @@ public class CudaPruneTests(ITestOutputHelper output)
     {
         var options = new SweepOptions { Sizes = [0.2, 0.5], EpSteps = 40, AcdcThresholds = [0.01, 0.1], Batch = 16 };
         using var device = RunDevice.Open("cuda", "f32");
-        var onCuda = new SweepRunner(PruningJob.Create(Tracr("xproportion"), "tracr", _ => device, o => o), options).Run();
-        var onCpu = new SweepRunner(PruningJob.Create(Tracr("xproportion"), "tracr", CpuKernels.Instance, o => o), options).Run();
+        var onCuda = new SweepRunner(PruningJob.Create(SharedData.Tracr("xproportion"), "tracr", _ => device, o => o), options).Run();
+        var onCpu = new SweepRunner(PruningJob.Create(SharedData.Tracr("xproportion"), "tracr", CpuKernels.Instance, o => o), options).Run();
         Assert.Equal(onCpu.FullMetric, onCuda.FullMetric, 5);
         Assert.Equal(onCpu.EmptyMetric, onCuda.EmptyMetric, 5);
         var cuda = onCuda.Methods.SelectMany(m => m.Points).ToArray();
@@ -170,14 +168,14 @@ public class CudaPruneTests(ITestOutputHelper output)
         var dir = Directory.CreateTempSubdirectory("ep-cuda-resume-");
         try
         {
-            var whole = PruningJob.Create(Tracr("xproportion"), "tracr", _ => device, Short);
+            var whole = PruningJob.Create(SharedData.Tracr("xproportion"), "tracr", _ => device, Short);
             Assert.True(whole.Train(Path.Combine(dir.FullName, "whole"), null, CancellationToken.None));
 
             string stopped = Path.Combine(dir.FullName, "stopped");
-            var first = PruningJob.Create(Tracr("xproportion"), "tracr", _ => device, Short);
+            var first = PruningJob.Create(SharedData.Tracr("xproportion"), "tracr", _ => device, Short);
             using var cancel = new CancellationTokenSource();
             Assert.False(first.Train(stopped, r => { if (r.Step + 1 == 20) cancel.Cancel(); }, cancel.Token));
-            var resumed = PruningJob.Create(Tracr("xproportion"), "tracr", _ => device, Short);
+            var resumed = PruningJob.Create(SharedData.Tracr("xproportion"), "tracr", _ => device, Short);
             Assert.Equal(20, resumed.Resume(stopped));
             Assert.True(resumed.Train(stopped, null, CancellationToken.None));
 

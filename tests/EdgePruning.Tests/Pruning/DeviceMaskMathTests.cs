@@ -13,8 +13,6 @@ namespace EdgePruning.Tests.Pruning;
 /// </summary>
 public class DeviceMaskMathTests(ITestOutputHelper output)
 {
-    private static string Tracr(string program) => SharedData.Model("tracr", program + ".safetensors");
-
     /// <summary>
     /// Tracr reverse from masks near the middle, both runs on the GPU, one with the mask math on the host (drawing the
     /// device's counter-based noise) and one on the device: every step's KL and sampled sparsity agree, and so do log α and the AdamW moments after the steps. The
@@ -28,8 +26,8 @@ public class DeviceMaskMathTests(ITestOutputHelper output)
         PruningOptions Moving(PruningOptions o, MaskMathPlace place) =>
             o with { InitMean = 2, InitStd = 1, Steps = steps, LrWarmupSteps = 2, EdgeLr = 0.1, NodeLr = 0.1, Seed = 3, MaskMath = place };
         using var device = RunDevice.Open("cuda", "f32");
-        var onDevice = PruningJob.Create(Tracr("reverse"), "tracr", _ => device, o => Moving(o, MaskMathPlace.Device));
-        var onHost = PruningJob.Create(Tracr("reverse"), "tracr", _ => device, o => Moving(o, MaskMathPlace.Host) with { CounterNoise = true });
+        var onDevice = PruningJob.Create(SharedData.Tracr("reverse"), "tracr", _ => device, o => Moving(o, MaskMathPlace.Device));
+        var onHost = PruningJob.Create(SharedData.Tracr("reverse"), "tracr", _ => device, o => Moving(o, MaskMathPlace.Host) with { CounterNoise = true });
         Assert.True(onDevice.Pruner.MaskMathOnDevice);
         Assert.False(onHost.Pruner.MaskMathOnDevice);
         for (int step = 0; step < steps; step++)
@@ -71,14 +69,14 @@ public class DeviceMaskMathTests(ITestOutputHelper output)
         var dir = Directory.CreateTempSubdirectory("ep-device-masks-resume-");
         try
         {
-            var whole = PruningJob.Create(Tracr("xproportion"), "tracr", _ => device, Short);
+            var whole = PruningJob.Create(SharedData.Tracr("xproportion"), "tracr", _ => device, Short);
             Assert.True(whole.Train(Path.Combine(dir.FullName, "whole"), null, CancellationToken.None));
 
             string stopped = Path.Combine(dir.FullName, "stopped");
-            var first = PruningJob.Create(Tracr("xproportion"), "tracr", _ => device, Short);
+            var first = PruningJob.Create(SharedData.Tracr("xproportion"), "tracr", _ => device, Short);
             using var cancel = new CancellationTokenSource();
             Assert.False(first.Train(stopped, r => { if (r.Step + 1 == 20) cancel.Cancel(); }, cancel.Token));
-            var resumed = PruningJob.Create(Tracr("xproportion"), "tracr", _ => device, Short);
+            var resumed = PruningJob.Create(SharedData.Tracr("xproportion"), "tracr", _ => device, Short);
             Assert.True(resumed.Pruner.MaskMathOnDevice);
             Assert.Equal(20, resumed.Resume(stopped));
             // The checkpoint holds the device's masks of step 20, not the host's initial ones.
@@ -103,7 +101,7 @@ public class DeviceMaskMathTests(ITestOutputHelper output)
     public void AutoPlace_KeepsSmallGraphsOnTheHost()
     {
         using var device = RunDevice.Open("cuda", "f32");
-        var job = PruningJob.Create(Tracr("xproportion"), "tracr", _ => device, o => o);
+        var job = PruningJob.Create(SharedData.Tracr("xproportion"), "tracr", _ => device, o => o);
         Assert.True(job.Masked.EdgeCount < PruningOptions.DeviceMaskThreshold);
         Assert.False(job.Pruner.MaskMathOnDevice);
     }
@@ -113,9 +111,9 @@ public class DeviceMaskMathTests(ITestOutputHelper output)
     public void HostRuns_DrawTheSequentialStream_UnlessToldToDrawTheCounterNoise()
     {
         PruningOptions Moving(PruningOptions o) => o with { InitMean = 2, InitStd = 1, Steps = 3, LrWarmupSteps = 1, Seed = 3 };
-        var plain = PruningJob.Create(Tracr("xproportion"), "tracr", CpuKernels.Instance, Moving);
-        var counter = PruningJob.Create(Tracr("xproportion"), "tracr", CpuKernels.Instance, o => Moving(o) with { CounterNoise = true });
-        var again = PruningJob.Create(Tracr("xproportion"), "tracr", CpuKernels.Instance, o => Moving(o) with { CounterNoise = false });
+        var plain = PruningJob.Create(SharedData.Tracr("xproportion"), "tracr", CpuKernels.Instance, Moving);
+        var counter = PruningJob.Create(SharedData.Tracr("xproportion"), "tracr", CpuKernels.Instance, o => Moving(o) with { CounterNoise = true });
+        var again = PruningJob.Create(SharedData.Tracr("xproportion"), "tracr", CpuKernels.Instance, o => Moving(o) with { CounterNoise = false });
         foreach (var job in new[] { plain, counter, again })
             for (int i = 0; i < 3; i++) job.Pruner.Step();
         Assert.Equal(plain.Pruner.State.EdgeLogAlpha, again.Pruner.State.EdgeLogAlpha);
@@ -126,7 +124,7 @@ public class DeviceMaskMathTests(ITestOutputHelper output)
     public void DeviceMaskMath_ForAModelOnTheHost_IsAOneLineError()
     {
         var e = Assert.Throws<EdgePruningException>(() =>
-            PruningJob.Create(Tracr("xproportion"), "tracr", CpuKernels.Instance, o => o with { MaskMath = MaskMathPlace.Device }));
+            PruningJob.Create(SharedData.Tracr("xproportion"), "tracr", CpuKernels.Instance, o => o with { MaskMath = MaskMathPlace.Device }));
         Assert.Equal("mask math on the device needs a model on a device backend; prune on --device cuda", e.Message);
     }
 
