@@ -161,9 +161,18 @@ public class CudaPruneTests(ITestOutputHelper output)
 
     /// <summary>A run on the GPU stopped at step 20 and resumed from its checkpoint ends where the uninterrupted run does.</summary>
     [CudaFact(Shared = true)]
-    public void ARunOnCuda_ResumedFromItsCheckpoint_EndsWhereTheUninterruptedRunEnds()
+    public void ARunOnCuda_ResumedFromItsCheckpoint_EndsWhereTheUninterruptedRunEnds() => ResumedRunEndsWhereTheWholeRunEnds(MaskMathPlace.Auto);
+
+    /// <summary>
+    /// Tracr xproportion on the GPU with the mask math at <paramref name="place"/>, stopped at step 20 and resumed: the checkpoint
+    /// holds the masks of step 20, and the resumed run ends with the uninterrupted run's masks, moments, multipliers and circuit.
+    /// </summary>
+    internal static void ResumedRunEndsWhereTheWholeRunEnds(MaskMathPlace place)
     {
-        PruningOptions Short(PruningOptions o) => o with { Steps = 40, SparsityWarmupSteps = 20, LrWarmupSteps = 5, EdgeLambdaLr = 0.05, NodeLambdaLr = 0.05 };
+        PruningOptions Short(PruningOptions o) => o with
+        {
+            Steps = 40, SparsityWarmupSteps = 20, LrWarmupSteps = 5, EdgeLambdaLr = 0.05, NodeLambdaLr = 0.05, MaskMath = place,
+        };
         using var device = RunDevice.Open("cuda", "f32");
         var dir = Directory.CreateTempSubdirectory("ep-cuda-resume-");
         try
@@ -176,13 +185,19 @@ public class CudaPruneTests(ITestOutputHelper output)
             using var cancel = new CancellationTokenSource();
             Assert.False(first.Train(stopped, r => { if (r.Step + 1 == 20) cancel.Cancel(); }, cancel.Token));
             var resumed = PruningJob.Create(SharedData.Tracr("xproportion"), "tracr", _ => device, Short);
+            Assert.Equal(place == MaskMathPlace.Device, resumed.Pruner.MaskMathOnDevice);
             Assert.Equal(20, resumed.Resume(stopped));
+            // The checkpoint holds the masks of step 20, not the initial ones.
+            double start = new PruningOptions().InitMean;
+            Assert.Equal(first.Pruner.State.EdgeLogAlpha, resumed.Pruner.State.EdgeLogAlpha);
+            Assert.Contains(resumed.Pruner.State.EdgeLogAlpha, a => Math.Abs(a - start) > 0.1);
             Assert.True(resumed.Train(stopped, null, CancellationToken.None));
 
-            var start = new PruningOptions().InitMean;
             Assert.Contains(whole.Pruner.State.EdgeLogAlpha, a => Math.Abs(a - start) > 1);
             Assert.Equal(whole.Pruner.State.EdgeLogAlpha, resumed.Pruner.State.EdgeLogAlpha);
+            Assert.Equal(whole.Pruner.State.EdgeOptimizer.Second, resumed.Pruner.State.EdgeOptimizer.Second);
             Assert.Equal(whole.Pruner.State.EdgeLambda, resumed.Pruner.State.EdgeLambda);
+            Assert.Equal(whole.Finish(0).Circuit.KeptEdgeNames.Order(), resumed.Finish(0).Circuit.KeptEdgeNames.Order());
         }
         finally
         {

@@ -59,42 +59,8 @@ public class DeviceMaskMathTests(ITestOutputHelper output)
 
     /// <summary>A run with the masks on the device, stopped at step 20 and resumed from its checkpoint, ends where the uninterrupted run ends.</summary>
     [CudaFact(Shared = true)]
-    public void DeviceMaskMath_ResumedFromItsCheckpoint_EndsWhereTheUninterruptedRunEnds()
-    {
-        PruningOptions Short(PruningOptions o) => o with
-        {
-            Steps = 40, SparsityWarmupSteps = 20, LrWarmupSteps = 5, EdgeLambdaLr = 0.05, NodeLambdaLr = 0.05, MaskMath = MaskMathPlace.Device,
-        };
-        using var device = RunDevice.Open("cuda", "f32");
-        var dir = Directory.CreateTempSubdirectory("ep-device-masks-resume-");
-        try
-        {
-            var whole = PruningJob.Create(SharedData.Tracr("xproportion"), "tracr", _ => device, Short);
-            Assert.True(whole.Train(Path.Combine(dir.FullName, "whole"), null, CancellationToken.None));
-
-            string stopped = Path.Combine(dir.FullName, "stopped");
-            var first = PruningJob.Create(SharedData.Tracr("xproportion"), "tracr", _ => device, Short);
-            using var cancel = new CancellationTokenSource();
-            Assert.False(first.Train(stopped, r => { if (r.Step + 1 == 20) cancel.Cancel(); }, cancel.Token));
-            var resumed = PruningJob.Create(SharedData.Tracr("xproportion"), "tracr", _ => device, Short);
-            Assert.True(resumed.Pruner.MaskMathOnDevice);
-            Assert.Equal(20, resumed.Resume(stopped));
-            // The checkpoint holds the device's masks of step 20, not the host's initial ones.
-            Assert.Equal(first.Pruner.State.EdgeLogAlpha, resumed.Pruner.State.EdgeLogAlpha);
-            Assert.Contains(resumed.Pruner.State.EdgeLogAlpha, a => Math.Abs(a - new PruningOptions().InitMean) > 0.1);
-            Assert.True(resumed.Train(stopped, null, CancellationToken.None));
-
-            Assert.Contains(whole.Pruner.State.EdgeLogAlpha, a => Math.Abs(a - new PruningOptions().InitMean) > 1);
-            Assert.Equal(whole.Pruner.State.EdgeLogAlpha, resumed.Pruner.State.EdgeLogAlpha);
-            Assert.Equal(whole.Pruner.State.EdgeOptimizer.Second, resumed.Pruner.State.EdgeOptimizer.Second);
-            Assert.Equal(whole.Pruner.State.EdgeLambda, resumed.Pruner.State.EdgeLambda);
-            Assert.Equal(whole.Finish(0).Circuit.KeptEdgeNames.Order(), resumed.Finish(0).Circuit.KeptEdgeNames.Order());
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
-    }
+    public void DeviceMaskMath_ResumedFromItsCheckpoint_EndsWhereTheUninterruptedRunEnds() =>
+        CudaPruneTests.ResumedRunEndsWhereTheWholeRunEnds(MaskMathPlace.Device);
 
     /// <summary>Small graphs on a GPU keep the mask math on the host unless told otherwise (the threshold is a million edges).</summary>
     [CudaFact(Shared = true)]
