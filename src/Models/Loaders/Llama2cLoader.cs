@@ -43,6 +43,25 @@ public static class Llama2cLoader
         return (config, Slice(config, storage, shared));
     }
 
+    /// <summary>
+    /// Loads for <paramref name="sink"/>: on the host as <see cref="Load(string)"/>; where the sink places tensors (a GPU),
+    /// through a mapping of the file with no read into memory, handing the sink one layer at a time, so that the host holds
+    /// no copy of the weights (only the file's pages that the upload is reading).
+    /// </summary>
+    public static (TransformerConfig Config, TransformerWeights Weights) Load(string path, WeightSink sink)
+    {
+        if (!sink.Places) return Load(path);
+        var (config, mapped) = Load(path, alignedCopy: false);
+        var layers = new LayerWeights[config.Layers];
+        for (int l = 0; l < layers.Length; l++) layers[l] = sink.TakeLayer(l, layers.Length, mapped.Layers[l]);
+        var embedding = sink.Take(mapped.TokenEmbedding);
+        var head = ReferenceEquals(mapped.Unembedding, mapped.TokenEmbedding) ? embedding : sink.Take(mapped.Unembedding);
+        return (config, new TransformerWeights
+        {
+            TokenEmbedding = embedding, Layers = layers, FinalNormWeight = sink.TakeOptional(mapped.FinalNormWeight), Unembedding = head,
+        });
+    }
+
     /// <summary>A quarter of the memory available to the process: above it the file stays mapped, never held twice.</summary>
     private static long AlignedCopyLimit() => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4;
 

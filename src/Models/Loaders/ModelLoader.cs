@@ -20,8 +20,8 @@ public static class ModelLoader
         {
             case ModelFileKind.Llama2c:
             {
-                var (c, w) = Llama2cLoader.Load(resolved);
-                return new LoadedModel(c, sink.TakeAll(w), kind, resolved);
+                var (c, w) = Llama2cLoader.Load(resolved, sink);
+                return new LoadedModel(c, w, kind, resolved);
             }
             case ModelFileKind.HfGpt2:
             {

@@ -66,4 +66,33 @@ public class Llama2cMappedLoadTests
         Assert.Equal(42f, layer.Wq.Span[0]);
         Assert.Equal(before, File.ReadAllBytes(path));
     }
+
+    [Fact]
+    public void PlacingSink_ReadsTheMappedFile_LayerByLayer_AndKeepsTheTiedReadout()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("wide.bin");
+        var floats = WriteFile(path, WideHeader);
+        var owners = new List<object?>();
+        var progress = new List<(int Done, int All)>();
+        // The sink copies each tensor (as an upload to a device would) and records where the host tensor lived.
+        var sink = new WeightSink(t =>
+        {
+            owners.Add((t.Storage as ExternalStorage)?.Owner);
+            var copy = Tensor.Zeros(t.Shape.Dims.ToArray());
+            t.Span.CopyTo(copy.Span);
+            return copy;
+        }, (done, all) => progress.Add((done, all)));
+
+        var loaded = ModelLoader.Load(path, sink);
+
+        Assert.NotEmpty(owners);
+        Assert.All(owners, o => Assert.IsType<MappedFile>(o));
+        Assert.Equal([(1, 2), (2, 2)], progress);
+        Assert.Same(loaded.Weights.TokenEmbedding, loaded.Weights.Unembedding);
+        Assert.Equal(floats.AsSpan(0, 10 * 16).ToArray(), loaded.Weights.TokenEmbedding.Span.ToArray());
+        var (_, host) = Llama2cLoader.Load(path, alignedCopy: false);
+        Assert.Equal(host.Layers[1].WDown!.Span.ToArray(), loaded.Weights.Layers[1].WDown!.Span.ToArray());
+        Assert.Equal(host.FinalNormWeight!.Span.ToArray(), loaded.Weights.FinalNormWeight!.Span.ToArray());
+    }
 }
