@@ -98,6 +98,7 @@ public static class SweepCommand
             {
                 Progress = (m, msg) => err.WriteLine($"  {m} {msg}"),
                 PointsFile = Path.Combine(dir, "points.csv"), // a sweep run again into the same folder resumes point by point
+                CircuitsFolder = Path.Combine(dir, "circuits"),
             }.Run();
 
             string csv = Path.Combine(dir, "sweep.csv"), png = Path.Combine(dir, "sweep.png");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EdgePruning.Pruning.Baselines;
+using EdgePruning.Pruning.Circuits;
 using EdgePruning.Pruning.Evaluation;
 using EdgePruning.Pruning.Training;
 using EdgePruning.Runtime;
@@ -98,6 +99,13 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
     /// </summary>
     public string? PointsFile { get; init; }
 
+    /// <summary>
+    /// A folder that receives every scored circuit as <c>&lt;method&gt;-&lt;setting&gt;.json</c> (the circuit file of
+    /// <c>prune</c>, without dangling edges, its metrics those of the sweep's scoring), for <c>eval</c>, <c>compare</c> or
+    /// <c>view</c>. Null: none.
+    /// </summary>
+    public string? CircuitsFolder { get; init; }
+
     public SweepResult Run()
     {
         options.Validate();
@@ -145,7 +153,8 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
             var points = new List<SweepPoint>();
             var clock = Stopwatch.StartNew();
             double discoverySeconds = 0;
-            SweepPoint Point(string setting, bool[] found, double seconds, double trainedSparsity = double.NaN, double target = double.NaN)
+            SweepPoint Point(string setting, bool[] found, double seconds, double trainedSparsity = double.NaN, double target = double.NaN,
+                float[]? soft = null)
             {
                 // Every method's circuit is counted and scored without its dangling edges, as the attribution circuits always were.
                 var kept = AttributionCircuit.Pruned(job.Masked.Layout, found);
@@ -158,6 +167,7 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
                     trained += $", short of its target {target:F4}: the binarization cut edges that training kept";
                 Progress?.Invoke(method, $"{setting}: {n} edges, KL {s.Kl:G4}, faithfulness {p.Faithfulness:F3}{trained}");
                 if (PointsFile is not null) SweepPoints.Append(PointsFile, p);
+                if (CircuitsFolder is not null) WriteCircuit(p, kept, soft);
                 return p;
             }
             // A point of an earlier run of this sweep: taken as it was.
@@ -212,10 +222,10 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
                         var t = Stopwatch.StartNew();
                         // A warm start's attribution run is counted once, with its first size.
                         var warm = method == "ep-ig" ? IgScores() : null;
-                        var (masks, trainedSparsity) = TrainEdgePruning(target, reached ? null : target, warm);
+                        var masks = TrainEdgePruning(target, reached ? null : target, warm);
                         double sec = t.Elapsed.TotalSeconds;
                         discoverySeconds += sec;
-                        points.Add(Point(setting, masks, sec, trainedSparsity, target));
+                        points.Add(Point(setting, masks.EdgeKept, sec, masks.SoftSparsity, target, masks.EdgeSoft));
                     }
                     break;
             }
@@ -228,12 +238,35 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
     }
 
     /// <summary>
+    /// Writes a scored circuit into <see cref="CircuitsFolder"/>: its kept edges (dangling ones removed) with Edge Pruning's
+    /// soft masks where given (else 1 for a kept edge, 0 for the others), and the sweep's scores as its metrics.
+    /// </summary>
+    private void WriteCircuit(SweepPoint p, bool[] kept, float[]? soft)
+    {
+        var layout = job.Masked.Layout;
+        var circuit = Circuit.FromMasks(layout.Graph,
+            (r, w) => soft is null ? (kept[layout.Offset(r) + w] ? 1 : 0) : soft[layout.Offset(r) + w],
+            (r, w) => kept[layout.Offset(r) + w], modelId: job.ModelId) with
+        {
+            Task = job.Task.Name,
+            Ablation = job.Options.Ablation.Name(),
+            Metrics = new Dictionary<string, double>
+            {
+                ["kl"] = p.Kl, ["metric"] = p.Metric, ["faithfulness"] = p.Faithfulness, ["accuracy"] = p.Accuracy, ["edges"] = p.Edges,
+            },
+            WallTimeSeconds = p.Seconds,
+        };
+        Directory.CreateDirectory(CircuitsFolder!);
+        CircuitJson.Write(circuit, Path.Combine(CircuitsFolder!, $"{p.Method}-{p.Setting.Replace('=', '-')}.json"));
+    }
+
+    /// <summary>
     /// Edge Pruning at <paramref name="targetSparsity"/> with the job's recipe (steps overridable), binarized at
     /// <paramref name="readAt"/> (null: the soft masks' own sparsity, where training ended), from the usual
-    /// initialization or from <paramref name="warmStart"/> scores (the target then holds from step 0); also the soft
-    /// masks' own edge sparsity when training ended (what an unforced binarization keeps).
+    /// initialization or from <paramref name="warmStart"/> scores (the target then holds from step 0). The masks'
+    /// <see cref="CircuitMasks.SoftSparsity"/> is where an unforced binarization cuts.
     /// </summary>
-    private (bool[] Kept, double TrainedSparsity) TrainEdgePruning(double targetSparsity, double? readAt, float[]? warmStart)
+    private CircuitMasks TrainEdgePruning(double targetSparsity, double? readAt, float[]? warmStart)
     {
         var o = job.Options;
         int steps = options.EpSteps ?? o.Steps;
@@ -248,8 +281,7 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
         var pruner = new EdgePruner(job.Masked, job.Task, tuned);
         if (warmStart is not null) WarmStart.Apply(pruner.State, warmStart, targetSparsity);
         while (pruner.StepsDone < steps) pruner.Step();
-        var masks = CircuitMasks.From(job.Masked.Layout, pruner.State, tuned.NodeMasks, readAt);
-        return (masks.EdgeKept, masks.SoftSparsity);
+        return CircuitMasks.From(job.Masked.Layout, pruner.State, tuned.NodeMasks, readAt);
     }
 
     private static IReadOnlyList<T> Take<T>(IReadOnlyList<T> list, int? limit) => limit is { } k && k < list.Count ? list.Take(k).ToArray() : list;

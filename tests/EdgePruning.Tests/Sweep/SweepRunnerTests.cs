@@ -1,9 +1,11 @@
 using EdgePruning.Kernels.Cpu;
 using EdgePruning.Pruning;
 using EdgePruning.Pruning.Baselines;
+using EdgePruning.Pruning.Circuits;
 using EdgePruning.Pruning.Evaluation;
 using EdgePruning.Pruning.Sweep;
 using EdgePruning.Runtime;
+using EdgePruning.Tests.Models;
 
 namespace EdgePruning.Tests.Sweep;
 
@@ -85,6 +87,29 @@ public class SweepRunnerTests
         Assert.All(accuracies, a => Assert.InRange(a, 0, 1));
         Assert.True(accuracies.Distinct().Count() > 1, "every circuit scored the same accuracy");
         Assert.All(result.Methods.SelectMany(m => m.Points), p => Assert.True(double.IsNaN(p.TrainedSparsity), "only Edge Pruning trains"));
+    }
+
+    [SharedFact]
+    public void EveryScoredCircuit_IsWrittenToTheCircuitsFolder_AndScoresAsItsPointWhenReadBack()
+    {
+        using var dir = new TempDirectory();
+        var job = Job();
+        var options = Options with { Methods = ["ep", "eap"], Sizes = [4, 7], EpSteps = 30, EvaluationExamples = 32 };
+        var result = new SweepRunner(job, options) { CircuitsFolder = dir.File("circuits") }.Run();
+        var examples = job.Task.Test.Take(32).ToArray();
+        var points = result.Methods.SelectMany(m => m.Points).ToArray();
+        Assert.Equal(points.Length, Directory.GetFiles(dir.File("circuits"), "*.json").Length);
+        foreach (var p in points)
+        {
+            var circuit = CircuitJson.Read(Path.Combine(dir.File("circuits"), $"{p.Method}-{p.Setting.Replace('=', '-')}.json"), job.Masked.Graph);
+            Assert.Equal(p.Edges, circuit.KeptEdgeCount);
+            Assert.Equal(p.Kl, circuit.Metrics["kl"], 12);
+            double kl = CircuitEvaluator.Evaluate(job.Pruner, CircuitMasks.FromCircuit(job.Masked.Layout, circuit), examples, 16)["kl"];
+            Assert.Equal(p.Kl, kl, 9);
+        }
+        // Edge Pruning's files carry its soft masks, not only 0 and 1.
+        var ep = CircuitJson.Read(Path.Combine(dir.File("circuits"), "ep-N-7.json"), job.Masked.Graph);
+        Assert.Contains(ep.Edges, e => e.Mask is > 0 and < 1);
     }
 
     [SharedFact]
