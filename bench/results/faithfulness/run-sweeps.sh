@@ -22,12 +22,12 @@ case "$1" in
   ioi-reached|gt-reached|gp-reached)
         # Edge Pruning read out where each run ends (the paper's read-out), its multipliers at a learning rate scaled to
         # this 532-edge graph; EAP and EAP-IG scored at the sizes the runs reach; the main run's baseline points reused
-        # (with LAMBDA_LR set, into gpt2-tasks-<task>-reached-lambda<rate>)
-        t=${1%-reached}; name=gpt2-tasks-$1${LAMBDA_LR:+-lambda$LAMBDA_LR}; d=$R/$name; mkdir -p $d
+        # (with LAMBDA_LR or LR, the masks' rate, set: into gpt2-tasks-<task>-reached-lambda<rate>-lr<rate>)
+        t=${1%-reached}; name=gpt2-tasks-$1${LAMBDA_LR:+-lambda$LAMBDA_LR}${LR:+-lr$LR}; d=$R/$name; mkdir -p $d
         [ -f $d/points.csv ] || grep -E "^(method|eap|eap-ig|acdc)," $R/gpt2-tasks-$t/points.csv > $d/points.csv
         run $name --model ../shared/models/gpt2-tasks --task $t --methods eap,eap-ig,acdc,ep,ep-ig \
         --sizes 5,11,27,53,80,106,160,266 --steps 300 --batch 8 --examples 32 --eval-examples 200 --acdc-thresholds 0.1 \
-        --readout reached --lambda-lr ${LAMBDA_LR:-0.05} ;;
+        --readout reached --lambda-lr ${LAMBDA_LR:-0.05} ${LR:+--lr $LR} ;;
   ioi-targets)
         # cold Edge Pruning at the paper's kind of targets (up to above 1), read out where each run ends, for the smallest circuits
         d=$R/gpt2-tasks-ioi-targets; mkdir -p $d

@@ -37,6 +37,7 @@ public static class SweepCommand
         var sparsityWarmup = new Option<int?>("--sparsity-warmup") { Description = "Edge Pruning's sparsity warm-up in steps (default: the recipe's share of --steps)" }.AtLeast(0);
         var lrWarmup = new Option<int?>("--lr-warmup") { Description = "Edge Pruning's learning-rate warm-up in steps (default: the recipe's share of --steps)" }.AtLeast(0);
         var initMean = new Option<double?>("--init-mean") { Description = "mean of Edge Pruning's initial log α (default: the recipe's, 10)" };
+        var lr = new Option<double?>("--lr") { Description = "learning rate of Edge Pruning's mask logits, edges and nodes (default: the task's recipe)" }.Positive();
         var lambdaLr = new Option<double?>("--lambda-lr") { Description = "learning rate of Edge Pruning's Lagrange multipliers (default: the task's recipe)" }.Positive(orZero: true);
         var nodeMasks = new Option<bool?>("--node-masks") { Description = "Edge Pruning trains a mask per writer too (default: the task's recipe)" };
         var readout = new Option<string?>("--readout") { Description = "size (Edge Pruning binarized at exactly each size) or reached (where each run ends, as the paper reads out; EAP and EAP-IG are scored at those sizes too) [default: size, reached with --targets]" };
@@ -44,7 +45,7 @@ public static class SweepCommand
         var outDir = new Option<string?>("--out") { Description = "folder for sweep.csv and sweep.png (default: runs/sweep-<task>)" };
         var command = new Command("sweep", "compare circuit-discovery methods by faithfulness curves")
         {
-            model, task, tokenizer, methods, sizes, steps, igSteps, thresholds, candidates, examples, evalExamples, batch, ablation, nodeMasks, sparsityWarmup, lrWarmup, initMean, lambdaLr, readout, targets, outDir,
+            model, task, tokenizer, methods, sizes, steps, igSteps, thresholds, candidates, examples, evalExamples, batch, ablation, nodeMasks, sparsityWarmup, lrWarmup, initMean, lr, lambdaLr, readout, targets, outDir,
         };
         var devices = new DeviceOptions();
         devices.AddTo(command);
@@ -60,6 +61,8 @@ public static class SweepCommand
                 Ablation = parse.GetValue(ablation) is { } a ? AblationNames.Parse(a) : d.Ablation,
                 NodeMasks = parse.GetValue(nodeMasks) ?? d.NodeMasks,
                 InitMean = parse.GetValue(initMean) ?? d.InitMean,
+                EdgeLr = parse.GetValue(lr) ?? d.EdgeLr,
+                NodeLr = parse.GetValue(lr) ?? d.NodeLr,
                 EdgeLambdaLr = parse.GetValue(lambdaLr) ?? d.EdgeLambdaLr,
                 NodeLambdaLr = parse.GetValue(lambdaLr) ?? d.NodeLambdaLr,
             }, parse.GetValue(tokenizer));

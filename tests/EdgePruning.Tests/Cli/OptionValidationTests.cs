@@ -16,6 +16,7 @@ public class OptionValidationTests
     [InlineData("--lr", "prune", "--lr", "inf")]
     [InlineData("--lr", "prune", "--lr", "fast")]
     [InlineData("--lr", "prune", "--lr", "0")]
+    [InlineData("--lr", "sweep", "--lr", "0")]
     [InlineData("--steps", "prune", "--steps", "0")]
     [InlineData("--batch", "eval", "--batch", "0", "--model", "m", "--circuit", "c")]
     [InlineData("--temperature", "generate", "--temperature", "-1", "--model", "m")]
