@@ -36,9 +36,11 @@ public static class CircuitEvaluator
             // On a device the runs happen there and only their logits come back to be scored; the baseline lives
             // for the batch, each circuit's pass only for its own run.
             using var scope = backend?.OpenScope();
+            // Logits only at the rows the KL and the metrics read (every row under the across-sequence loss).
+            var rows = TaskBatches.Rows(task, batch, T);
             Tensor full;
             using (var pass = backend?.OpenScope())
-                full = BackendCopies.ToHost(model.Backend, model.Model.Forward(clean, batch.Length, scope: pass));
+                full = BackendCopies.ToHost(model.Backend, model.Model.Forward(clean, batch.Length, scope: pass, readRows: rows.ReadRows));
             var baseline = pruner.Baseline(corrupted, batch.Length, T, scope: scope);
             double weight = TaskObjective.Weight(task, batch, examples);
             for (int c = 0; c < circuits.Count; c++)
@@ -46,9 +48,9 @@ public static class CircuitEvaluator
                 using var pass = backend?.OpenScope();
                 var zRun = BackendCopies.ToModel(model, z[c], pass);
                 var mRun = m[c] is { } nodes ? BackendCopies.ToModel(model, nodes, pass) : null;
-                var circuit = BackendCopies.ToHost(model.Backend, model.Forward(clean, batch.Length, baseline, zRun, mRun, scope: pass).Logits);
+                var circuit = BackendCopies.ToHost(model.Backend, model.Forward(clean, batch.Length, baseline, zRun, mRun, scope: pass, readRows: rows.ReadRows).Logits);
                 kl[c] += TaskObjective.Kl(task, batch, full, circuit, null) * weight;
-                metrics[c].AddBatch(task, batch, full, circuit);
+                metrics[c].AddBatch(task, batch, full, circuit, rows);
             }
         }
         return circuits.Select((masks, c) =>

@@ -17,25 +17,27 @@ namespace EdgePruning.Pruning.Evaluation;
 public static class CircuitMetric
 {
     /// <summary>Σ over the batch of m(circuit) (mean per example over its positions).</summary>
-    public static double Sum(TaskDataset task, IReadOnlyList<TaskExample> batch, Tensor full, Tensor circuit)
+    /// <param name="full">the full model's logits, [batch, T, outputs] or at <paramref name="rows"/> only.</param>
+    /// <param name="circuit">the circuit's logits, shaped as <paramref name="full"/>.</param>
+    /// <param name="rows">the rows the logits were computed at; null for [batch, T, outputs].</param>
+    public static double Sum(TaskDataset task, IReadOnlyList<TaskExample> batch, Tensor full, Tensor circuit, EvaluationRows? rows = null)
     {
-        int T = full.Shape[1], V = full.Shape[2];
-        var f = full.Span; var c = circuit.Span;
+        var at = EvaluationRows.Of(full, batch.Count, rows);
         double sum = 0;
         for (int b = 0; b < batch.Count; b++)
         {
             var ex = batch[b];
-            ReadOnlySpan<float> Row(ReadOnlySpan<float> s, int p) => s.Slice((b * T + p) * V, V);
+            ReadOnlySpan<float> Row(Tensor s, int p) => at.Of(s, b, p);
             switch (task.Metric)
             {
                 case TaskMetric.LogitDifference:
                 {
-                    var row = Row(c, ex.MetricPosition);
+                    var row = Row(circuit, ex.MetricPosition);
                     sum += row[ex.Targets[0]] - row[ex.Distractors[0]];
                     break;
                 }
                 case TaskMetric.ProbabilityDifference:
-                    sum += TaskMetrics.ProbabilityDifference(Row(c, ex.MetricPosition), Columns(task), ex.Label);
+                    sum += TaskMetrics.ProbabilityDifference(Row(circuit, ex.MetricPosition), Columns(task), ex.Label);
                     break;
                 case TaskMetric.Accuracy:
                 {
@@ -43,7 +45,7 @@ public static class CircuitMetric
                     int n = Math.Min(ex.LossPositions.Length, ex.Targets.Length);
                     for (int i = 0; i < n; i++)
                     {
-                        var row = Row(c, ex.LossPositions[i]);
+                        var row = Row(circuit, ex.LossPositions[i]);
                         s += row[ex.Targets[i]] - Mean(row);
                     }
                     sum += s / Math.Max(1, n);
@@ -52,7 +54,7 @@ public static class CircuitMetric
                 case TaskMetric.ScalarError:
                 {
                     double s = 0;
-                    foreach (int p in ex.LossPositions) s += Math.Abs(Row(c, p)[0] - Row(f, p)[0]);
+                    foreach (int p in ex.LossPositions) s += Math.Abs(Row(circuit, p)[0] - Row(full, p)[0]);
                     sum -= s / Math.Max(1, ex.LossPositions.Length);
                     break;
                 }

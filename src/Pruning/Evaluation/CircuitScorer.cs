@@ -22,7 +22,7 @@ public sealed class CircuitScorer
         Batches = batches;
         var task = batches.Pruner.Task;
         double full = 0;
-        foreach (var b in batches.Batches) full += CircuitMetric.Sum(task, b.Examples, b.Full, b.Full);
+        foreach (var b in batches.Batches) full += CircuitMetric.Sum(task, b.Examples, b.Full, b.Full, b.Rows);
         FullMetric = full / batches.Count;
         EmptyMetric = Score(Tensor.Zeros(checked((int)batches.Pruner.Model.EdgeCount))).Metric;
     }
@@ -45,10 +45,11 @@ public sealed class CircuitScorer
         {
             using var scope = model.OnDevice ? model.Backend.OpenScope() : null;
             var z = BackendCopies.ToModel(model, edgeMasks, scope);
-            var logits = BackendCopies.ToHost(model.Backend, model.Forward(b.Clean, b.Size, b.Baseline, z, scope: scope).Logits);
+            var logits = BackendCopies.ToHost(model.Backend, model.Forward(b.Clean, b.Size, b.Baseline, z, scope: scope, readRows: b.Rows.ReadRows).Logits);
+            // At the batch's rows (its loss rows first, as the KL reads compact logits), or every row under the across-sequence loss.
             kl += TaskObjective.Kl(task, b.Examples, b.Full, logits, null) * b.Size;
-            metric += CircuitMetric.Sum(task, b.Examples, b.Full, logits);
-            metrics?.AddBatch(task, b.Examples, b.Full, logits);
+            metric += CircuitMetric.Sum(task, b.Examples, b.Full, logits, b.Rows);
+            metrics?.AddBatch(task, b.Examples, b.Full, logits, b.Rows);
         }
         double fraction = metrics is not null && metrics.Means().TryGetValue("accuracy", out var a) ? a : double.NaN;
         return new CircuitScore(kl / Batches.Count, metric / Batches.Count, fraction);

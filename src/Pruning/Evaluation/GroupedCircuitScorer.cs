@@ -16,7 +16,6 @@ namespace EdgePruning.Pruning.Evaluation;
 /// </summary>
 public sealed class GroupedCircuitScorer : IDisposable
 {
-    private readonly Tensor?[] _fullRows;
     private readonly int[]?[] _readRows;
     private readonly ITensorScope? _scope;
     private Tensor?[] _repeated = [];
@@ -28,14 +27,12 @@ public sealed class GroupedCircuitScorer : IDisposable
         var task = batches.Pruner.Task;
         bool perRow = task.Loss != TaskLoss.KlAcrossSequence;
         _scope = batches.Pruner.Model.OnDevice ? batches.Pruner.Model.Backend.OpenScope() : null;
-        _fullRows = new Tensor?[batches.Batches.Count];
         _readRows = new int[]?[batches.Batches.Count];
         for (int i = 0; i < batches.Batches.Count; i++)
         {
             var b = batches.Batches[i];
             if (!perRow) continue;
             _readRows[i] = TaskObjective.ReadRows(b.Examples, b.Tokens);
-            _fullRows[i] = Rows(b.Full, _readRows[i]!);
         }
     }
 
@@ -72,8 +69,10 @@ public sealed class GroupedCircuitScorer : IDisposable
             var logits = BackendCopies.ToHost(model.Backend,
                 model.Forward(tokens, G * b.Size, baseline, z, scope: scope, readRows: readRows).Logits);
             int perCopy = logits.Shape[0] / G;
+            // The batch's full logits begin with its loss rows (EvaluationRows), the rows computed here.
+            var full = _readRows[i] is null ? b.Full : b.Full.Rows(0, b.Rows.LossRows);
             for (int g = 0; g < G; g++)
-                kl[g] += TaskObjective.Kl(task, b.Examples, _fullRows[i] ?? b.Full, logits.Rows(g * perCopy, perCopy), null) * b.Size;
+                kl[g] += TaskObjective.Kl(task, b.Examples, full, logits.Rows(g * perCopy, perCopy), null) * b.Size;
         }
         for (int g = 0; g < G; g++) kl[g] /= Batches.Count;
         return kl;
@@ -94,15 +93,5 @@ public sealed class GroupedCircuitScorer : IDisposable
             : Tensor.Empty(baseline.DType, W, G * nd));
         model.Model.Kernels.Embedding(baseline, ids, t.Reshape(W * G, nd));
         return t;
-    }
-
-    /// <summary>The rows [rows, outputs] of host logits [batch, T, outputs] at token rows b·T + t.</summary>
-    private static Tensor Rows(Tensor logits, int[] rows)
-    {
-        int outputs = logits.Shape[-1];
-        var all = logits.Reshape(-1, outputs);
-        var picked = Tensor.Empty(DType.F32, rows.Length, outputs);
-        for (int i = 0; i < rows.Length; i++) all.Row(rows[i]).Span.CopyTo(picked.Row(i).Span);
-        return picked;
     }
 }

@@ -21,16 +21,18 @@ public sealed class TaskMetrics
     public IReadOnlyDictionary<string, double> Means() =>
         _sums.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value.Sum / Math.Max(1, kv.Value.Count));
 
-    /// <summary>Adds the metrics of one batch ([batch, T, outputs] logits of both models).</summary>
-    public void AddBatch(TaskDataset task, IReadOnlyList<TaskExample> batch, Tensor full, Tensor circuit)
+    /// <summary>
+    /// Adds the metrics of one batch: logits of both models, [batch, T, outputs], or at <paramref name="rows"/> only
+    /// (<see cref="EvaluationRows"/>: the loss and metric positions).
+    /// </summary>
+    public void AddBatch(TaskDataset task, IReadOnlyList<TaskExample> batch, Tensor full, Tensor circuit, EvaluationRows? rows = null)
     {
-        int T = full.Shape[1], V = full.Shape[2];
-        var f = full.Span; var c = circuit.Span;
+        var at = EvaluationRows.Of(full, batch.Count, rows);
         for (int b = 0; b < batch.Count; b++)
         {
             var ex = batch[b];
-            ReadOnlySpan<float> Row(ReadOnlySpan<float> s, int p) => s.Slice((b * T + p) * V, V);
-            var fm = Row(f, ex.MetricPosition); var cm = Row(c, ex.MetricPosition);
+            ReadOnlySpan<float> Row(Tensor s, int p) => at.Of(s, b, p);
+            var fm = Row(full, ex.MetricPosition); var cm = Row(circuit, ex.MetricPosition);
             switch (task.Metric)
             {
                 case TaskMetric.LogitDifference when ex.Targets.Length > 0 && ex.Distractors.Length > 0:
@@ -46,17 +48,17 @@ public sealed class TaskMetrics
                 case TaskMetric.Accuracy:
                     for (int i = 0; i < ex.LossPositions.Length && i < ex.Targets.Length; i++)
                     {
-                        Add("accuracy", ArgMax(Row(c, ex.LossPositions[i])) == ex.Targets[i] ? 1 : 0);
-                        Add("accuracy_full", ArgMax(Row(f, ex.LossPositions[i])) == ex.Targets[i] ? 1 : 0);
+                        Add("accuracy", ArgMax(Row(circuit, ex.LossPositions[i])) == ex.Targets[i] ? 1 : 0);
+                        Add("accuracy_full", ArgMax(Row(full, ex.LossPositions[i])) == ex.Targets[i] ? 1 : 0);
                     }
                     break;
                 case TaskMetric.ScalarError:
-                    foreach (int p in ex.LossPositions) Add("scalar_error", Math.Abs(Row(c, p)[0] - Row(f, p)[0]));
+                    foreach (int p in ex.LossPositions) Add("scalar_error", Math.Abs(Row(circuit, p)[0] - Row(full, p)[0]));
                     break;
             }
             if (task.Metric != TaskMetric.ScalarError)
                 foreach (int p in task.Metric == TaskMetric.Accuracy ? ex.LossPositions : [ex.MetricPosition])
-                    Add("exact_match", ArgMax(Row(c, p)) == ArgMax(Row(f, p)) ? 1 : 0);
+                    Add("exact_match", ArgMax(Row(circuit, p)) == ArgMax(Row(full, p)) ? 1 : 0);
         }
     }
 

@@ -19,7 +19,8 @@ public static class TaskObjective
         (double)part.Count / batch.Count;
 
     /// <param name="full">[batch, T, outputs] logits of the full model on the clean input, or [rows, outputs] at the
-    /// batch's <see cref="ReadRows"/> only (per-position losses).</param>
+    /// batch's <see cref="ReadRows"/> only (per-position losses); compact logits may go on past those rows
+    /// (an evaluation's metric rows, <see cref="Evaluation.EvaluationRows"/>), which the KL does not read.</param>
     /// <param name="circuit">the masked model's logits, shaped as <paramref name="full"/>.</param>
     /// <param name="dCircuit">gradient of the KL, accumulated into (null: no gradient).</param>
     public static double Kl(TaskDataset task, IReadOnlyList<TaskExample> batch, Tensor full, Tensor circuit, Tensor? dCircuit)
