@@ -253,12 +253,16 @@ public sealed class SweepRunner(PruningJob job, SweepOptions options)
             Metrics = new Dictionary<string, double>
             {
                 ["kl"] = p.Kl, ["metric"] = p.Metric, ["faithfulness"] = p.Faithfulness, ["accuracy"] = p.Accuracy, ["edges"] = p.Edges,
-            },
+            }.Where(m => !double.IsNaN(m.Value)).ToDictionary(), // a task without accuracy (GT, a scalar output) has none
             WallTimeSeconds = p.Seconds,
         };
         Directory.CreateDirectory(CircuitsFolder!);
-        CircuitJson.Write(circuit, Path.Combine(CircuitsFolder!, $"{p.Method}-{p.Setting.Replace('=', '-')}.json"));
+        CircuitJson.Write(circuit, Path.Combine(CircuitsFolder!, CircuitFileName(p.Method, p.Setting)));
     }
+
+    /// <summary>The file name of a point's circuit in <see cref="CircuitsFolder"/>: "ep", "N=106 reached" → ep-N-106-reached.json.</summary>
+    public static string CircuitFileName(string method, string setting) =>
+        $"{method}-{string.Concat(setting.Select(c => char.IsLetterOrDigit(c) || c is '.' or '-' ? c : '-'))}.json";
 
     /// <summary>
     /// Edge Pruning at <paramref name="targetSparsity"/> with the job's recipe (steps overridable), binarized at

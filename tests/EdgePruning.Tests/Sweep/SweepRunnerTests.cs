@@ -101,12 +101,15 @@ public class SweepRunnerTests
         Assert.Equal(points.Length, Directory.GetFiles(dir.File("circuits"), "*.json").Length);
         foreach (var p in points)
         {
-            var circuit = CircuitJson.Read(Path.Combine(dir.File("circuits"), $"{p.Method}-{p.Setting.Replace('=', '-')}.json"), job.Masked.Graph);
+            var circuit = CircuitJson.Read(Path.Combine(dir.File("circuits"), SweepRunner.CircuitFileName(p.Method, p.Setting)), job.Masked.Graph);
             Assert.Equal(p.Edges, circuit.KeptEdgeCount);
             Assert.Equal(p.Kl, circuit.Metrics["kl"], 12);
+            Assert.Equal(!double.IsNaN(p.Accuracy), circuit.Metrics.ContainsKey("accuracy"));
             double kl = CircuitEvaluator.Evaluate(job.Pruner, CircuitMasks.FromCircuit(job.Masked.Layout, circuit), examples, 16)["kl"];
             Assert.Equal(p.Kl, kl, 9);
         }
+        Assert.Equal("ep-N-106-reached.json", SweepRunner.CircuitFileName("ep", "N=106 reached"));
+        Assert.Equal("ep-t-0.95.json", SweepRunner.CircuitFileName("ep", "t=0.95"));
         // Edge Pruning's files carry its soft masks, not only 0 and 1.
         var ep = CircuitJson.Read(Path.Combine(dir.File("circuits"), "ep-N-7.json"), job.Masked.Graph);
         Assert.Contains(ep.Edges, e => e.Mask is > 0 and < 1);
