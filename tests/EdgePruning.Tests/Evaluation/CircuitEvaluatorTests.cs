@@ -17,22 +17,9 @@ public class CircuitEvaluatorTests
     [Fact]
     public void KlOfACircuit_DoesNotDependOnTheBatchSize_WhenExamplesHaveDifferentLossRows()
     {
-        var config = RandomModels.Gpt2Like();
-        var model = new Transformer(config, RandomModels.Weights(config, 5), ReferenceKernels.Instance);
-        var masked = new EdgeMaskedModel(model, 2);
-        var examples = Enumerable.Range(0, 7).Select(i => new TaskExample
-        {
-            Clean = RandomModels.Tokens(6, config.VocabSize, seed: 300 + i),
-            Corrupted = RandomModels.Tokens(6, config.VocabSize, seed: 400 + i),
-            // One loss row for some examples, four for others.
-            LossPositions = i % 3 == 0 ? [2, 3, 4, 5] : [5],
-            MetricPosition = 5,
-            Targets = [1],
-            Distractors = [2],
-        }).ToArray();
-        var task = new TaskDataset { Name = "toy", Train = examples, Validation = examples, Test = examples };
-        var pruner = new EdgePruner(masked, task, new PruningOptions { Batch = 4, NodeMasks = false });
-        var masks = CircuitMasks.From(masked.Layout, pruner.State, nodeMasks: false, targetSparsity: 0.7);
+        // One loss row for some examples, four for others.
+        var (pruner, examples) = ToyTask.Create(i => i % 3 == 0 ? [2, 3, 4, 5] : [5], _ => 5);
+        var masks = CircuitMasks.From(pruner.Model.Layout, pruner.State, nodeMasks: false, targetSparsity: 0.7);
 
         double one = CircuitEvaluator.Evaluate(pruner, masks, examples, 1)["kl"];
         double three = CircuitEvaluator.Evaluate(pruner, masks, examples, 3)["kl"];

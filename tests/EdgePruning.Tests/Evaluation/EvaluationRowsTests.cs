@@ -21,21 +21,8 @@ public class EvaluationRowsTests(ITestOutputHelper output)
     [Fact]
     public void CompactRows_ScoreCircuitsAsLogitsAtEveryPosition_WithMetricRowsBeyondTheLossRows()
     {
-        var config = RandomModels.Gpt2Like();
-        var model = new Transformer(config, RandomModels.Weights(config, 5), ReferenceKernels.Instance);
-        var masked = new EdgeMaskedModel(model, 2);
-        var examples = Enumerable.Range(0, 7).Select(i => new TaskExample
-        {
-            Clean = RandomModels.Tokens(6, config.VocabSize, seed: 300 + i),
-            Corrupted = RandomModels.Tokens(6, config.VocabSize, seed: 400 + i),
-            // Metric rows among the loss rows for some examples, beyond them for others.
-            LossPositions = i % 3 == 0 ? [2, 3, 4, 5] : i % 3 == 1 ? [5] : [3],
-            MetricPosition = i % 3 == 2 ? 4 : 5,
-            Targets = [1],
-            Distractors = [2],
-        }).ToArray();
-        var task = new TaskDataset { Name = "toy", Train = examples, Validation = examples, Test = examples };
-        var pruner = new EdgePruner(masked, task, new PruningOptions { Batch = 4, NodeMasks = false });
+        // Metric rows among the loss rows for some examples, beyond them for others.
+        var (pruner, examples) = ToyTask.Create(i => i % 3 == 0 ? [2, 3, 4, 5] : i % 3 == 1 ? [5] : [3], i => i % 3 == 2 ? 4 : 5);
         using var batches = new TaskBatches(pruner, examples, 4);
 
         foreach (var b in batches.Batches)
