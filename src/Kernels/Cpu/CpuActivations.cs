@@ -52,15 +52,17 @@ internal static class CpuActivations
     {
         public static Vector512<float> Invoke(Vector512<float> x)
         {
-            var z = x * InvSqrt2;
-            var az = Vector512.Abs(z);
-            var half = x * 0.5f;
-            var erfc = Erfc(az);
-            // 1 + erf(z) = 2 − erfc(|z|) for z ≥ 0 and erfc(|z|) for z < 0.
-            var onePlusErf = Vector512.ConditionalSelect(Vector512.LessThan(z, Vector512<float>.Zero), erfc, Vector512.Create(2f) - erfc);
-            onePlusErf = Vector512.ConditionalSelect(Vector512.LessThan(az, Vector512.Create(0.5f)), Vector512<float>.One + ErfSeries(z), onePlusErf);
-            return half * onePlusErf;
+            return x * 0.5f * OnePlusErf(x * InvSqrt2);
         }
+    }
+
+    /// <summary>1 + erf(z) without cancellation for z &lt; 0: 2 − erfc(|z|) for z ≥ 0, erfc(|z|) for z &lt; 0, the series near 0.</summary>
+    public static Vector512<float> OnePlusErf(Vector512<float> z)
+    {
+        var az = Vector512.Abs(z);
+        var erfc = Erfc(az);
+        var onePlusErf = Vector512.ConditionalSelect(Vector512.LessThan(z, Vector512<float>.Zero), erfc, Vector512.Create(2f) - erfc);
+        return Vector512.ConditionalSelect(Vector512.LessThan(az, Vector512.Create(0.5f)), Vector512<float>.One + ErfSeries(z), onePlusErf);
     }
 
     internal readonly struct GeluTanh : IUnaryOperator

@@ -38,6 +38,8 @@ public sealed class EdgePruner
     private float _lastDzShift;
     /// <summary>Whether the steps draw <see cref="MaskNoise"/> rather than System.Random's stream (<see cref="PruningOptions.CounterNoise"/>).</summary>
     private readonly bool _counterNoise;
+    /// <summary>The unmasked runs of the training examples, kept on the host (null: run every step).</summary>
+    private readonly ReferenceRunCache? _references;
 
     /// <param name="parallel">Further copies of the model on other GPUs and the communicators that join them: the
     /// step's micro-batches are dealt out to all of them and their gradients all-reduced (null: one device).</param>
@@ -61,6 +63,9 @@ public sealed class EdgePruner
             throw new EdgePruningException("mask math on the device draws the counter-based mask noise; leave the noise to the default");
         _counterNoise = options.CounterNoise ?? masksOnDevice;
         _deviceMasks = masksOnDevice ? new DeviceMaskState(model.Backend, checked((int)model.EdgeCount)) : null;
+        if (!model.OnDevice && parallel is null)
+            _references = ReferenceRunCache.For(task.Train, model.Writers, model.Config.ModelDim, model.Config.EffectiveOutputSize,
+                writerOutputs: options.Ablation == Ablation.Interchange, options.ReferenceCacheBytes ?? DefaultReferenceBudget());
         if (parallel is not null && options.CaptureSteps)
             throw new EdgePruningException("step graphs run on one GPU; leave them out to train on several");
         if (options.CaptureSteps)
@@ -73,6 +78,12 @@ public sealed class EdgePruner
                 ?? throw new EdgePruningException($"the {model.Backend.Name} backend cannot capture a step as a graph"));
         }
     }
+
+    /// <summary>An eighth of the memory the runtime may use, at most 2 GiB.</summary>
+    private static long DefaultReferenceBudget() => Math.Min(2L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 8);
+
+    /// <summary>Training examples whose unmasked runs the host steps keep (0: none, or not kept at all).</summary>
+    public int ReferenceRunsKept => _references?.Count ?? 0;
 
     /// <summary>The other GPUs the steps run on (null: one device).</summary>
     public DataParallel? Parallel { get; }
@@ -303,12 +314,20 @@ public sealed class EdgePruner
         {
             _arena.Reset();
             var (clean, corrupted, T) = BatchBuilder.Build(part, _task.PadToken);
-            var baseline = Baseline(corrupted, part.Length, T, _arena);
             var readRows = ReadRows(part, T);
-            // The full model's logits in the step arena too: at a 50,257-wide vocabulary a fresh tensor per step
-            // is megabytes of page faults and zeroing.
-            var fullLogits = _arena.Empty(readRows?.Length ?? part.Length * T, _model.Config.EffectiveOutputSize);
-            var full = _model.Model.Forward(clean, part.Length, readRows: readRows, logits: fullLogits);
+            Tensor? baseline;
+            Tensor full;
+            if (_references is not null && _references.TryGet(part, T, readRows, _arena, out full, out var kept))
+                baseline = _references.KeepsWriterOutputs ? kept : Baseline(corrupted, part.Length, T, _arena);
+            else
+            {
+                baseline = Baseline(corrupted, part.Length, T, _arena);
+                // The full model's logits in the step arena too: at a 50,257-wide vocabulary a fresh tensor per step
+                // is megabytes of page faults and zeroing.
+                var fullLogits = _arena.Empty(readRows?.Length ?? part.Length * T, _model.Config.EffectiveOutputSize);
+                full = _model.Model.Forward(clean, part.Length, readRows: readRows, logits: fullLogits);
+                _references?.Store(part, T, readRows, full, baseline);
+            }
             var tape = new Tape();
             var pass = _model.Forward(clean, part.Length, baseline, z, m, tape, _arena, baselineGrad: learned, readRows: readRows);
             double weight = TaskObjective.Weight(_task, part, batch);

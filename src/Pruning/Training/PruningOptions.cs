@@ -57,6 +57,14 @@ public sealed record PruningOptions
     /// </summary>
     public bool? CounterNoise { get; init; }
 
+    /// <summary>
+    /// Most bytes a host run may keep of its unmasked runs (the full model's logits at the loss positions and the
+    /// corrupted writer outputs of every training example, <see cref="ReferenceRunCache"/>), so that later steps skip
+    /// them; a training split that needs more is run afresh every step. Null: an eighth of the memory the runtime may
+    /// use, at most 2 GiB; 0: never kept.
+    /// </summary>
+    public long? ReferenceCacheBytes { get; init; }
+
     /// <summary>Save a checkpoint every this many steps (0: only at the end and on cancel).</summary>
     public int CheckpointEvery { get; init; } = 100;
     /// <summary>
