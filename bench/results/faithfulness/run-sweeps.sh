@@ -31,10 +31,10 @@ case "$1" in
   ioi-recipe|gt-recipe|gp-recipe)
         # cold Edge Pruning at the recipe's 3,000 steps (batch 8), the masks' rate LR (default 0.2, a quarter of the
         # recipe's) and the multipliers' LAMBDA_LR (default 0.013), at SIZES (default all 8); read out where each run ends;
-        # baselines reused
-        t=${1%-recipe}; d=$R/gpt2-tasks-$1; mkdir -p $d
+        # baselines reused (with TAG set: into gpt2-tasks-<task>-recipe-<tag>)
+        t=${1%-recipe}; name=gpt2-tasks-$1${TAG:+-$TAG}; d=$R/$name; mkdir -p $d
         [ -f $d/points.csv ] || grep -E "^(method|eap|eap-ig|acdc)," $R/gpt2-tasks-$t/points.csv > $d/points.csv
-        run gpt2-tasks-$1 --model ../shared/models/gpt2-tasks --task $t --methods eap,eap-ig,acdc,ep \
+        run $name --model ../shared/models/gpt2-tasks --task $t --methods eap,eap-ig,acdc,ep \
         --sizes ${SIZES:-5,11,27,53,80,106,160,266} --steps 3000 --batch 8 --examples 32 --eval-examples 200 --acdc-thresholds 0.1 \
         --readout reached --lr ${LR:-0.2} --lambda-lr ${LAMBDA_LR:-0.013} ;;
   ioi-targets)
