@@ -9,10 +9,6 @@ internal static class OpChecks
         if (!condition) throw new ShapeException("shape mismatch in " + what);
     }
 
-    /// <summary>Parallel.For when the work is large enough to pay for the threads, else a plain loop.</summary>
-    public static void For(int count, long workPerItem, Action<int> body)
-    {
-        if (count > 1 && count * workPerItem >= 1 << 15) Parallel.For(0, count, body);
-        else for (int i = 0; i < count; i++) body(i);
-    }
+    /// <summary>On the CPU kernels' threads when the work is large enough to pay for them, else a plain loop.</summary>
+    public static void For(int count, long workPerItem, Action<int> body) => Kernels.Cpu.CpuParallelFor.For(count, workPerItem, body);
 }

@@ -37,6 +37,22 @@ case "$1" in
         run $name --model ../shared/models/gpt2-tasks --task $t --methods eap,eap-ig,acdc,ep \
         --sizes ${SIZES:-5,11,27,53,80,106,160,266} --steps 3000 --batch 8 --examples 32 --eval-examples 200 --acdc-thresholds 0.1 \
         --readout reached --lr ${LR:-0.2} --lambda-lr ${LAMBDA_LR:-0.013} ;;
+  ioi-recipe-ig|gt-recipe-ig|gp-recipe-ig)
+        # Edge Pruning from EAP-IG's ranking at the recipe-length rates of <task>-recipe (3,000 steps × 8, mask lr LR
+        # default 0.2, λ lr LAMBDA_LR default 0.013), read out where each run ends; baselines reused
+        t=${1%-recipe-ig}; name=gpt2-tasks-$1${TAG:+-$TAG}; d=$R/$name; mkdir -p $d
+        [ -f $d/points.csv ] || grep -E "^(method|eap|eap-ig|acdc)," $R/gpt2-tasks-$t/points.csv > $d/points.csv
+        run $name --model ../shared/models/gpt2-tasks --task $t --methods eap,eap-ig,acdc,ep-ig \
+        --sizes ${SIZES:-5,11,27,53,80,106,160,266} --steps 3000 --batch 8 --examples 32 --eval-examples 200 --acdc-thresholds 0.1 \
+        --readout reached --lr ${LR:-0.2} --lambda-lr ${LAMBDA_LR:-0.013} ;;
+  gp-stories-recipe)
+        # stories260K at recipe length with the rates scaled as on gpt2-tasks: mask lr LR (default 0.2, a quarter of the
+        # recipe's), λ lr LAMBDA_LR (default 0.039 = 0.8 × 1,615 / 32,936 edges); read out where each run ends; baselines reused
+        name=stories260K-gp-stories-recipe${TAG:+-$TAG}; d=$R/$name; mkdir -p $d
+        [ -f $d/points.csv ] || grep -E "^(method|eap|eap-ig|acdc)," $R/stories260K-gp-stories/points.csv > $d/points.csv
+        run $name --model ../shared/models/stories260K/stories260K.bin --task gp-stories --methods eap,eap-ig,acdc,ep \
+        --sizes ${SIZES:-8,16,40,81,162,242,323,808} --steps 3000 --batch 8 --examples 32 --eval-examples 200 --acdc-thresholds 0.01,0.1 \
+        --readout reached --lr ${LR:-0.2} --lambda-lr ${LAMBDA_LR:-0.039} ;;
   ioi-targets)
         # cold Edge Pruning at the paper's kind of targets (up to above 1), read out where each run ends, for the smallest circuits
         d=$R/gpt2-tasks-ioi-targets; mkdir -p $d

@@ -29,10 +29,14 @@ public static class CircuitEvaluator
         // report (its --batch) and eval (its own --batch) give the same number.
         var kl = new double[circuits.Count];
         var backend = model.OnDevice ? model.Backend : null;
+        // On the host every batch's tensors come from one arena, given back batch by batch and circuit by circuit:
+        // fresh tensors per pass cost more in page faults and zeroing than the passes' own arithmetic.
+        var arena = backend is null ? new TensorArena() : null;
         for (int i = 0; i < examples.Count; i += batchSize)
         {
             var batch = examples.Skip(i).Take(batchSize).ToArray();
             var (clean, corrupted, T) = BatchBuilder.Build(batch, task.PadToken);
+            arena?.Reset();
             // On a device the runs happen there and only their logits come back to be scored; the baseline lives
             // for the batch, each circuit's pass only for its own run.
             using var scope = backend?.OpenScope();
@@ -40,17 +44,23 @@ public static class CircuitEvaluator
             var rows = TaskBatches.Rows(task, batch, T);
             Tensor full;
             using (var pass = backend?.OpenScope())
-                full = BackendCopies.ToHost(model.Backend, model.Model.Forward(clean, batch.Length, scope: pass, readRows: rows.ReadRows));
-            var baseline = pruner.Baseline(corrupted, batch.Length, T, scope: scope);
+            {
+                var logits = arena?.Empty(rows.ReadRows?.Length ?? batch.Length * T, model.Config.EffectiveOutputSize);
+                full = BackendCopies.ToHost(model.Backend, model.Model.Forward(clean, batch.Length, scope: pass, readRows: rows.ReadRows, logits: logits));
+            }
+            var baseline = pruner.Baseline(corrupted, batch.Length, T, arena, scope);
             double weight = TaskObjective.Weight(task, batch, examples);
             for (int c = 0; c < circuits.Count; c++)
             {
                 using var pass = backend?.OpenScope();
+                var mark = arena?.Mark();
                 var zRun = BackendCopies.ToModel(model, z[c], pass);
                 var mRun = m[c] is { } nodes ? BackendCopies.ToModel(model, nodes, pass) : null;
-                var circuit = BackendCopies.ToHost(model.Backend, model.Forward(clean, batch.Length, baseline, zRun, mRun, scope: pass, readRows: rows.ReadRows).Logits);
+                var circuit = BackendCopies.ToHost(model.Backend,
+                    model.Forward(clean, batch.Length, baseline, zRun, mRun, arena: arena, scope: pass, readRows: rows.ReadRows).Logits);
                 kl[c] += TaskObjective.Kl(task, batch, full, circuit, null) * weight;
                 metrics[c].AddBatch(task, batch, full, circuit, rows);
+                if (mark is { } taken) arena!.Release(taken);
             }
         }
         return circuits.Select((masks, c) =>

@@ -17,9 +17,13 @@ public readonly record struct CircuitScore(double Kl, double Metric, double Accu
 /// </summary>
 public sealed class CircuitScorer
 {
+    /// <summary>Scratch of one batch's masked pass on the host (null on a device), given back after each batch.</summary>
+    private readonly TensorArena? _arena;
+
     public CircuitScorer(TaskBatches batches)
     {
         Batches = batches;
+        _arena = batches.Pruner.Model.OnDevice ? null : new TensorArena();
         var task = batches.Pruner.Task;
         double full = 0;
         foreach (var b in batches.Batches) full += CircuitMetric.Sum(task, b.Examples, b.Full, b.Full, b.Rows);
@@ -33,7 +37,7 @@ public sealed class CircuitScorer
 
     /// <summary>
     /// The circuit's KL and metric; its accuracy only when <paramref name="accuracy"/> is set (NaN otherwise), so that a
-    /// search scoring many candidates (ACDC) does not pay for it.
+    /// search scoring many candidates (ACDC) does not pay for it. One call at a time: the host passes share one arena.
     /// </summary>
     public CircuitScore Score(Tensor edgeMasks, bool accuracy = false)
     {
@@ -44,8 +48,10 @@ public sealed class CircuitScorer
         foreach (var b in Batches.Batches)
         {
             using var scope = model.OnDevice ? model.Backend.OpenScope() : null;
+            _arena?.Reset();
             var z = BackendCopies.ToModel(model, edgeMasks, scope);
-            var logits = BackendCopies.ToHost(model.Backend, model.Forward(b.Clean, b.Size, b.Baseline, z, scope: scope, readRows: b.Rows.ReadRows).Logits);
+            var logits = BackendCopies.ToHost(model.Backend,
+                model.Forward(b.Clean, b.Size, b.Baseline, z, arena: _arena, scope: scope, readRows: b.Rows.ReadRows).Logits);
             // At the batch's rows (its loss rows first, as the KL reads compact logits), or every row under the across-sequence loss.
             kl += TaskObjective.Kl(task, b.Examples, b.Full, logits, null) * b.Size;
             metric += CircuitMetric.Sum(task, b.Examples, b.Full, logits, b.Rows);
