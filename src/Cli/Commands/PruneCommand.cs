@@ -164,7 +164,7 @@ public static class PruneCommand
             }
 
             var plan = MemoryPlanner.Plan(MemoryPlanRequest.ForRun(job.Masked.Config, job.Masked.Graph.EmbeddingNodes, job.Task, job.Options,
-                job.Masked.Model.DType, job.Masked.FusedReads, job.Masked.Settings.Recompute));
+                job.Masked.Model.DType, job.Masked.FusedReads, job.Masked.Settings.Recompute) with { KeptReferenceBytes = job.Pruner.ReferenceRunBytes });
             if (json)
             {
                 var start = TrainingProgress.Describe(job, modelPath);

@@ -31,6 +31,9 @@ public sealed record MemoryPlanRequest
     /// </summary>
     public int? ReadRowsPerSequence { get; init; }
 
+    /// <summary>Bytes of the unmasked runs a host run keeps per training example (<see cref="Training.ReferenceRunCache"/>; 0: none).</summary>
+    public long KeptReferenceBytes { get; init; }
+
     /// <summary>The micro-batch the trainer runs: the requested one clamped to [1, batch].</summary>
     public int EffectiveMicroBatch => Math.Clamp(MicroBatch ?? Batch, 1, Math.Max(1, Batch));
 
@@ -52,7 +55,7 @@ public sealed record MemoryPlanRequest
     /// </summary>
     public static MemoryPlanRequest ForCpuTrainer(EdgePruner pruner) =>
         ForRun(pruner.Model.Config, pruner.Model.Graph.EmbeddingNodes, pruner.Task, pruner.Options, DType.F32, pruner.Model.FusedReads,
-            pruner.Model.Settings.Recompute);
+            pruner.Model.Settings.Recompute) with { KeptReferenceBytes = pruner.ReferenceRunBytes };
 
     /// <summary>
     /// The request for a run of <paramref name="options"/> on <paramref name="task"/> with a model of

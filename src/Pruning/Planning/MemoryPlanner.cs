@@ -58,6 +58,9 @@ public static class MemoryPlanner
             new("mask_state", "masks: log α, Adam m and v; per step noise u, sample z, gradient, clipped and pass gradients", MemoryScope.Run,
                 (E + W) * 8 * F32, $"(E + W)·8·4 B = ({E:N0} + {W})·32 B"),
         };
+        if (request.KeptReferenceBytes > 0)
+            terms.Add(new("reference_runs", "the unmasked runs kept per training example: full logits at the loss positions, corrupted writer outputs",
+                MemoryScope.Run, request.KeptReferenceBytes, "Σ over examples (W·len·d + loss positions·V)·4 B"));
         if (ablation is Ablation.Mean or Ablation.OptimalConstant)
         {
             long copies = ablation == Ablation.Mean ? 1 : 4;

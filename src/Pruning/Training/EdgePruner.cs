@@ -85,6 +85,12 @@ public sealed class EdgePruner
     /// <summary>Training examples whose unmasked runs the host steps keep (0: none, or not kept at all).</summary>
     public int ReferenceRunsKept => _references?.Count ?? 0;
 
+    /// <summary>Bytes those kept runs take once every training example is held (0: not kept).</summary>
+    public long ReferenceRunBytes => _references?.CapacityBytes ?? 0;
+
+    /// <summary>Bytes of kept runs held now.</summary>
+    internal long ReferenceRunBytesHeld => _references?.HeldBytes ?? 0;
+
     /// <summary>The other GPUs the steps run on (null: one device).</summary>
     public DataParallel? Parallel { get; }
 

@@ -20,26 +20,34 @@ internal sealed class ReferenceRunCache
     private readonly bool _outputsCached;
 
     /// <param name="writerOutputs">whether the corrupted runs' writer outputs are kept (interchange ablation).</param>
-    private ReferenceRunCache(int writers, int dim, int outputs, bool writerOutputs)
+    private ReferenceRunCache(int writers, int dim, int outputs, bool writerOutputs, long capacityBytes)
     {
         (_writers, _dim, _outputs, _outputsCached) = (writers, dim, outputs, writerOutputs);
+        CapacityBytes = capacityBytes;
     }
+
+    /// <summary>Bytes held once every training example is kept.</summary>
+    public long CapacityBytes { get; }
 
     /// <summary>Bytes kept when every example of <paramref name="examples"/> is cached.</summary>
     public static long Bytes(IEnumerable<TaskExample> examples, int writers, int dim, int outputs, bool writerOutputs) =>
         examples.Sum(e => ((writerOutputs ? (long)writers * e.Clean.Length * dim : 0) + (long)e.LossPositions.Length * outputs) * sizeof(float));
 
     /// <summary>A cache for <paramref name="train"/>, or null when keeping all of it would take more than <paramref name="budgetBytes"/>.</summary>
-    public static ReferenceRunCache? For(IReadOnlyList<TaskExample> train, int writers, int dim, int outputs, bool writerOutputs, long budgetBytes) =>
-        budgetBytes > 0 && Bytes(train, writers, dim, outputs, writerOutputs) <= budgetBytes
-            ? new ReferenceRunCache(writers, dim, outputs, writerOutputs)
-            : null;
+    public static ReferenceRunCache? For(IReadOnlyList<TaskExample> train, int writers, int dim, int outputs, bool writerOutputs, long budgetBytes)
+    {
+        long bytes = Bytes(train, writers, dim, outputs, writerOutputs);
+        return budgetBytes > 0 && bytes <= budgetBytes ? new ReferenceRunCache(writers, dim, outputs, writerOutputs, bytes) : null;
+    }
 
     /// <summary>Whether the writer outputs are kept as well as the logits.</summary>
     public bool KeepsWriterOutputs => _outputsCached;
 
     /// <summary>Examples held.</summary>
     public int Count => _entries.Count;
+
+    /// <summary>Bytes held now.</summary>
+    public long HeldBytes { get; private set; }
 
     /// <summary>
     /// The full model's logits of <paramref name="part"/> as the step reads them (at <paramref name="readRows"/>, or
@@ -127,6 +135,7 @@ internal sealed class ReferenceRunCache
                     baseline!.Row(w).Span.Slice(b * T * d, len).CopyTo(outputs.AsSpan(w * len, len));
             }
             _entries[e] = new Entry(outputs, kept);
+            HeldBytes += ((long)outputs.Length + kept.Length) * sizeof(float);
         }
     }
 

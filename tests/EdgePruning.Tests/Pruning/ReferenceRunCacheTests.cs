@@ -1,6 +1,7 @@
 using EdgePruning.Kernels.Cpu;
 using EdgePruning.Models;
 using EdgePruning.Pruning.Masking;
+using EdgePruning.Pruning.Planning;
 using EdgePruning.Pruning.Tasks;
 using EdgePruning.Pruning.Training;
 
@@ -57,6 +58,12 @@ public class ReferenceRunCacheTests
 
         Assert.Equal(10, kept.ReferenceRunsKept);
         Assert.Equal(0, fresh.ReferenceRunsKept);
+        // What the memory plan is told the cache will hold is what it holds.
+        Assert.True(kept.ReferenceRunBytes > 0);
+        Assert.Equal(kept.ReferenceRunBytes, kept.ReferenceRunBytesHeld);
+        Assert.Equal(0, fresh.ReferenceRunBytes);
+        Assert.Equal(kept.ReferenceRunBytes, MemoryPlanner.Plan(MemoryPlanRequest.ForCpuTrainer(kept))["reference_runs"].Bytes);
+        Assert.DoesNotContain(MemoryPlanner.Plan(MemoryPlanRequest.ForCpuTrainer(fresh)).Terms, t => t.Key == "reference_runs");
         Assert.True(start.Zip(kept.State.EdgeLogAlpha, (a, b) => Math.Abs(a - b)).Max() > 1e-2, "the masks did not move");
         double klDiff = kls.Max(k => Math.Abs(k.Kept - k.Fresh) / Math.Abs(k.Fresh));
         double maskDiff = fresh.State.EdgeLogAlpha.Zip(kept.State.EdgeLogAlpha, (a, b) => Math.Abs(a - b)).Max();
@@ -76,6 +83,7 @@ public class ReferenceRunCacheTests
         var small = Pruner(TaskLoss.KlFullVocabulary, Ablation.Interchange, cacheBytes: 1024);
         small.Step();
         Assert.Equal(0, small.ReferenceRunsKept);
+        Assert.Equal(0, small.ReferenceRunBytes);
         Assert.True(ReferenceRunCache.Bytes(small.Task.Train, small.Model.Writers, config.ModelDim, config.EffectiveOutputSize, writerOutputs: true) > 1024);
     }
 }
