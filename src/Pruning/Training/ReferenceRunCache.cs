@@ -1,4 +1,3 @@
-using EdgePruning.Pruning.Objective;
 using EdgePruning.Pruning.Tasks;
 using EdgePruning.Runtime;
 
@@ -11,13 +10,16 @@ namespace EdgePruning.Pruning.Training;
 /// kept, and later micro-batches are assembled from the copies. The cache holds only what the loss can read: the
 /// logits at each example's loss positions and the writer outputs at its own positions; a micro-batch padded past an
 /// example's length gets zeros there, which no loss row reads (padding is on the right and attention is causal), so
-/// the step's KL and mask gradients are the ones the runs themselves give.
+/// the step's KL and mask gradients are the ones the runs themselves give (to rounding: the kernels may group an example's rows
+/// differently in another batch).
 /// </summary>
 internal sealed class ReferenceRunCache
 {
     private readonly Dictionary<TaskExample, Entry> _entries = new(ReferenceEqualityComparer.Instance);
     private readonly int _writers, _dim, _outputs;
     private readonly bool _outputsCached;
+    /// <summary>The entries of the micro-batch being assembled (kept from step to step).</summary>
+    private Entry[] _batch = [];
 
     /// <param name="writerOutputs">whether the corrupted runs' writer outputs are kept (interchange ablation).</param>
     private ReferenceRunCache(int writers, int dim, int outputs, bool writerOutputs, long capacityBytes)
@@ -58,7 +60,8 @@ internal sealed class ReferenceRunCache
     {
         full = null!;
         baseline = null;
-        var entries = new Entry[part.Count];
+        if (_batch.Length < part.Count) _batch = new Entry[part.Count];
+        var entries = _batch.AsSpan(0, part.Count);
         for (int b = 0; b < part.Count; b++)
             if (!_entries.TryGetValue(part[b], out entries[b]!)) return false;
 
