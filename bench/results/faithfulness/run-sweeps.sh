@@ -53,6 +53,14 @@ case "$1" in
         run $name --model ../shared/models/stories260K/stories260K.bin --task gp-stories --methods eap,eap-ig,acdc,ep \
         --sizes ${SIZES:-8,16,40,81,162,242,323,808} --steps 3000 --batch 8 --examples 32 --eval-examples 200 --acdc-thresholds 0.01,0.1 \
         --readout reached --lr ${LR:-0.2} --lambda-lr ${LAMBDA_LR:-0.039} ;;
+  gp-stories-recipe-ig)
+        # stories260K from EAP-IG's ranking at gp-stories-recipe's rates (SIZES default: the three smallest, below the
+        # cold runs' reach); baselines reused
+        name=stories260K-gp-stories-recipe-ig${TAG:+-$TAG}; d=$R/$name; mkdir -p $d
+        [ -f $d/points.csv ] || grep -E "^(method|eap|eap-ig|acdc)," $R/stories260K-gp-stories/points.csv > $d/points.csv
+        run $name --model ../shared/models/stories260K/stories260K.bin --task gp-stories --methods eap,eap-ig,acdc,ep-ig \
+        --sizes ${SIZES:-8,16,40} --steps 3000 --batch 8 --examples 32 --eval-examples 200 --acdc-thresholds 0.01,0.1 \
+        --readout reached --lr ${LR:-0.2} --lambda-lr ${LAMBDA_LR:-0.039} ;;
   ioi-targets)
         # cold Edge Pruning at the paper's kind of targets (up to above 1), read out where each run ends, for the smallest circuits
         d=$R/gpt2-tasks-ioi-targets; mkdir -p $d
