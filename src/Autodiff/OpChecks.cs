@@ -8,7 +8,4 @@ internal static class OpChecks
     {
         if (!condition) throw new ShapeException("shape mismatch in " + what);
     }
-
-    /// <summary>On the CPU kernels' threads when the work is large enough to pay for them, else a plain loop.</summary>
-    public static void For(int count, long workPerItem, Action<int> body) => Kernels.Cpu.CpuParallelFor.For(count, workPerItem, body);
 }

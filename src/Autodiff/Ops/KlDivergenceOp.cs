@@ -1,3 +1,4 @@
+using EdgePruning.Kernels.Cpu;
 using System.Runtime.Intrinsics;
 using EdgePruning.Runtime;
 
@@ -33,7 +34,7 @@ public sealed class KlDivergenceOp
         if (_diff.Length < rows.Length * width) _diff = GC.AllocateUninitializedArray<float>(rows.Length * width);
         var kl = new double[rows.Length];
         var rowsArr = _rows; var cols = _columns; var diff = _diff;
-        OpChecks.For(rowsArr.Length, width * 4L, i =>
+        CpuParallelFor.For(rowsArr.Length, width * 4L, i =>
         {
             ReadOnlySpan<float> f = fullLogits.Span.Slice(rowsArr[i] * V, V), c = circuitLogits.Span.Slice(rowsArr[i] * V, V);
             if (cols.Length > 0)
@@ -114,19 +115,11 @@ public sealed class KlDivergenceOp
 
     private static double LogSumExp(ReadOnlySpan<float> x)
     {
-        double max = double.NegativeInfinity;
-        int j = 0;
-        if (x.Length >= 16)
-        {
-            var m = Vector512.Create(x[..16]);
-            for (j = 16; j + 16 <= x.Length; j += 16) m = Vector512.Max(m, Vector512.Create(x.Slice(j, 16)));
-            // A NaN logit makes the sum below NaN whatever the max.
-            for (int k = 0; k < 16; k++) max = Math.Max(max, m[k]);
-        }
-        for (int k = j; k < x.Length; k++) max = Math.Max(max, x[k]);
+        double max = System.Numerics.Tensors.TensorPrimitives.Max(x); // NaN when a logit is
         var vmax = Vector512.Create(max);
         var sums = Vector512<double>.Zero;
-        for (j = 0; j + 16 <= x.Length; j += 16)
+        int j = 0;
+        for (; j + 16 <= x.Length; j += 16)
         {
             var v = Vector512.Create(x.Slice(j, 16));
             sums += Vector512.Exp(Vector512.WidenLower(v) - vmax) + Vector512.Exp(Vector512.WidenUpper(v) - vmax);

@@ -1,3 +1,4 @@
+using EdgePruning.Kernels.Cpu;
 using EdgePruning.Kernels.Cpu.Gradients;
 using EdgePruning.Runtime;
 
@@ -31,7 +32,7 @@ public sealed class LayerNormOp
         _x = x;
         if (_mean.Length != rows) { _mean = new float[rows]; _rstd = new float[rows]; }
         var mean = _mean; var rstd = _rstd;
-        OpChecks.For(rows, d, r =>
+        CpuParallelFor.For(rows, d, r =>
         {
             var xr = x.Span.Slice(r * d, d);
             var yr = y.Span.Slice(r * d, d);

@@ -1,3 +1,4 @@
+using EdgePruning.Kernels.Cpu;
 using EdgePruning.Kernels.Cpu.Gradients;
 using EdgePruning.Runtime;
 
@@ -27,7 +28,7 @@ public sealed class RmsNormOp
         _x = x;
         if (_rstd.Length != rows) _rstd = new float[rows];
         var rstd = _rstd;
-        OpChecks.For(rows, d, r =>
+        CpuParallelFor.For(rows, d, r =>
         {
             var xr = x.Span.Slice(r * d, d);
             var yr = y.Span.Slice(r * d, d);

@@ -17,14 +17,13 @@ internal sealed class ReferenceRunCache
 {
     private readonly Dictionary<TaskExample, Entry> _entries = new(ReferenceEqualityComparer.Instance);
     private readonly int _writers, _dim, _outputs;
-    private readonly bool _outputsCached;
     /// <summary>The entries of the micro-batch being assembled (kept from step to step).</summary>
     private Entry[] _batch = [];
 
     /// <param name="writerOutputs">whether the corrupted runs' writer outputs are kept (interchange ablation).</param>
     private ReferenceRunCache(int writers, int dim, int outputs, bool writerOutputs, long capacityBytes)
     {
-        (_writers, _dim, _outputs, _outputsCached) = (writers, dim, outputs, writerOutputs);
+        (_writers, _dim, _outputs, KeepsWriterOutputs) = (writers, dim, outputs, writerOutputs);
         CapacityBytes = capacityBytes;
     }
 
@@ -43,7 +42,7 @@ internal sealed class ReferenceRunCache
     }
 
     /// <summary>Whether the writer outputs are kept as well as the logits.</summary>
-    public bool KeepsWriterOutputs => _outputsCached;
+    public bool KeepsWriterOutputs { get; }
 
     /// <summary>Examples held.</summary>
     public int Count => _entries.Count;
@@ -90,7 +89,7 @@ internal sealed class ReferenceRunCache
             full = all.Reshape(part.Count, T, V);
         }
 
-        if (!_outputsCached) return true;
+        if (!KeepsWriterOutputs) return true;
         int d = _dim;
         var outputs = arena.Empty(_writers, part.Count * T * d);
         for (int w = 0; w < _writers; w++)
@@ -111,7 +110,7 @@ internal sealed class ReferenceRunCache
     /// <summary>Keeps what the unmasked runs of <paramref name="part"/> gave (the arguments of <see cref="TryGet"/>'s results).</summary>
     public void Store(IReadOnlyList<TaskExample> part, int T, int[]? readRows, Tensor full, Tensor? baseline)
     {
-        if (_outputsCached && baseline is null) throw new InvalidOperationException("the corrupted runs' writer outputs are missing");
+        if (KeepsWriterOutputs && baseline is null) throw new InvalidOperationException("the corrupted runs' writer outputs are missing");
         int V = _outputs, d = _dim;
         var logits = full.Span;
         int row = 0;
@@ -130,7 +129,7 @@ internal sealed class ReferenceRunCache
             }
 
             float[] outputs = [];
-            if (_outputsCached)
+            if (KeepsWriterOutputs)
             {
                 int len = e.Clean.Length * d;
                 outputs = new float[_writers * len];

@@ -20,9 +20,9 @@ public static class ActivationGradients
     /// <summary>dx += dy·act′(x).</summary>
     public static void Backward(Activation activation, Tensor x, Tensor dy, Tensor dx)
     {
-        HostLoops.Require(dy.Count == x.Count && dx.Count == x.Count, $"activation backward: x {x.Shape}, dy {dy.Shape}, dx {dx.Shape}");
+        GradientChecks.Require(dy.Count == x.Count && dx.Count == x.Count, $"activation backward: x {x.Shape}, dy {dy.Shape}, dx {dx.Shape}");
         int n = checked((int)x.Count);
-        HostLoops.For((n + Chunk - 1) / Chunk, Chunk * 8L, c =>
+        CpuParallelFor.For((n + Chunk - 1) / Chunk, Chunk * 8L, c =>
         {
             int start = c * Chunk, len = Math.Min(Chunk, n - start);
             var X = x.Span.Slice(start, len);
@@ -75,10 +75,10 @@ public static class ActivationGradients
     /// <summary>dGate += dy·up·silu′(gate); dUp += dy·silu(gate).</summary>
     public static void SwiGluBackward(Tensor gate, Tensor up, Tensor dy, Tensor? dGate, Tensor? dUp)
     {
-        HostLoops.Require(gate.Count == up.Count && dy.Count == up.Count && (dGate is null || dGate.Count == up.Count)
+        GradientChecks.Require(gate.Count == up.Count && dy.Count == up.Count && (dGate is null || dGate.Count == up.Count)
             && (dUp is null || dUp.Count == up.Count), $"swiglu backward: gate {gate.Shape}, up {up.Shape}, dy {dy.Shape}");
         int n = checked((int)gate.Count);
-        HostLoops.For((n + Chunk - 1) / Chunk, Chunk * 8L, c =>
+        CpuParallelFor.For((n + Chunk - 1) / Chunk, Chunk * 8L, c =>
         {
             int start = c * Chunk, len = Math.Min(Chunk, n - start);
             var G = gate.Span.Slice(start, len);

@@ -15,9 +15,9 @@ public static unsafe class AttentionGradients
         int queryStart, ReadOnlySpan<bool> keyMask)
     {
         int B = g.Batch, T = g.Queries, H = g.Heads, S = g.MaxKeys, dk = g.KeyDim, dv = g.ValueDim;
-        HostLoops.Require(p.Count == (long)B * H * T * S, $"attention probabilities {p.Shape} for [{B},{H},{T},{S}]");
+        GradientChecks.Require(p.Count == (long)B * H * T * S, $"attention probabilities {p.Shape} for [{B},{H},{T},{S}]");
         bool[]? mask = keyMask.IsEmpty ? null : keyMask.ToArray();
-        HostLoops.For(B * H, (long)T * S * (dk + dv), bh =>
+        CpuParallelFor.For(B * H, (long)T * S * (dk + dv), bh =>
         {
             int b = bh / H, h = bh % H, kvh = h / g.Group;
             float* Q = CpuKernels.F32(q), K = CpuKernels.F32(k), V = CpuKernels.F32(v), P = CpuKernels.F32(p);
@@ -71,12 +71,12 @@ public static unsafe class AttentionGradients
     public static void Backward(AttentionGeometry g, Tensor q, Tensor k, Tensor v, Tensor p, Tensor dOut, Tensor? dq, Tensor? dk, Tensor? dv,
         float scale, bool causal, int queryStart)
     {
-        HostLoops.Require(dOut.Count == (long)g.Batch * g.Queries * g.Heads * g.ValueDim
+        GradientChecks.Require(dOut.Count == (long)g.Batch * g.Queries * g.Heads * g.ValueDim
             && (dq is null || dq.Count == q.Count) && (dk is null || dk.Count == k.Count) && (dv is null || dv.Count == v.Count),
             $"attention backward: dOut {dOut.Shape}, dq {dq?.Shape}, dk {dk?.Shape}, dv {dv?.Shape}");
         int B = g.Batch, T = g.Queries, H = g.Heads, S = g.MaxKeys, dkd = g.KeyDim, dvd = g.ValueDim, KV = g.KvHeads;
         bool needScores = dq is not null || dk is not null;
-        HostLoops.For(B * KV, (long)g.Group * T * S * (dkd + dvd) * 2, bk =>
+        CpuParallelFor.For(B * KV, (long)g.Group * T * S * (dkd + dvd) * 2, bk =>
         {
             int b = bk / KV, kvh = bk % KV;
             float* Q = CpuKernels.F32(q), K = CpuKernels.F32(k), V = CpuKernels.F32(v), P = CpuKernels.F32(p), dO = CpuKernels.F32(dOut);

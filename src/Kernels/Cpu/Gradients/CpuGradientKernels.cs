@@ -20,19 +20,19 @@ public sealed class CpuGradientKernels : IGradientKernels
 
     public void Scale(Tensor x, float alpha, Tensor y)
     {
-        HostLoops.Require(x.Count == y.Count, $"scale: x {x.Shape}, y {y.Shape}");
+        GradientChecks.Require(x.Count == y.Count, $"scale: x {x.Shape}, y {y.Shape}");
         TensorPrimitives.Multiply(x.Span, alpha, y.Span);
     }
 
     public void Axpy(float alpha, Tensor x, Tensor y)
     {
-        HostLoops.Require(x.Count == y.Count, $"axpy: x {x.Shape}, y {y.Shape}");
+        GradientChecks.Require(x.Count == y.Count, $"axpy: x {x.Shape}, y {y.Shape}");
         TensorPrimitives.MultiplyAdd(x.Span, alpha, y.Span, y.Span);
     }
 
     public void ScaleBy(Tensor x, Tensor factor, float alpha, Tensor y, bool accumulate)
     {
-        HostLoops.Require(x.Count == y.Count && factor.Count > 0 && x.Count % factor.Count == 0 && factor.DType == DType.F32,
+        GradientChecks.Require(x.Count == y.Count && factor.Count > 0 && x.Count % factor.Count == 0 && factor.DType == DType.F32,
             $"scale by: x {x.Shape}, factor {factor.Shape} ({factor.DType.Name()}, one f32 element per row of x), y {y.Shape}");
         int rows = checked((int)factor.Count), cols = checked((int)(x.Count / rows));
         var f = factor.Span;

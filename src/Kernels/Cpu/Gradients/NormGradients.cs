@@ -15,10 +15,10 @@ public static class NormGradients
     public static void LayerNormBackward(Tensor x, Tensor gamma, Tensor dy, Tensor dx, float eps, float[]? mean = null, float[]? rstd = null)
     {
         int d = x.Shape.Cols, rows = x.Shape.Rows;
-        HostLoops.Require(gamma.Count == d && dy.Count == x.Count && dx.Count == x.Count
+        GradientChecks.Require(gamma.Count == d && dy.Count == x.Count && dx.Count == x.Count
             && (mean is null || mean.Length == rows) && (rstd is null || rstd.Length == rows),
             $"layernorm backward: x {x.Shape}, gamma {gamma.Shape}, dy {dy.Shape}, dx {dx.Shape}");
-        HostLoops.For(rows, d, r =>
+        CpuParallelFor.For(rows, d, r =>
         {
             var xr = x.Span.Slice(r * d, d);
             var gr = dy.Span.Slice(r * d, d);
@@ -72,9 +72,9 @@ public static class NormGradients
     public static void RmsNormBackward(Tensor x, Tensor gamma, Tensor dy, Tensor dx, float eps, float[]? rstd = null)
     {
         int d = x.Shape.Cols, rows = x.Shape.Rows;
-        HostLoops.Require(gamma.Count == d && dy.Count == x.Count && dx.Count == x.Count && (rstd is null || rstd.Length == rows),
+        GradientChecks.Require(gamma.Count == d && dy.Count == x.Count && dx.Count == x.Count && (rstd is null || rstd.Length == rows),
             $"rmsnorm backward: x {x.Shape}, gamma {gamma.Shape}, dy {dy.Shape}, dx {dx.Shape}");
-        HostLoops.For(rows, d, r =>
+        CpuParallelFor.For(rows, d, r =>
         {
             var xr = x.Span.Slice(r * d, d);
             var gr = dy.Span.Slice(r * d, d);

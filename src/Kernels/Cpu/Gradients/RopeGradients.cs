@@ -11,7 +11,7 @@ public static class RopeGradients
     /// <summary>dst = R(−angle)·src, or dst += it with <paramref name="accumulate"/>; src and dst may be the same tensor when not accumulating.</summary>
     public static void Rotate(Tensor src, Tensor dst, int startPos, float theta, bool accumulate)
     {
-        HostLoops.Require(src.Shape.Rank == 4 && src.Shape[3] % 2 == 0 && src.Shape.Equals(dst.Shape),
+        GradientChecks.Require(src.Shape.Rank == 4 && src.Shape[3] % 2 == 0 && src.Shape.Equals(dst.Shape),
             $"rope backward: x must be [B,T,H,even headDim], got {src.Shape} and {dst.Shape}");
         int B = src.Shape[0], T = src.Shape[1], H = src.Shape[2], hd = src.Shape[3], half = hd / 2;
         var cos = new float[T * half];
@@ -23,7 +23,7 @@ public static class RopeGradients
             cos[t * half + i] = (float)Math.Cos(angle);
             sin[t * half + i] = (float)Math.Sin(angle);
         }
-        HostLoops.For(B * T, (long)H * hd, bt =>
+        CpuParallelFor.For(B * T, (long)H * hd, bt =>
         {
             int t = bt % T;
             var S = src.Span.Slice(bt * H * hd, H * hd);
